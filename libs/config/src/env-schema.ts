@@ -1,0 +1,37 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The environment variables the service reads, with defaults. Every process validates them once
+ * through `loadConfig`; nothing else reads `process.env`.
+ */
+const Port = (fallback: number) => Type.Integer({ minimum: 0, maximum: 65535, default: fallback, description: 'a port number 0…65535' });
+const Url = (fallback?: string) =>
+  Type.String({ pattern: '^[a-zA-Z][a-zA-Z0-9+.-]*://', description: 'a URL (scheme://…)', ...(fallback === undefined ? {} : { default: fallback }) });
+
+export const EnvSchema = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], { default: 'development' }),
+  DATABASE_URL: Url('postgresql://postgres@127.0.0.1:5432/divblur'),
+  REDIS_URL: Url('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$', default: 'divblur' }),
+  BLOB_STORE: Type.Union([Type.Literal('local'), Type.Literal('s3')], { default: 'local' }),
+  BLOB_DIR: Type.String({ minLength: 1, default: '.data/blobs' }),
+  S3_ENDPOINT: Type.Optional(Url()),
+  S3_BUCKET: Type.Optional(Type.String({ minLength: 3, maxLength: 63 })),
+  S3_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
+  S3_ACCESS_KEY_ID: Type.Optional(Type.String({ minLength: 1 })),
+  S3_SECRET_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  S3_FORCE_PATH_STYLE: Type.Boolean({ default: false }),
+  HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+  API_PORT: Port(3000),
+  INFERENCE_PORT: Port(3001),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' },
+  ),
+  /** `auto` tries tfjs-node-gpu → tfjs-node → native → wasm (libs/divblurring decides). */
+  DIVBLUR_BACKEND: Type.Union(
+    ['auto', 'tfjs-node-gpu', 'tfjs-node', 'native', 'wasm', 'cpu'].map((name) => Type.Literal(name)),
+    { default: 'auto' },
+  ),
+});
+export type Env = Static<typeof EnvSchema>;

@@ -1,0 +1,5 @@
+export * from './errors.ts';
+export * from './env-schema.ts';
+export * from './config.ts';
+export * from './redact.ts';
+export * from './logger.ts';
