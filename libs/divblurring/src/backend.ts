@@ -1,0 +1,87 @@
+/**
+ * Backend choice, in the order of DESIGN.md: tfjs-node-gpu → tfjs-node → the native oneDNN kernels
+ * on tfjs's cpu backend (./native-backend.ts, when present and built) → wasm (SIMD, one thread,
+ * convolution gradients from conv.ts). 'cpu' (pure JS) is for tests only: it trains tiny networks.
+ * The preference is passed in (libs/config reads DIVBLUR_BACKEND once); nothing here reads the environment.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { backendHasConvFilterGradient } from './conv.ts';
+import { DivblurConfigError } from './errors.ts';
+
+export const BACKEND_PREFERENCES = ['auto', 'tensorflow', 'native', 'wasm', 'cpu'] as const;
+export type BackendPreference = (typeof BACKEND_PREFERENCES)[number];
+
+export interface BackendInfo {
+  /** tfjs backend name: 'tensorflow' | 'cpu' | 'wasm'. */
+  readonly backend: string;
+  /** What runs: 'tfjs-node-gpu' | 'tfjs-node' | 'native:<name>' | 'wasm' | 'cpu'. */
+  readonly engine: string;
+  /** Whether the convolution gradients come from conv.ts (no Conv2DBackpropFilter kernel). */
+  readonly customConvGradients: boolean;
+}
+
+export type BackendLog = (message: string, fields: Record<string, unknown>) => void;
+
+let active: BackendInfo | null = null;
+
+async function importOptional(specifier: string): Promise<boolean> {
+  try {
+    await import(specifier); // a variable specifier: the packages are optional and absent here
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function tryTensorflow(): Promise<string | null> {
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    if ((await importOptional(pkg)) && (await tf.setBackend('tensorflow'))) return pkg.replace('@tensorflow/', '');
+  }
+  return null;
+}
+
+async function tryNative(): Promise<string | null> {
+  const file = fileURLToPath(new URL('./native-backend.ts', import.meta.url));
+  if (!existsSync(file)) return null;
+  try {
+    const module = (await import(file)) as { tryLoadNativeBackend?: () => Promise<{ name: string } | null> };
+    if (!(await tf.setBackend('cpu'))) return null;
+    const loaded = await module.tryLoadNativeBackend?.();
+    return loaded ? `native:${loaded.name}` : null;
+  } catch {
+    return null;
+  }
+}
+
+async function use(backend: string): Promise<boolean> {
+  try {
+    return await tf.setBackend(backend);
+  } catch {
+    return false;
+  }
+}
+
+/** Selects and initialises the backend once per process; later calls with the same preference return it. */
+export async function initBackend(preference: BackendPreference = 'auto', log?: BackendLog): Promise<BackendInfo> {
+  if (!BACKEND_PREFERENCES.includes(preference)) {
+    throw new DivblurConfigError(`backend must be one of ${BACKEND_PREFERENCES.join('|')}, got ${preference}`);
+  }
+  let engine: string | null = null;
+  if (preference === 'auto' || preference === 'tensorflow') engine = await tryTensorflow();
+  if (engine === null && (preference === 'auto' || preference === 'native')) engine = await tryNative();
+  if (engine === null && (preference === 'auto' || preference === 'wasm') && (await use('wasm'))) engine = 'wasm';
+  if (engine === null && preference === 'cpu' && (await use('cpu'))) engine = 'cpu';
+  if (engine === null) throw new DivblurConfigError(`backend '${preference}' is not available on this machine`);
+  await tf.ready();
+  active = { backend: tf.getBackend(), engine, customConvGradients: !backendHasConvFilterGradient() };
+  log?.('tfjs backend selected', { ...active, preference });
+  return active;
+}
+
+/** The backend chosen by initBackend, or null before it ran. */
+export function activeBackend(): BackendInfo | null {
+  return active;
+}
