@@ -1,0 +1,8 @@
+// Public surface of @divblur/imaging. Each helper adds only its own lines.
+export * from './errors.ts';
+export * from './image.ts';
+// I/O (imaging-io)
+export * from './atomic-write.ts';
+export * from './finite.ts';
+export * from './tiff.ts';
+export type { TiffDtype } from './tiff-samples.ts';
