@@ -1,0 +1,79 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import S3rver from 's3rver';
+import { S3BlobStore } from './s3-blob-store.ts';
+import { BlobNotFoundError } from './errors.ts';
+import { blobStoreContract } from './blob-store.contract.ts';
+
+const BUCKET = 'divblur-test';
+const PART_BYTES = 5 * 1024 * 1024; // S3's minimum part size
+
+describe('S3BlobStore against s3rver', () => {
+  let directory = '';
+  let server: S3rver;
+  let endpoint = '';
+  let store: S3BlobStore;
+  const options = () => ({
+    region: 'us-east-1', endpoint, forcePathStyle: true,
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, partSizeBytes: PART_BYTES,
+  });
+
+  before(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'divblur-s3rver-'));
+    server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });
+    const { port } = await server.run();
+    endpoint = `http://127.0.0.1:${port}`;
+    store = new S3BlobStore({ ...options(), bucket: BUCKET });
+    await store.ensureBucket();
+    await store.ensureBucket(); // idempotent
+  });
+  after(async () => {
+    await store?.close();
+    await server?.close();
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  blobStoreContract(() => store, { bigBodyBytes: 2 * PART_BYTES + 1024 });
+
+  // s3rver implements neither AbortMultipartUpload nor ListMultipartUploads, so the abort is
+  // checked on the wire: the commands the client sends for a multipart upload that breaks.
+  test('a failed multipart upload is aborted, never completed', async () => {
+    const commands: string[] = [];
+    store.client.middlewareStack.add((next, context) => async (args) => {
+      commands.push(String(context.commandName));
+      return next(args);
+    }, { step: 'initialize', name: 'recordCommands' });
+    try {
+      const part = Buffer.alloc(1024 * 1024, 7);
+      const body = Readable.from((async function* () {
+        for (let index = 0; index < 11; index += 1) yield part;
+        throw new Error('client went away');
+      })());
+      await assert.rejects(store.put('aborted/big.bin', body), /client went away/);
+    } finally {
+      store.client.middlewareStack.remove('recordCommands');
+    }
+    assert.ok(commands.includes('CreateMultipartUploadCommand'), commands.join());
+    assert.ok(commands.includes('AbortMultipartUploadCommand'), commands.join());
+    assert.ok(!commands.includes('CompleteMultipartUploadCommand'), commands.join());
+    assert.equal(await store.exists('aborted/big.bin'), false);
+  });
+
+  test('a missing bucket reads as NotFound', async () => {
+    const other = new S3BlobStore({ ...options(), bucket: 'no-such-bucket' });
+    try {
+      await assert.rejects(other.head('a/b'), BlobNotFoundError);
+      await assert.rejects(other.get('a/b'), BlobNotFoundError);
+    } finally {
+      await other.close();
+    }
+  });
+
+  test('uri is s3://bucket/key', () => {
+    assert.equal(store.uri('models/m1/model.onnx'), `s3://${BUCKET}/models/m1/model.onnx`);
+  });
+});
