@@ -6,3 +6,5 @@ export * from './atomic-write.ts';
 export * from './finite.ts';
 export * from './tiff.ts';
 export type { TiffDtype } from './tiff-samples.ts';
+export * from './npy.ts';
+export { defaultMaxPixels, type DecodedImage, type DecodeImageOptions } from './image-codec.ts';

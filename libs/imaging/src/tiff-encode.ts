@@ -1,5 +1,6 @@
 import { ImageValueError } from './errors.ts';
 import type { Stack } from './image.ts';
+import { checkEncodableStack, concatChunks, littleEndianBytes, rankToWrite } from './image-codec.ts';
 
 /**
  * A small baseline TIFF writer (TIFF 6.0): little endian, one IFD per page, float32 samples
@@ -26,20 +27,13 @@ interface Entry {
 
 /** The whole file in one buffer. */
 export function encodeTiff(stack: Stack, options: EncodeTiffOptions = {}): Uint8Array {
-  const chunks = [...encodeTiffChunks(stack, options)];
-  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
+  return concatChunks(encodeTiffChunks(stack, options));
 }
 
 /** The file as chunks (header, then per page its IFD and a view of its pixels): no full copy. */
 export function* encodeTiffChunks(stack: Stack, options: EncodeTiffOptions = {}): Generator<Uint8Array> {
-  const { count, height, width } = checkStack(stack, options);
-  const shape = (options.rank ?? (count > 1 ? 3 : 2)) === 2 ? [height, width] : [count, height, width];
+  const { count, height, width } = checkEncodableStack(stack, options.rank);
+  const shape = rankToWrite(count, options.rank) === 2 ? [height, width] : [count, height, width];
   const description = new TextEncoder().encode(`${JSON.stringify({ shape })}\0`);
   const pixelBytes = height * width * 4;
 
@@ -113,36 +107,11 @@ function ifdChunk(entries: readonly Entry[], ifdOffset: number, ifdBytes: number
   return bytes;
 }
 
-function checkStack(stack: Stack, options: EncodeTiffOptions): Stack {
-  const { count, height, width, data } = stack;
-  if (![count, height, width].every((n) => Number.isInteger(n) && n >= 1)) {
-    throw new ImageValueError('EMPTY_IMAGE', `cannot write a stack of shape (${count}, ${height}, ${width}): every side must be an integer ≥ 1`);
-  }
-  if (data.length !== count * height * width) {
-    throw new ImageValueError('SHAPE_MISMATCH', `the stack has ${data.length} values but its shape (${count}, ${height}, ${width}) needs ${count * height * width}`);
-  }
-  if (options.rank === 2 && count !== 1) {
-    throw new ImageValueError('SHAPE_MISMATCH', `rank 2 describes one (H, W) image but the stack has ${count}: use rank 3`);
-  }
-  return stack;
-}
-
 function rational(numerator: number, denominator: number): Uint8Array {
   const bytes = new Uint8Array(8);
   const view = new DataView(bytes.buffer);
   view.setUint32(0, numerator, true);
   view.setUint32(4, denominator, true);
-  return bytes;
-}
-
-const hostIsLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-/** The float32 samples as little-endian bytes: a view on little-endian hosts, a swapped copy otherwise. */
-export function littleEndianBytes(values: Float32Array): Uint8Array {
-  if (hostIsLittleEndian) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
-  const bytes = new Uint8Array(values.byteLength);
-  const view = new DataView(bytes.buffer);
-  values.forEach((value, i) => view.setFloat32(4 * i, value, true));
   return bytes;
 }
 

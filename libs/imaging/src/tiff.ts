@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { decode as decodeIfds, type TiffIfd } from 'tiff';
 import { ImageFormatError, ImageValueError, ImagingError } from './errors.ts';
-import { assertFinite } from './finite.ts';
+import { checkPixelLimit, finishDecode, type DecodedImage, type DecodeImageOptions } from './image-codec.ts';
 import type { Stack } from './image.ts';
 import { checkRangesInFile, parseTiffHeader } from './tiff-structure.ts';
 import { copyLibrarySamples, decodedByLibrary, pageDtype, readInteger32Page, type TiffDtype } from './tiff-samples.ts';
@@ -9,24 +9,6 @@ import { encodeTiffChunks, type EncodeTiffOptions } from './tiff-encode.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 
 export { encodeTiff, encodeTiffChunks, type EncodeTiffOptions } from './tiff-encode.ts';
-
-/** A decoded image file: float32 pixels, the rank the file declared, and what the file stored. */
-export interface DecodedImage {
-  readonly stack: Stack;
-  /** 2 for one (H, W) image, 3 for an (N, H, W) stack. */
-  readonly rank: 2 | 3;
-  /** NumPy-style name of the stored sample type, e.g. `uint16`; `a+b` when pages differ. */
-  readonly sourceDtype: string;
-}
-
-export interface DecodeImageOptions {
-  /** Accept NaN/±Infinity instead of throwing `NON_FINITE` (default false). */
-  readonly allowNonFinite?: boolean;
-  /** Refuse files with more pixels than this (default 2^29, i.e. 2 GiB of float32). */
-  readonly maxPixels?: number;
-}
-
-export const defaultMaxPixels = 2 ** 29;
 
 /**
  * Decodes a single-channel TIFF (one page → rank 2, several → rank 3) to float32 with the
@@ -40,14 +22,8 @@ export function decodeTiff(bytes: Uint8Array, options: DecodeImageOptions = {}):
   const pages = fullResolutionPages(ifds);
   const { width, height } = pages[0].ifd;
   const dtypes = pages.map(({ ifd, page }) => checkPage(ifd, page, bytes.length, pages[0].ifd));
-  const pixels = pages.length * height * width;
-  if (pixels > (options.maxPixels ?? defaultMaxPixels)) {
-    throw new ImageValueError(
-      'IMAGE_TOO_LARGE',
-      `the TIFF holds ${pages.length} × ${height} × ${width} = ${pixels} pixels, more than the limit of ${options.maxPixels ?? defaultMaxPixels}: split the acquisition into smaller files`,
-    );
-  }
-  const data = new Float32Array(pixels);
+  checkPixelLimit(pages.length, height, width, options, 'the TIFF');
+  const data = new Float32Array(pages.length * height * width);
   const pageSize = height * width;
   const libraryPages = pages.flatMap(({ page }, i) => (decodedByLibrary(dtypes[i]) ? [page] : []));
   const decoded = libraryPages.length > 0 ? libraryCall(() => decodeIfds(bytes, { pages: libraryPages })) : [];
@@ -59,9 +35,8 @@ export function decodeTiff(bytes: Uint8Array, options: DecodeImageOptions = {}):
     else copyLibrarySamples(decoded[next++].data, dtype, out);
   });
   const stack: Stack = { data, count: pages.length, height, width };
-  if (!options.allowNonFinite) assertFinite(stack, 'the TIFF');
   const rank = pages.length > 1 || declaresStack(pages[0].ifd) ? 3 : 2;
-  return { stack, rank, sourceDtype: [...new Set(dtypes)].join('+') };
+  return finishDecode({ stack, rank, sourceDtype: [...new Set(dtypes)].join('+') }, options, 'the TIFF');
 }
 
 export async function readTiff(path: string, options: DecodeImageOptions = {}): Promise<DecodedImage> {
