@@ -8,3 +8,4 @@ export * from './tiff.ts';
 export type { TiffDtype } from './tiff-samples.ts';
 export * from './npy.ts';
 export { defaultMaxPixels, type DecodedImage, type DecodeImageOptions } from './image-codec.ts';
+export * from './tiling.ts';
