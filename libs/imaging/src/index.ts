@@ -9,3 +9,4 @@ export type { TiffDtype } from './tiff-samples.ts';
 export * from './npy.ts';
 export { defaultMaxPixels, type DecodedImage, type DecodeImageOptions } from './image-codec.ts';
 export * from './tiling.ts';
+export * from './image-file.ts';
