@@ -51,32 +51,53 @@ export function separableFactors(kernel: Image): { column: Float64Array; row: Fl
   return { column, row };
 }
 
-/** out(i, j) += Σ_a weights(a) · src(i + offset − a, j) over rows; every row a contiguous axpy. */
+/**
+ * out(i, j) = Σ_{a,b} k(a, b) · src(i + rowOffset − a, j + colOffset − b), zero outside src.
+ * `flipped` holds k rotated by 180°, so that each (row a, pixel j) is a dot product over
+ * increasing indices of both arrays, summed in a register; edges clamp the b range.
+ */
 function accumulateRows(
-  src: Float64Array | Float32Array, srcHeight: number, srcWidth: number,
-  kernel: Float64Array | Float32Array, kernelHeight: number, kernelWidth: number,
+  src: Float32Array, srcHeight: number, srcWidth: number,
+  flipped: Float64Array, kernelHeight: number, kernelWidth: number,
   out: Float32Array, outHeight: number, outWidth: number, rowOffset: number, colOffset: number,
   accumulator: Float64Array,
 ): void {
+  const lastB = kernelWidth - 1;
   for (let i = 0; i < outHeight; i++) {
     accumulator.fill(0, 0, outWidth);
     for (let a = 0; a < kernelHeight; a++) {
       const r = i + rowOffset - a;
       if (r < 0 || r >= srcHeight) continue;
-      const rowStart = r * srcWidth;
-      for (let b = 0; b < kernelWidth; b++) {
-        const weight = kernel[a * kernelWidth + b];
-        if (weight === 0) continue;
-        const shift = colOffset - b;
-        const jStart = shift < 0 ? -shift : 0;
-        const jEnd = Math.min(outWidth, srcWidth - shift);
-        const base = rowStart + shift;
-        for (let j = jStart; j < jEnd; j++) accumulator[j] += weight * src[base + j];
+      if (kernelWidth === 1) {
+        // a column kernel: one contiguous axpy per kernel row
+        const weight = flipped[kernelHeight - 1 - a];
+        const base = r * srcWidth + colOffset;
+        const jEnd = Math.min(outWidth, srcWidth - colOffset);
+        for (let j = 0; j < jEnd; j++) accumulator[j] += weight * src[base + j];
+        continue;
+      }
+      // flipped row index fa = kernelHeight−1−a; src column = j + colOffset − lastB + fb
+      const kernelStart = (kernelHeight - 1 - a) * kernelWidth;
+      const shift = colOffset - lastB;
+      const rowStart = r * srcWidth + shift;
+      for (let j = 0; j < outWidth; j++) {
+        const first = j + shift;
+        const fbStart = first < 0 ? -first : 0;
+        const fbEnd = Math.min(kernelWidth, srcWidth - first);
+        let sum = 0;
+        for (let fb = fbStart; fb < fbEnd; fb++) sum += flipped[kernelStart + fb] * src[rowStart + j + fb];
+        accumulator[j] += sum;
       }
     }
     const outStart = i * outWidth;
     for (let j = 0; j < outWidth; j++) out[outStart + j] = accumulator[j];
   }
+}
+
+function rotated(values: ArrayLike<number>): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[values.length - 1 - i];
+  return out;
 }
 
 function checkInputs(height: number, width: number, psf: Image, mode: ConvolutionMode): void {
@@ -127,25 +148,28 @@ export function createConvolver(
     const factors = separableFactors(psf);
     if (!factors) throw new ParameterError('CONVOLUTION_METHOD', 'method "separable" needs a kernel that is an outer product of two vectors');
     const intermediate = new Float32Array(height * outWidth);
+    const row = rotated(factors.row);
+    const column = rotated(factors.column);
     return {
       method: chosen, outHeight, outWidth,
       apply(input, output) {
         checkInput(input);
         const out = allocate(output);
         // rows: 1D kernel along the width, all H rows; then columns: 1D kernel down the height
-        accumulateRows(input, height, width, factors.row, 1, psf.width, intermediate, height, outWidth, 0, colOffset, accumulator);
-        accumulateRows(intermediate, height, outWidth, factors.column, psf.height, 1, out, outHeight, outWidth, rowOffset, 0, accumulator);
+        accumulateRows(input, height, width, row, 1, psf.width, intermediate, height, outWidth, 0, colOffset, accumulator);
+        accumulateRows(intermediate, height, outWidth, column, psf.height, 1, out, outHeight, outWidth, rowOffset, 0, accumulator);
         return out;
       },
     };
   }
   if (chosen !== 'direct') throw new ParameterError('CONVOLUTION_METHOD', `method must be 'direct', 'separable' or 'fft', got ${String(chosen)}`);
+  const flipped = rotated(psf.data);
   return {
     method: chosen, outHeight, outWidth,
     apply(input, output) {
       checkInput(input);
       const out = allocate(output);
-      accumulateRows(input, height, width, psf.data, psf.height, psf.width, out, outHeight, outWidth, rowOffset, colOffset, accumulator);
+      accumulateRows(input, height, width, flipped, psf.height, psf.width, out, outHeight, outWidth, rowOffset, colOffset, accumulator);
       return out;
     },
   };

@@ -39,7 +39,7 @@ export function deterministicLog(x: number): number {
   const t2 = t * t;
   let term = t;
   let sum = 0;
-  for (let k = 1; k <= 41; k += 2) {
+  for (let k = 1; k <= 25; k += 2) {
     sum += term / k;
     term *= t2;
   }
