@@ -12,7 +12,7 @@ function randomTensor(shape: number[], seed: number): tf.Tensor {
   return tf.randomUniform(shape, -1, 1, 'float32', seed);
 }
 
-function relativeError(a: Float32Array | number[], b: Float32Array | number[]): number {
+function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let diff = 0;
   let norm = 0;
   for (let i = 0; i < a.length; i++) {

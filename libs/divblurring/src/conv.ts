@@ -28,13 +28,14 @@ export function backendHasConvFilterGradient(): boolean {
 
 /** conv2d 'same' + bias with the forward-conv gradients above, on any backend. */
 export const conv2dSameCustomGrad = tf.customGrad(
-  (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  (...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x, w, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     const x4 = x as tf.Tensor4D;
     const w4 = w as tf.Tensor4D;
     save([x4, w4]);
     return {
       value: tf.add(tf.conv2d(x4, w4, 1, 'same'), b),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const dy4 = dy as tf.Tensor4D;
         const [xs, ws] = saved as [tf.Tensor4D, tf.Tensor4D];
         const k = ws.shape[0];

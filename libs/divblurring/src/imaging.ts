@@ -1,6 +1,7 @@
 /**
  * What this library takes from @divblur/imaging, imported in one place.
- * (Relative paths until libs/imaging/src/index.ts exports them; then `from '@divblur/imaging'`.)
+ * (Relative paths for what libs/imaging/src/index.ts does not export yet.)
  */
 export { Random, type RandomState } from '../../imaging/src/random.ts';
-export type { Image, Stack } from '../../imaging/src/image.ts';
+export { psnr } from '../../imaging/src/psnr.ts';
+export { stackImage, type Image, type Stack, writeFileAtomic } from '@divblur/imaging';

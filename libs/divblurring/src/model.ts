@@ -71,6 +71,14 @@ export function parameterShapes(config: ModelConfig): Array<[string, number[]]> 
   return shapes;
 }
 
+/** A trainable variable holding `values`; unnamed, because tfjs variable names are global to the process. */
+export function variableFrom(values: Float32Array, shape: number[]): tf.Variable {
+  const initial = tf.tensor(values, shape);
+  const variable = tf.variable(initial);
+  initial.dispose();
+  return variable;
+}
+
 /**
  * PyTorch's default initialisation (the measured reference recipe): every weight and bias
  * ~ U(−1/√fanIn, 1/√fanIn), fanIn = k·k·cin for convs and k·k·cout for transposed convs.
@@ -85,8 +93,8 @@ export function initParams(config: ModelConfig, random: Random): Record<string, 
     const bound = 1 / Math.sqrt(fanIn);
     const draw = (shape: number[]): Float32Array =>
       Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => random.uniformIn(-bound, bound));
-    params[wName] = tf.variable(tf.tensor(draw(wShape), wShape), true, wName);
-    params[bName] = tf.variable(tf.tensor(draw(bShape), bShape), true, bName);
+    params[wName] = variableFrom(draw(wShape), wShape);
+    params[bName] = variableFrom(draw(bShape), bShape);
   }
   return params;
 }

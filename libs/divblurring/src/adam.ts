@@ -1,0 +1,52 @@
+/**
+ * Adam (Kingma & Ba 2015) with its state in plain variables, so a checkpoint restores it exactly:
+ *   m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,  w ← w − lr·m̂/(√v̂ + ε),  m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export interface AdamSettings {
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+}
+
+export const ADAM_DEFAULTS: AdamSettings = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8 };
+
+export class Adam {
+  /** Number of updates applied (t). */
+  updates = 0;
+  readonly m: Record<string, tf.Variable> = {};
+  readonly v: Record<string, tf.Variable> = {};
+
+  constructor(
+    private readonly params: Record<string, tf.Variable>,
+    private readonly settings: AdamSettings = ADAM_DEFAULTS,
+  ) {
+    for (const [name, p] of Object.entries(params)) {
+      this.m[name] = tf.variable(tf.zerosLike(p), false);
+      this.v[name] = tf.variable(tf.zerosLike(p), false);
+    }
+  }
+
+  apply(grads: Record<string, tf.Tensor>, learningRate: number): void {
+    this.updates += 1;
+    const { beta1, beta2, epsilon } = this.settings;
+    const stepSize = learningRate / (1 - beta1 ** this.updates);
+    const secondMomentCorrection = 1 / (1 - beta2 ** this.updates);
+    tf.tidy(() => {
+      for (const [name, p] of Object.entries(this.params)) {
+        const g = grads[name];
+        const m = this.m[name];
+        const v = this.v[name];
+        m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
+        v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+        const denominator = tf.add(tf.sqrt(tf.mul(v, secondMomentCorrection)), epsilon);
+        p.assign(tf.sub(p, tf.mul(tf.div(m, denominator), stepSize)));
+      }
+    });
+  }
+
+  dispose(): void {
+    for (const t of [...Object.values(this.m), ...Object.values(this.v)]) t.dispose();
+  }
+}

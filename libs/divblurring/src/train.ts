@@ -1,0 +1,146 @@
+/**
+ * The training loop: budget (steps or wall-clock minutes), progress, checkpoints, and automatic
+ * restart under a new seed when the posterior collapses (KL per pixel below the threshold after
+ * warm-up), as DivNoising does.
+ */
+import { activeBackend } from './backend.ts';
+import type { Checkpoint } from './checkpoint.ts';
+import { DivblurConfigError, TrainingError } from './errors.ts';
+import { resolveHyperparameters, type Hyperparameters, type TrainOptions } from './options.ts';
+import { buildTrainer, dataFingerprint, type StepLoss, type Trainer } from './trainer.ts';
+import type { TrainedModel } from './trained-model.ts';
+
+export interface Progress {
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly loss: StepLoss;
+  readonly learningRate: number;
+  readonly samplesPerSecond: number;
+  readonly etaSeconds: number;
+}
+
+export interface LossPoint extends StepLoss {
+  readonly step: number;
+  readonly learningRate: number;
+}
+
+export interface CollapseEvent {
+  readonly attempt: number;
+  readonly seed: number;
+  readonly step: number;
+  readonly klPerPixel: number;
+}
+
+export interface TrainHooks {
+  onProgress?(progress: Progress): void;
+  onCheckpoint?(checkpoint: Checkpoint): Promise<void> | void;
+  /** Aborting stops after the current step; the result then has aborted = true. */
+  signal?: AbortSignal;
+  log?(message: string, fields: Record<string, unknown>): void;
+}
+
+export interface TrainResult {
+  readonly model: TrainedModel;
+  readonly history: LossPoint[];
+  readonly collapses: CollapseEvent[];
+  readonly steps: number;
+  readonly trainSeconds: number;
+  readonly backend: string;
+  readonly aborted: boolean;
+}
+
+/** Thrown when the posterior collapsed on every attempt. */
+export class PosteriorCollapseError extends TrainingError {
+  constructor(readonly collapses: CollapseEvent[]) {
+    super(`posterior collapse on all ${collapses.length} attempts (KL per pixel ${collapses.map((c) => c.klPerPixel.toExponential(2)).join(', ')}): raise freeBitsNats or klHoldFraction`);
+  }
+}
+
+/** Steps used for the speed estimate of a wall-clock budget. */
+const TIMING_STEPS = 3;
+
+function knownNoiseSigma(options: TrainOptions): number {
+  if (options.resumeFrom) return options.resumeFrom.hyperparameters.noiseSigma;
+  if (options.noiseSigma === undefined) {
+    throw new DivblurConfigError('noiseSigma is required (estimate it with @divblur/imaging first)');
+  }
+  return options.noiseSigma;
+}
+
+function checkResume(options: TrainOptions, checkpoint: Checkpoint): void {
+  const now = dataFingerprint(options.images);
+  const then = checkpoint.dataFingerprint;
+  if (now.count !== then.count || now.height !== then.height || now.width !== then.width || now.sum !== then.sum) {
+    throw new DivblurConfigError('the checkpoint was made on other training data; resume needs the same images');
+  }
+}
+
+/** A trainer for one step at a time (speed benchmarks, custom loops); resumes when options.resumeFrom is set. */
+export function createTrainer(options: TrainOptions): Trainer {
+  const resume = options.resumeFrom;
+  if (resume) checkResume(options, resume);
+  const hyper: Hyperparameters = resume?.hyperparameters ?? resolveHyperparameters(options, knownNoiseSigma(options));
+  return buildTrainer(options, hyper, hyper.steps ?? 1000, resume);
+}
+
+async function yieldToEventLoop(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+}
+
+export async function trainModel(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const collapses: CollapseEvent[] = [];
+  const base = createTrainer(options).hyperparameters;
+  for (let attempt = 0; attempt <= base.maxRestarts; attempt++) {
+    const seed = base.seed + 1000 * attempt;
+    const trainer = attempt === 0 ? createTrainer(options) : createTrainer({ ...options, resumeFrom: undefined, seed });
+    const started = performance.now();
+    const history: LossPoint[] = [];
+    const deadline = base.minutes === null ? Infinity : started + base.minutes * 60_000;
+    let aborted = false;
+    try {
+      while (trainer.step < trainer.totalSteps && performance.now() < deadline) {
+        if (hooks.signal?.aborted) {
+          aborted = true;
+          break;
+        }
+        const loss = trainer.train(trainer.nextBatch());
+        history.push({ step: trainer.step, learningRate: trainer.learningRate, ...loss });
+        const seconds = (performance.now() - started) / 1000;
+        if (base.minutes !== null && history.length === TIMING_STEPS) {
+          trainer.totalSteps = Math.max(trainer.step + 1, Math.floor((base.minutes * 60 * history.length) / seconds));
+        }
+        const stepsPerSecond = history.length / seconds;
+        hooks.onProgress?.({
+          step: trainer.step,
+          totalSteps: trainer.totalSteps,
+          loss,
+          learningRate: trainer.learningRate,
+          samplesPerSecond: stepsPerSecond * base.batchSize,
+          etaSeconds: (trainer.totalSteps - trainer.step) / stepsPerSecond,
+        });
+        if (base.checkpointEverySteps > 0 && trainer.step % base.checkpointEverySteps === 0) await hooks.onCheckpoint?.(trainer.checkpoint());
+        if (trainer.collapsed) break;
+        await yieldToEventLoop();
+      }
+      if (trainer.collapsed) {
+        collapses.push({ attempt, seed, step: trainer.step, klPerPixel: trainer.recentKlPerPixel });
+        hooks.log?.('posterior collapse: restarting under a new seed', collapses[collapses.length - 1] as unknown as Record<string, unknown>);
+        continue;
+      }
+      const trainSeconds = (performance.now() - started) / 1000;
+      const backend = activeBackend()?.engine ?? 'unknown';
+      return {
+        model: trainer.model({ trainSeconds, backend, collapses }),
+        history,
+        collapses,
+        steps: trainer.step,
+        trainSeconds,
+        backend,
+        aborted,
+      };
+    } finally {
+      trainer.dispose();
+    }
+  }
+  throw new PosteriorCollapseError(collapses);
+}
