@@ -1,0 +1,80 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as ort from 'onnxruntime-node';
+import { tinyModel } from './parity.test-helper.ts';
+import { loadModelSessions } from './session.ts';
+import { mmse } from './mmse.ts';
+import { fillNoise } from './noise.ts';
+
+const model = await tinyModel();
+const sessions = await loadModelSessions('tiny', model.exported.dir);
+const latent = model.saved.manifest.config.latentChannels;
+
+function image(height: number, width: number) {
+  const data = Float32Array.from({ length: height * width }, (_, i) => 0.3 + 0.2 * Math.sin(i * 0.37) * Math.cos(i * 0.011));
+  return { data, height, width };
+}
+
+test('MMSE and std equal the mean and sample std of the decoded samples (direct computation)', async () => {
+  const y = image(16, 24);
+  const samples = 7;
+  const result = await mmse(sessions, y, { samples, seed: 5, maxBatch: 3 });
+  const enc = await sessions.encoder.session.run({ y: new ort.Tensor('float32', y.data, [1, 1, 16, 24]) });
+  const decoder = await ort.InferenceSession.create(model.exported.files.decoder);
+  const cells = latent * 4 * 6;
+  const eps = new Float32Array(samples * cells);
+  fillNoise(eps, { seed: 5, channels: latent, planeWidth: 6, top: 0, left: 0, height: 4, width: 6 }, 0, samples);
+  const mu = enc.mu.data as Float32Array;
+  const logvar = enc.logvar.data as Float32Array;
+  const z = eps.map((e, i) => mu[i % cells] + Math.exp(0.5 * logvar[i % cells]) * e);
+  const x = (await decoder.run({ z: new ort.Tensor('float32', z, [samples, latent, 4, 6]) })).x.data as Float32Array;
+  for (const p of [0, 37, 200, 383]) {
+    const values = Array.from({ length: samples }, (_, s) => x[s * 384 + p]);
+    const mean = values.reduce((a, b) => a + b) / samples;
+    const std = Math.sqrt(values.reduce((a, v) => a + (v - mean) ** 2, 0) / (samples - 1));
+    assert.ok(Math.abs(result.mmse[p] - mean) < 1e-5, `mean at ${p}`);
+    assert.ok(Math.abs(result.std[p] - std) < 1e-5, `std at ${p}`);
+  }
+  assert.equal(result.samplesUsed, samples);
+});
+
+test('is seeded: same seed and any batch size → same MMSE; another seed → another', async () => {
+  const y = image(32, 32);
+  const a = await mmse(sessions, y, { samples: 12, seed: 1, maxBatch: 1 });
+  const b = await mmse(sessions, y, { samples: 12, seed: 1, maxBatch: 5 });
+  const c = await mmse(sessions, y, { samples: 12, seed: 2 });
+  for (let i = 0; i < a.mmse.length; i++) assert.ok(Math.abs(a.mmse[i] - b.mmse[i]) < 1e-6);
+  assert.ok(a.mmse.some((v, i) => Math.abs(v - c.mmse[i]) > 1e-4));
+});
+
+test('the Monte-Carlo standard error is std/√N and falls as 1/√N', async () => {
+  const y = image(32, 32);
+  const few = await mmse(sessions, y, { samples: 16, seed: 3 });
+  const many = await mmse(sessions, y, { samples: 64, seed: 3 });
+  const rms = Math.sqrt(many.std.reduce((a, s) => a + s * s, 0) / many.std.length / 64);
+  assert.ok(Math.abs(many.standardError.rms - rms) / rms < 1e-3);
+  const ratio = few.standardError.rms / many.standardError.rms;
+  assert.ok(ratio > 1.6 && ratio < 2.4, `SE ratio 16 → 64 samples: ${ratio}, expected ≈ 2`);
+});
+
+test('stops early once the standard error is under the tolerance and reports the samples used', async () => {
+  const y = image(32, 32);
+  const full = await mmse(sessions, y, { samples: 64, seed: 4 });
+  const tolerance = full.standardError.rms * 1.5; // reached near 64 / 1.5² ≈ 28 samples
+  const early = await mmse(sessions, y, { samples: 64, seed: 4, tolerance, maxBatch: 4 });
+  assert.equal(early.stoppedEarly, true);
+  assert.ok(early.samplesUsed >= 16 && early.samplesUsed < 64, `samples used ${early.samplesUsed}`);
+  assert.ok(early.standardError.rms < tolerance);
+  const none = await mmse(sessions, y, { samples: 20, seed: 4, tolerance: 1e-9 });
+  assert.equal(none.samplesUsed, 20);
+  assert.equal(none.stoppedEarly, false);
+});
+
+test('sizes not multiple of 4 are reflect-padded and cropped back', async () => {
+  const y = image(30, 45);
+  const result = await mmse(sessions, y, { samples: 4, seed: 1 });
+  assert.equal(result.mmse.length, 30 * 45);
+  assert.equal(result.plan.paddedHeight, 32);
+  assert.equal(result.plan.paddedWidth, 48);
+  assert.ok(result.mmse.every(Number.isFinite) && result.std.every((s) => s >= 0));
+});
