@@ -84,7 +84,7 @@ test('exported files carry opset, dynamic N/H/W and provenance metadata', async 
   const opset = Number(proto.opsetImport[0].version);
   assert.ok(opset >= 13);
   assert.equal(opset, OPSET_VERSION);
-  const dims = proto.graph!.input[0].type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
+  const dims = proto.graph!.input![0].type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue));
   assert.deepEqual(dims, ['N', 1, 'H', 'W']);
   const meta = Object.fromEntries(proto.metadataProps.map((p) => [p.key, p.value]));
   assert.equal(meta['divblur.run_id'], 'run-42');
