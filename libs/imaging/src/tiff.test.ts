@@ -107,6 +107,15 @@ test('reads a zlib-compressed uint16 stack written by tifffile', () => {
   assert.deepEqual(stack.data, expected(3 * 20 * 13, (i) => (i * 2011 + 7) % 65536));
 });
 
+test('reads tiled, predictor and LZW pages (libtiff and tifffile) to the same values', () => {
+  const values = expected(2 * 40 * 36, (i) => (i * 37) % 65536);
+  for (const name of ['uint16-stack-tiled-zlib.tif', 'uint16-stack-zlib-predictor.tif', 'uint16-stack-lzw-predictor.tif']) {
+    const { stack, rank } = decodeTiff(fixture(name));
+    assert.deepEqual([rank, stack.count, stack.height, stack.width], [3, 2, 40, 36], name);
+    assert.deepEqual(stack.data, values, name);
+  }
+});
+
 test('reads a float64 image written by tifffile as rank 2, rounded to float32', () => {
   const { stack, rank, sourceDtype } = decodeTiff(fixture('float64-image.tif'));
   assert.deepEqual([rank, sourceDtype, stack.count, stack.height, stack.width], [2, 'float64', 1, 17, 11]);
@@ -155,6 +164,19 @@ test('rejects a file that is not a TIFF, naming what it looks like', () => {
 test('rejects a truncated TIFF whose strip runs past the end of the file', () => {
   const bytes = encodeTiff(ramp(2, 16, 16));
   rejectsWith(() => decodeTiff(bytes.subarray(0, bytes.length - 100)), ImageFormatError, 'TIFF_TRUNCATED', /strip\/tile 0 ends at byte \d+ but the file has only \d+ bytes/);
+});
+
+test('rejects a compressed TIFF cut short or with a damaged strip', () => {
+  for (const name of ['uint16-stack-zlib.tif', 'int32-stack-zlib.tif']) {
+    const bytes = fixture(name);
+    const [firstPage] = decodeWithTiffPackage(bytes, { ignoreImageData: true });
+    const lastPage = decodeWithTiffPackage(bytes, { ignoreImageData: true }).at(-1)!;
+    const lastStripEnd = lastPage.stripOffsets.at(-1)! + lastPage.stripByteCounts.at(-1)!; // cut inside the last strip
+    rejectsWith(() => decodeTiff(bytes.subarray(0, lastStripEnd - 3)), ImageFormatError, 'TIFF_TRUNCATED', /truncated/);
+    const damaged = bytes.slice();
+    damaged.fill(0xff, firstPage.stripOffsets[0], firstPage.stripOffsets[0] + 6);
+    rejectsWith(() => decodeTiff(damaged), ImageFormatError, 'TIFF_CORRUPT', /corrupt/);
+  }
 });
 
 test('rejects a TIFF cut inside its header or its IFD chain', () => {
