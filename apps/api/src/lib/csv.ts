@@ -1,7 +1,7 @@
 /** RFC 4180 CSV: a header row from the column names, then one line per row; CRLF line ends. */
-export function toCsv<Row extends Record<string, unknown>>(columns: readonly (keyof Row & string)[], rows: readonly Row[]): string {
+export function toCsv<Row extends object>(columns: readonly string[], rows: readonly Row[]): string {
   const lines = [columns.map(csvField).join(',')];
-  for (const row of rows) lines.push(columns.map((c) => csvField(row[c])).join(','));
+  for (const row of rows) lines.push(columns.map((c) => csvField((row as Record<string, unknown>)[c])).join(','));
   return lines.join('\r\n') + '\r\n';
 }
 

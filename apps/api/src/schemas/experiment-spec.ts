@@ -11,7 +11,9 @@ export const Method = Type.Union([Type.Literal('divblurring'), Type.Literal('div
 export type Method = Static<typeof Method>;
 
 export const PENALTIES = ['none', 'l1', 'l2', 'positivity', 'positivity_l1'] as const;
-export const Penalty = Type.Union(PENALTIES.map((name) => Type.Literal(name)), {
+export const Penalty = Type.Union([
+  Type.Literal('none'), Type.Literal('l1'), Type.Literal('l2'), Type.Literal('positivity'), Type.Literal('positivity_l1'),
+], {
   description: 'R(x): none | l1 Σ|x| | l2 Σx² | positivity Σmin(x,0)² | positivity_l1 κΣmin(x,0)² + λΣ|x|',
 });
 export type Penalty = Static<typeof Penalty>;

@@ -1,0 +1,69 @@
+/**
+ * Builds the API (fastify/demo layout): external plugins (multipart, OpenAPI + UI), then app
+ * plugins (error handler, metrics), then one plugin per resource. Everything it talks to comes
+ * in `deps`, so tests build it against real servers and call it through `inject`.
+ */
+import Fastify from 'fastify';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from '@divblur/config';
+import errorHandler from './plugins/error-handler.ts';
+import metrics, { type MetricsSources } from './plugins/metrics.ts';
+import { healthRoutes, type ReadinessChecks } from './routes/health.ts';
+import { datasetRoutes } from './routes/datasets.ts';
+import { experimentRoutes } from './routes/experiments.ts';
+import { runRoutes } from './routes/runs.ts';
+import { compareRoutes } from './routes/compare.ts';
+import { modelRoutes } from './routes/models.ts';
+import type { ApiServices } from './services.ts';
+
+export interface ApiLimits {
+  /** Largest sweep (runs per experiment) accepted. */
+  maxSweepRuns: number;
+  /** Largest uploaded file, bytes. */
+  maxUploadBytes: number;
+}
+
+export const DEFAULT_LIMITS: ApiLimits = { maxSweepRuns: 64, maxUploadBytes: 1024 * 1024 * 1024 };
+
+export interface ApiDeps extends ApiServices {
+  logger: Logger;
+  readiness: ReadinessChecks;
+  metricsSources: MetricsSources;
+  limits?: Partial<ApiLimits>;
+}
+
+export type ApiApp = Awaited<ReturnType<typeof buildApp>>;
+
+export async function buildApp(deps: ApiDeps) {
+  const limits: ApiLimits = { ...DEFAULT_LIMITS, ...deps.limits };
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    genReqId: () => crypto.randomUUID(),
+    requestIdHeader: 'x-request-id',
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(multipart, { limits: { fileSize: limits.maxUploadBytes, files: 3, fields: 20 } });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'divblur API', version: '0.1.0', description: 'DivBlurring deconvolution: datasets, experiments and λ sweeps, runs, models, comparisons' },
+      tags: ['datasets', 'experiments', 'runs', 'models', 'health'].map((name) => ({ name })),
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(errorHandler);
+  await app.register(metrics, { sources: deps.metricsSources });
+
+  await app.register(healthRoutes, { checks: deps.readiness });
+  const services: ApiServices = { db: deps.db, blobs: deps.blobs, queues: deps.queues, s3Import: deps.s3Import };
+  await app.register(datasetRoutes, { prefix: '/v1', services, limits });
+  await app.register(experimentRoutes, { prefix: '/v1', services, limits });
+  await app.register(runRoutes, { prefix: '/v1', services });
+  await app.register(compareRoutes, { prefix: '/v1', services });
+  await app.register(modelRoutes, { prefix: '/v1', services });
+  return app;
+}

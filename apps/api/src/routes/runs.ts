@@ -1,0 +1,88 @@
+/** /v1/runs: filtered, sorted, keyset-paginated list; one run; its loss curve (JSON, CSV, SVG); its metrics. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { ApiServices } from '../services.ts';
+import { ErrorResponse, IdParams } from '../schemas/dataset.ts';
+import { Run, RunStatusSchema } from '../schemas/experiment.ts';
+import { Method, Penalty } from '../schemas/experiment-spec.ts';
+import { RUN_SORTS, type RunSortField, type RunStatus, type LossPoint } from '../repo/types.ts';
+import { decodeCursor, encodeCursor } from '../lib/cursor.ts';
+import { downsampleMean } from '../lib/downsample.ts';
+import { toCsv } from '../lib/csv.ts';
+import { BadRequestError, NotFoundError } from '../lib/errors.ts';
+import { linePlotSvg } from '../svg/line-plot.ts';
+
+const RunsQuery = Type.Object({
+  experimentId: Type.Optional(Type.String()),
+  penalty: Type.Optional(Penalty),
+  method: Type.Optional(Method),
+  status: Type.Optional(RunStatusSchema),
+  lambdaMin: Type.Optional(Type.Number({ minimum: 0 })),
+  lambdaMax: Type.Optional(Type.Number({ minimum: 0 })),
+  sort: Type.String({ pattern: `^-?(${RUN_SORTS.join('|')})$`, default: 'created', description: `one of ${RUN_SORTS.join(', ')}; a leading - sorts descending` }),
+  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+  cursor: Type.Optional(Type.String({ maxLength: 512 })),
+});
+
+const LossQuery = Type.Object({
+  format: Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('svg')], { default: 'json' }),
+  points: Type.Optional(Type.Integer({ minimum: 2, maximum: 100_000, description: 'downsample to at most this many points (bucket means)' })),
+});
+
+const LOSS_FIELDS = ['total', 'data', 'kl', 'penalty', 'beta'] as const;
+
+export const runRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> = async (app, { services }) => {
+  const { db } = services;
+
+  app.get('/runs', {
+    schema: {
+      tags: ['runs'], querystring: RunsQuery,
+      response: { 200: Type.Object({ items: Type.Array(Run), nextCursor: Type.Union([Type.String(), Type.Null()]) }), 400: ErrorResponse },
+    },
+  }, async (request) => {
+    const q = request.query;
+    if (q.lambdaMin !== undefined && q.lambdaMax !== undefined && q.lambdaMin > q.lambdaMax) {
+      throw new BadRequestError('LAMBDA_RANGE', `lambdaMin ${q.lambdaMin} is larger than lambdaMax ${q.lambdaMax}`);
+    }
+    const descending = q.sort.startsWith('-');
+    const sort = q.sort.replace(/^-/, '') as RunSortField;
+    const after = q.cursor ? decodeCursor(q.cursor, q.sort) : undefined;
+    if (q.experimentId !== undefined && !(await db.getExperiment(q.experimentId))) throw new NotFoundError('experiment', q.experimentId);
+    const items = await db.listRuns({
+      filter: { experimentId: q.experimentId, penalty: q.penalty, method: q.method, status: q.status as RunStatus | undefined, lambdaMin: q.lambdaMin, lambdaMax: q.lambdaMax },
+      sort, descending, limit: q.limit, after,
+    });
+    const last = items[items.length - 1];
+    const nextCursor = items.length === q.limit ? encodeCursor({ sort: q.sort, key: Number.isFinite(last.sortKey) ? last.sortKey : null, id: last.id }) : null;
+    return { items, nextCursor };
+  });
+
+  app.get('/runs/:id', { schema: { tags: ['runs'], params: IdParams, response: { 200: Run, 404: ErrorResponse } } }, async (request) => {
+    const run = await db.getRun(request.params.id);
+    if (!run) throw new NotFoundError('run', request.params.id);
+    return run;
+  });
+
+  app.get('/runs/:id/loss', {
+    schema: { tags: ['runs'], summary: 'Loss curve: JSON, CSV or SVG; ?points=N downsamples', params: IdParams, querystring: LossQuery },
+  }, async (request, reply) => {
+    const run = await db.getRun(request.params.id);
+    if (!run) throw new NotFoundError('run', request.params.id);
+    let points: LossPoint[] = await db.lossPoints(run.id);
+    if (request.query.points !== undefined) points = downsampleMean(points, request.query.points, LOSS_FIELDS);
+    if (request.query.format === 'csv') return reply.type('text/csv; charset=utf-8').send(toCsv(['step', ...LOSS_FIELDS], points));
+    if (request.query.format === 'svg') {
+      const series = (['total', 'data', 'kl', 'penalty'] as const).map((field) => ({
+        name: field, points: points.filter((p) => p[field] !== null).map((p) => [p.step, p[field] as number] as const),
+      })).filter((s) => s.points.length > 0);
+      return reply.type('image/svg+xml').send(linePlotSvg({ title: `loss of run ${run.id.slice(0, 8)} (${run.penalty}, λ=${run.lambda})`, xLabel: 'step', yLabel: 'loss per image', logX: false, series }));
+    }
+    return { runId: run.id, points };
+  });
+
+  app.get('/runs/:id/metrics', { schema: { tags: ['runs'], params: IdParams } }, async (request) => {
+    const run = await db.getRun(request.params.id);
+    if (!run) throw new NotFoundError('run', request.params.id);
+    return { runId: run.id, items: await db.metrics(run.id) };
+  });
+};

@@ -1,0 +1,33 @@
+/** Experiment and run request/response schemas. */
+import { Type } from '@sinclair/typebox';
+import { ExperimentSpec, Method, Penalty, Sweep } from './experiment-spec.ts';
+
+export const CreateExperimentBody = Type.Object({
+  datasetId: Type.String({ minLength: 1, maxLength: 64 }),
+  spec: ExperimentSpec,
+  sweep: Type.Optional(Sweep),
+}, { additionalProperties: false });
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+});
+
+export const RunStatusSchema = Type.Union([
+  Type.Literal('queued'), Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('cancelled'),
+]);
+
+export const Experiment = Type.Object({
+  id: Type.String(), datasetId: Type.String(), spec: Type.Unknown(), sweep: Type.Unknown(), status: Type.String(),
+  idempotencyKey: Type.Union([Type.String(), Type.Null()]), runCount: Type.Integer(), createdAt: Type.String(),
+});
+
+export const Run = Type.Object({
+  id: Type.String(), experimentId: Type.String(), status: Type.String(), progress: Type.Number(),
+  method: Method, penalty: Penalty, lambda: Type.Number(), kappa: Type.Number(), seed: Type.Integer(),
+  params: Type.Unknown(), error: Type.Union([Type.String(), Type.Null()]),
+  startedAt: Type.Union([Type.String(), Type.Null()]), finishedAt: Type.Union([Type.String(), Type.Null()]), createdAt: Type.String(),
+  psnrMmse: Type.Union([Type.Number(), Type.Null()]), psnrSamples: Type.Union([Type.Number(), Type.Null()]),
+  ssim: Type.Union([Type.Number(), Type.Null()]), modelId: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const CreatedExperiment = Type.Object({ experiment: Experiment, runs: Type.Array(Run), created: Type.Boolean() });

@@ -1,0 +1,21 @@
+/**
+ * What the routes need from the outside world, injected by `buildApp(deps)`: the database
+ * (through `Repository`), the blob store, the queue, and a reader for s3:// URIs given by users.
+ */
+import type { BlobStore } from '@divblur/storage';
+import type { Repository } from './repo/repository.ts';
+
+export interface ExperimentQueue {
+  /** Enqueues one flow: a parent job for the experiment, a child per run. Idempotent per experiment id. */
+  enqueueExperiment(experimentId: string, runIds: readonly string[]): Promise<void>;
+  /** Removes the experiment's waiting jobs; running ones see the cancelled status and stop. */
+  cancelExperiment(experimentId: string, runIds: readonly string[]): Promise<void>;
+}
+
+export interface ApiServices {
+  db: Repository;
+  blobs: BlobStore;
+  queues: ExperimentQueue;
+  /** The bytes of an `s3://bucket/key` object; throws `BlobNotFoundError` when absent. */
+  s3Import: (uri: string) => Promise<Buffer>;
+}

@@ -1,0 +1,50 @@
+/** Production wiring: the real Postgres pool, BullMQ queue, blob store and S3 importer from the config. */
+import pg from 'pg';
+import type { Config, Logger } from '@divblur/config';
+import { createBlobStore } from '@divblur/storage';
+import { DEFAULT_LIMITS, type ApiDeps } from './app.ts';
+import { createPgRepository } from './repo/pg-repository.ts';
+import { createBullmqExperimentQueue } from './queue/bullmq-experiment-queue.ts';
+import { createS3Importer } from './lib/s3-import.ts';
+
+export interface WiredDeps { deps: ApiDeps; close(): Promise<void> }
+
+export function redisConnection(redisUrl: string) {
+  const url = new URL(redisUrl);
+  return {
+    host: url.hostname, port: Number(url.port || 6379),
+    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
+    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
+    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
+    maxRetriesPerRequest: null,
+  };
+}
+
+export function wireDeps(config: Config, logger: Logger): WiredDeps {
+  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
+  const db = createPgRepository(pool);
+  const queue = createBullmqExperimentQueue(redisConnection(config.redisUrl), config.queuePrefix);
+  const blobs = createBlobStore(config.blobStore);
+  const s3 = config.blobStore.kind === 's3' ? config.blobStore : undefined;
+  const importer = createS3Importer({
+    region: s3?.region ?? 'us-east-1', endpoint: s3?.endpoint, forcePathStyle: s3?.forcePathStyle, credentials: s3?.credentials,
+  }, DEFAULT_LIMITS.maxUploadBytes);
+  const deps: ApiDeps = {
+    logger, db, blobs, queues: queue, s3Import: (uri) => importer.read(uri),
+    readiness: {
+      postgres: () => db.ping(),
+      redis: () => queue.ping(),
+      blobStore: async () => { await blobs.exists('_readyz'); },
+    },
+    metricsSources: { queueDepths: () => queue.depths(), jobDurations: () => db.jobDurations() },
+  };
+  return {
+    deps,
+    async close() {
+      await queue.close();
+      await importer.close();
+      await blobs.close();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,184 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { encodeTiff, type Stack } from '@divblur/imaging';
+import { createHarness, multipart, type Harness } from './api-harness.ts';
+
+const stack = (count: number, size: number, value: (i: number) => number): Stack =>
+  ({ data: Float32Array.from({ length: count * size * size }, (_, i) => value(i)), count, height: size, width: size });
+
+const spec = { method: 'divblurring', penalty: 'l2', lambda: 0.01, noiseSigma: 0.03, training: { steps: 5, patchSize: 32, batchSize: 4 } };
+
+describe('experiments, runs, comparisons', () => {
+  let h: Harness;
+  let datasetId = '';
+  let noPsfDatasetId = '';
+  before(async () => {
+    h = await createHarness({ limits: { maxSweepRuns: 8 } });
+    const form = await multipart({ noisy: encodeTiff(stack(2, 48, (i) => i % 7)), psf: encodeTiff(stack(1, 5, () => 1)) });
+    datasetId = (await h.app.inject({ method: 'POST', url: '/v1/datasets', ...form })).json().id;
+    const bare = await multipart({ noisy: encodeTiff(stack(2, 48, (i) => i % 3)) });
+    noPsfDatasetId = (await h.app.inject({ method: 'POST', url: '/v1/datasets', ...bare })).json().id;
+  });
+  after(async () => h?.close());
+
+  const post = (payload: unknown, headers: Record<string, string> = {}) =>
+    h.app.inject({ method: 'POST', url: '/v1/experiments', payload: payload as object, headers });
+
+  test('a 2-point sweep makes 2 runs and one BullMQ flow (parent + 2 children)', async () => {
+    const res = await post({ datasetId, spec, sweep: { lambda: [1e-3, 1e-2] } });
+    assert.equal(res.statusCode, 201, res.body);
+    const { experiment, runs } = res.json();
+    assert.equal(runs.length, 2);
+    assert.deepEqual(runs.map((r: { lambda: number }) => r.lambda), [1e-3, 1e-2]);
+    assert.equal(runs[0].params.network.latentChannels, 64); // defaults filled
+    const depths = await h.redis.hgetall(`${h.prefix}:train:${runs[0].id}`);
+    assert.equal(JSON.parse(depths.data).runId, runs[0].id);
+    assert.ok(await h.redis.exists(`${h.prefix}:experiments:${experiment.id}`));
+    assert.equal(await h.redis.llen(`${h.prefix}:train:wait`), 2);
+    const got = (await h.app.inject({ method: 'GET', url: `/v1/experiments/${experiment.id}` })).json();
+    assert.deepEqual(got.runStatus, { queued: 2 });
+  });
+
+  test('Idempotency-Key: a retried POST returns the first experiment and enqueues nothing more', async () => {
+    const key = { 'idempotency-key': 'lims-order-42' };
+    const first = await post({ datasetId, spec, sweep: { penalty: ['l1', 'l2'] } }, key);
+    assert.equal(first.statusCode, 201);
+    const before = await h.counts();
+    const again = await post({ datasetId, spec, sweep: { penalty: ['l1', 'l2'] } }, key);
+    assert.equal(again.statusCode, 200);
+    assert.equal(again.json().experiment.id, first.json().experiment.id);
+    assert.equal(again.json().created, false);
+    assert.deepEqual(await h.counts(), before);
+    const other = await post({ datasetId, spec: { ...spec, lambda: 1 } }, key);
+    assert.equal(other.statusCode, 409);
+    assert.match(other.json().message, /different body/);
+  });
+
+  const bad: Array<[string, () => unknown, number, RegExp]> = [
+    ['λ < 0', () => ({ datasetId, spec: { ...spec, lambda: -0.1 } }), 400, /lambda/],
+    ['λ < 0 in a sweep', () => ({ datasetId, spec, sweep: { lambda: [0.1, -1] } }), 400, /lambda/],
+    ['σ ≤ 0', () => ({ datasetId, spec: { ...spec, noiseSigma: 0 } }), 400, /noiseSigma/],
+    ['an unknown penalty', () => ({ datasetId, spec: { ...spec, penalty: 'tv' } }), 400, /penalty/],
+    ['a sweep larger than the cap', () => ({ datasetId, spec, sweep: { lambda: [1, 2, 3], kappa: [1, 2, 3] } }), 400, /9 runs; at most 8/],
+    ['a patch larger than the images', () => ({ datasetId, spec: { ...spec, training: { ...spec.training, patchSize: 64 } } }), 400, /larger than the dataset's images/],
+    ['divblurring on a dataset without PSF', () => ({ datasetId: noPsfDatasetId, spec }), 400, /no PSF/],
+    ['no training budget', () => ({ datasetId, spec: { ...spec, training: { patchSize: 32 } } }), 400, /steps or minutes/],
+    ['an unknown dataset', () => ({ datasetId: '00000000-0000-4000-8000-000000000000', spec }), 404, /dataset .* does not exist/],
+  ];
+  for (const [what, body, status, message] of bad) {
+    test(`refuses ${what} (${status}) and writes nothing`, async () => {
+      const before = await h.counts();
+      const res = await post(body());
+      assert.equal(res.statusCode, status, res.body);
+      assert.match(res.json().message, message);
+      assert.deepEqual(await h.counts(), before);
+    });
+  }
+
+  test('cancel marks queued runs cancelled and removes their jobs', async () => {
+    const { experiment, runs } = (await post({ datasetId, spec, sweep: { seed: [1, 2, 3] } })).json();
+    const res = await h.app.inject({ method: 'POST', url: `/v1/experiments/${experiment.id}/cancel` });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().experiment.status, 'cancelled');
+    assert.deepEqual(new Set(res.json().cancelledRuns), new Set(runs.map((r: { id: string }) => r.id)));
+    for (const run of runs) assert.equal(await h.redis.exists(`${h.prefix}:train:${run.id}`), 0);
+    const unknown = await h.app.inject({ method: 'POST', url: '/v1/experiments/00000000-0000-4000-8000-000000000000/cancel' });
+    assert.equal(unknown.statusCode, 404);
+  });
+
+  test('GET /v1/runs filters, sorts by psnr_mmse (nulls last) and pages with cursors, no row twice', async () => {
+    const lambdas = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1];
+    const { experiment, runs } = (await post({ datasetId, spec, sweep: { lambda: lambdas } })).json();
+    // Evaluate 6 of the 8 runs: psnr rises then falls with λ.
+    for (const [i, run] of runs.entries()) {
+      if (i >= 6) continue;
+      await h.pool.query(`UPDATE runs SET status = 'succeeded', psnr_mmse = $2, psnr_samples = $3 WHERE id = $1`, [run.id, 30 - (i - 3) ** 2, 29 - (i - 3) ** 2]);
+    }
+    const seen: Array<{ id: string; psnrMmse: number | null }> = [];
+    let cursor: string | null = null;
+    do {
+      const url: string = `/v1/runs?experimentId=${experiment.id}&sort=-psnr_mmse&limit=3${cursor ? `&cursor=${cursor}` : ''}`;
+      const page = await h.app.inject({ method: 'GET', url });
+      assert.equal(page.statusCode, 200, page.body);
+      seen.push(...page.json().items);
+      cursor = page.json().nextCursor;
+    } while (cursor);
+    assert.equal(seen.length, 8);
+    assert.equal(new Set(seen.map((r) => r.id)).size, 8);
+    const psnrs = seen.map((r) => r.psnrMmse);
+    assert.deepEqual(psnrs.slice(0, 6), [30, 29, 29, 26, 26, 21]);
+    assert.deepEqual(psnrs.slice(6), [null, null]);
+
+    const filtered = (await h.app.inject({ method: 'GET', url: `/v1/runs?experimentId=${experiment.id}&lambdaMin=1e-3&lambdaMax=1e-2&sort=lambda` })).json();
+    assert.deepEqual(filtered.items.map((r: { lambda: number }) => r.lambda), [1e-3, 3e-3, 1e-2]);
+    const succeeded = (await h.app.inject({ method: 'GET', url: `/v1/runs?experimentId=${experiment.id}&status=succeeded&penalty=l2` })).json();
+    assert.equal(succeeded.items.length, 6);
+    for (const url of ['/v1/runs?sort=-loss', '/v1/runs?penalty=tv', '/v1/runs?lambdaMin=2&lambdaMax=1', '/v1/runs?cursor=zzz', '/v1/runs?lambdaMin=-1']) {
+      assert.equal((await h.app.inject({ method: 'GET', url })).statusCode, 400, url);
+    }
+    assert.equal((await h.app.inject({ method: 'GET', url: '/v1/runs/00000000-0000-4000-8000-000000000000' })).statusCode, 404);
+
+    // compare: JSON, CSV, SVG, with RL / Wiener baselines as horizontal lines
+    await h.pool.query(`INSERT INTO baselines (dataset_id, method, image_set, psnr, ssim) VALUES ($1, 'richardson_lucy', 'test', 27.5, 0.8), ($1, 'wiener', 'test', 26, 0.7)`, [datasetId]);
+    const json = (await h.app.inject({ method: 'GET', url: `/v1/experiments/${experiment.id}/compare?x=lambda&metric=psnr_mmse&groupBy=penalty&format=json` })).json();
+    assert.deepEqual(json.rows.map((r: { x: number }) => r.x), lambdas);
+    assert.equal(json.rows[3].value, 30);
+    assert.deepEqual(json.baselines, [{ method: 'richardson_lucy', value: 27.5 }, { method: 'wiener', value: 26 }]);
+    const csv = await h.app.inject({ method: 'GET', url: `/v1/experiments/${experiment.id}/compare?format=csv` });
+    assert.match(csv.headers['content-type'] as string, /text\/csv/);
+    const lines = csv.body.trim().split('\r\n');
+    assert.equal(lines[0], 'kind,group,lambda,psnr_mmse,runs,finished');
+    assert.equal(lines.length, 1 + 8 + 2);
+    assert.ok(lines.includes('run,l2,0.003,30,1,1'), lines.join('\n'));
+    const svg = await h.app.inject({ method: 'GET', url: `/v1/experiments/${experiment.id}/compare?format=svg` });
+    assert.equal(svg.headers['content-type'], 'image/svg+xml');
+    assert.equal(svg.body.match(/<polyline/g)?.length, 1);
+    assert.equal(svg.body.match(/data-baseline=/g)?.length, 2);
+    assert.ok(svg.body.includes('(log scale)'));
+
+    // loss curve: JSON, downsampled, CSV, SVG
+    const runId = runs[0].id;
+    await h.pool.query(`INSERT INTO loss_points (run_id, step, total, data_term, kl, penalty, beta)
+      SELECT $1, s, 100.0 / s + (s % 2), 90.0 / s, 10, 0.5, 1 FROM generate_series(1, 1000) s`, [runId]);
+    const loss = (await h.app.inject({ method: 'GET', url: `/v1/runs/${runId}/loss` })).json();
+    assert.equal(loss.points.length, 1000);
+    assert.deepEqual(loss.points[1], { step: 2, total: 50, data: 45, kl: 10, penalty: 0.5, beta: 1 });
+    const small = (await h.app.inject({ method: 'GET', url: `/v1/runs/${runId}/loss?points=100` })).json();
+    assert.equal(small.points.length, 100);
+    assert.equal(small.points[99].step, 1000);
+    const lossCsv = await h.app.inject({ method: 'GET', url: `/v1/runs/${runId}/loss?format=csv&points=10` });
+    assert.equal(lossCsv.body.trim().split('\r\n').length, 11);
+    const lossSvg = await h.app.inject({ method: 'GET', url: `/v1/runs/${runId}/loss?format=svg&points=50` });
+    assert.equal(lossSvg.body.match(/<polyline/g)?.length, 4);
+
+    // metrics and models
+    await h.pool.query(`INSERT INTO metrics (run_id, image_set, psnr_mmse, psnr_samples, ssim, samples) VALUES ($1, 'test', 30, 29, 0.9, 100)`, [runId]);
+    const metrics = (await h.app.inject({ method: 'GET', url: `/v1/runs/${runId}/metrics` })).json();
+    assert.deepEqual(metrics.items.map((m: { psnrMmse: number; samples: number }) => [m.psnrMmse, m.samples]), [[30, 100]]);
+    const onnx = Buffer.from('fake onnx bytes for the download test');
+    await h.blobs.put(`models/${runId}/model.onnx`, onnx);
+    const modelId = (await h.pool.query(`INSERT INTO models (run_id, onnx_key) VALUES ($1, $2) RETURNING id`, [runId, `models/${runId}/model.onnx`])).rows[0].id;
+    assert.equal((await h.app.inject({ method: 'GET', url: `/v1/runs/${runId}` })).json().modelId, modelId);
+    const model = await h.app.inject({ method: 'GET', url: `/v1/models/${modelId}` });
+    assert.equal(model.json().runId, runId);
+    const download = await h.app.inject({ method: 'GET', url: `/v1/models/${modelId}/onnx` });
+    assert.equal(download.statusCode, 200);
+    assert.deepEqual(download.rawPayload, onnx);
+    assert.equal((await h.app.inject({ method: 'GET', url: `/v1/models/${modelId}/package` })).statusCode, 409);
+    assert.equal((await h.app.inject({ method: 'GET', url: '/v1/models/00000000-0000-4000-8000-000000000000/onnx' })).statusCode, 404);
+  });
+
+  test('health, readiness, Prometheus metrics and the OpenAPI document', async () => {
+    assert.deepEqual((await h.app.inject({ method: 'GET', url: '/healthz' })).json(), { ok: true });
+    const ready = (await h.app.inject({ method: 'GET', url: '/readyz' })).json();
+    assert.equal(ready.ok, true);
+    assert.deepEqual(Object.keys(ready.checks).sort(), ['blobStore', 'postgres', 'redis']);
+    const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
+    assert.match(metrics, /divblur_api_requests_total\{method="GET",route="\/readyz",status="200"\} 1/);
+    assert.match(metrics, /divblur_queue_jobs\{queue="train",state="waiting"\} \d+/);
+    const openapi = (await h.app.inject({ method: 'GET', url: '/docs/json' })).json();
+    assert.ok(openapi.paths['/v1/experiments/{id}/compare']);
+    assert.ok(openapi.paths['/v1/runs'].get.parameters.some((p: { name: string }) => p.name === 'lambdaMin'));
+    assert.equal((await h.app.inject({ method: 'GET', url: '/docs' })).statusCode < 400, true);
+  });
+});
