@@ -1,0 +1,189 @@
+// 2-D convolution forward, backward-data and backward-weights on oneDNN, NHWC activations and tfjs's
+// [kh, kw, in, out] filters (oneDNN's hwio) used in place; only the weights may be reordered into the
+// layout the chosen implementation prefers. Primitives are created once per geometry and cached.
+#include "conv.h"
+
+#include <map>
+#include <memory>
+#include <tuple>
+
+namespace divblur {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+
+dnnl::engine& cpu_engine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+dnnl::stream& cpu_stream() {
+  static dnnl::stream stream(cpu_engine());
+  return stream;
+}
+
+namespace {
+
+struct Descs {
+  memory::desc src, weights_any, weights_user, bias, dst;
+  memory::dims strides, dilates, pad_l, pad_r;
+};
+
+Descs descs_of(const ConvGeometry& g) {
+  Descs d;
+  d.src = memory::desc({g.n, g.ic, g.ih, g.iw}, dt::f32, tag::nhwc);
+  d.dst = memory::desc({g.n, g.oc, g.oh, g.ow}, dt::f32, tag::nhwc);
+  d.weights_user = memory::desc({g.oc, g.ic, g.kh, g.kw}, dt::f32, tag::hwio);
+  d.weights_any = memory::desc({g.oc, g.ic, g.kh, g.kw}, dt::f32, tag::any);
+  d.bias = memory::desc({g.oc}, dt::f32, tag::x);
+  d.strides = {g.sh, g.sw};
+  d.dilates = {g.dh - 1, g.dw - 1};
+  d.pad_l = {g.pt, g.pl};
+  d.pad_r = {g.pb, g.pr};
+  return d;
+}
+
+dnnl::convolution_forward::primitive_desc forward_pd(const ConvGeometry& g, bool bias, bool relu, dnnl::prop_kind kind) {
+  Descs d = descs_of(g);
+  auto desc = bias ? dnnl::convolution_forward::desc(kind, dnnl::algorithm::convolution_direct, d.src, d.weights_any,
+                                                     d.bias, d.dst, d.strides, d.dilates, d.pad_l, d.pad_r)
+                   : dnnl::convolution_forward::desc(kind, dnnl::algorithm::convolution_direct, d.src, d.weights_any,
+                                                     d.dst, d.strides, d.dilates, d.pad_l, d.pad_r);
+  dnnl::primitive_attr attr;
+  if (relu) {
+    dnnl::post_ops ops;
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    attr.set_post_ops(ops);
+  }
+  return dnnl::convolution_forward::primitive_desc(desc, attr, cpu_engine());
+}
+
+// Weights in the caller's hwio layout, or a reorder into the layout `wanted` (cached scratch buffer).
+struct WeightsPlan {
+  memory::desc user, wanted;
+  bool reorder_needed = false;
+  std::unique_ptr<dnnl::reorder> to_wanted, to_user;
+  std::unique_ptr<memory> scratch;
+};
+
+void plan_weights(WeightsPlan& plan, const ConvGeometry& g, const memory::desc& wanted) {
+  plan.user = descs_of(g).weights_user;
+  plan.wanted = wanted;
+  plan.reorder_needed = wanted != plan.user;
+  if (!plan.reorder_needed) return;
+  plan.scratch = std::make_unique<memory>(wanted, cpu_engine());
+  memory user_mem(plan.user, cpu_engine(), DNNL_MEMORY_NONE);
+  plan.to_wanted = std::make_unique<dnnl::reorder>(user_mem, *plan.scratch);
+  plan.to_user = std::make_unique<dnnl::reorder>(*plan.scratch, user_mem);
+}
+
+struct ForwardEntry {
+  dnnl::convolution_forward prim;
+  WeightsPlan weights;
+};
+struct BackwardDataEntry {
+  dnnl::convolution_backward_data prim;
+  WeightsPlan weights;
+};
+struct BackwardWeightsEntry {
+  dnnl::convolution_backward_weights prim;
+  WeightsPlan weights;
+};
+
+template <typename Entry>
+using Cache = std::map<std::tuple<std::array<int64_t, 17>, int>, std::unique_ptr<Entry>>;
+
+}  // namespace
+
+void conv_forward(const ConvGeometry& g, const float* src, const float* weights, const float* bias, bool relu,
+                  float* dst) {
+  static Cache<ForwardEntry> cache;
+  auto key = std::make_tuple(g.key(), (bias ? 1 : 0) | (relu ? 2 : 0));
+  auto& slot = cache[key];
+  if (!slot) {
+    auto pd = forward_pd(g, bias != nullptr, relu, dnnl::prop_kind::forward_training);
+    slot = std::make_unique<ForwardEntry>(ForwardEntry{dnnl::convolution_forward(pd), {}});
+    plan_weights(slot->weights, g, pd.weights_desc());
+  }
+  Descs d = descs_of(g);
+  auto& engine = cpu_engine();
+  auto& stream = cpu_stream();
+  memory src_mem(d.src, engine, const_cast<float*>(src));
+  memory dst_mem(d.dst, engine, dst);
+  memory user_w(d.weights_user, engine, const_cast<float*>(weights));
+  memory w_mem = user_w;
+  if (slot->weights.reorder_needed) {
+    slot->weights.to_wanted->execute(stream, user_w, *slot->weights.scratch);
+    w_mem = *slot->weights.scratch;
+  }
+  std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src_mem}, {DNNL_ARG_WEIGHTS, w_mem}, {DNNL_ARG_DST, dst_mem}};
+  if (bias) args.insert({DNNL_ARG_BIAS, memory(d.bias, engine, const_cast<float*>(bias))});
+  slot->prim.execute(stream, args);
+  stream.wait();
+}
+
+void conv_backward_data(const ConvGeometry& g, const float* diff_dst, const float* weights, float* diff_src) {
+  static Cache<BackwardDataEntry> cache;
+  auto& slot = cache[std::make_tuple(g.key(), 0)];
+  Descs d = descs_of(g);
+  if (!slot) {
+    auto hint = forward_pd(g, false, false, dnnl::prop_kind::forward_training);
+    dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.src, d.weights_any, d.dst,
+                                               d.strides, d.dilates, d.pad_l, d.pad_r);
+    dnnl::convolution_backward_data::primitive_desc pd(desc, cpu_engine(), hint);
+    slot = std::make_unique<BackwardDataEntry>(BackwardDataEntry{dnnl::convolution_backward_data(pd), {}});
+    plan_weights(slot->weights, g, pd.weights_desc());
+  }
+  auto& engine = cpu_engine();
+  auto& stream = cpu_stream();
+  memory user_w(d.weights_user, engine, const_cast<float*>(weights));
+  memory w_mem = user_w;
+  if (slot->weights.reorder_needed) {
+    slot->weights.to_wanted->execute(stream, user_w, *slot->weights.scratch);
+    w_mem = *slot->weights.scratch;
+  }
+  slot->prim.execute(stream, {{DNNL_ARG_DIFF_DST, memory(d.dst, engine, const_cast<float*>(diff_dst))},
+                              {DNNL_ARG_WEIGHTS, w_mem},
+                              {DNNL_ARG_DIFF_SRC, memory(d.src, engine, diff_src)}});
+  stream.wait();
+}
+
+void conv_backward_weights(const ConvGeometry& g, const float* src, const float* diff_dst, float* diff_weights) {
+  static Cache<BackwardWeightsEntry> cache;
+  auto& slot = cache[std::make_tuple(g.key(), 0)];
+  Descs d = descs_of(g);
+  if (!slot) {
+    auto hint = forward_pd(g, false, false, dnnl::prop_kind::forward_training);
+    dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct, d.src, d.weights_any, d.dst,
+                                                  d.strides, d.dilates, d.pad_l, d.pad_r);
+    dnnl::convolution_backward_weights::primitive_desc pd(desc, cpu_engine(), hint);
+    slot = std::make_unique<BackwardWeightsEntry>(BackwardWeightsEntry{dnnl::convolution_backward_weights(pd), {}});
+    plan_weights(slot->weights, g, pd.diff_weights_desc());
+  }
+  auto& engine = cpu_engine();
+  auto& stream = cpu_stream();
+  memory user_w(d.weights_user, engine, diff_weights);
+  memory w_mem = slot->weights.reorder_needed ? *slot->weights.scratch : user_w;
+  slot->prim.execute(stream, {{DNNL_ARG_SRC, memory(d.src, engine, const_cast<float*>(src))},
+                              {DNNL_ARG_DIFF_DST, memory(d.dst, engine, const_cast<float*>(diff_dst))},
+                              {DNNL_ARG_DIFF_WEIGHTS, w_mem}});
+  if (slot->weights.reorder_needed) slot->weights.to_user->execute(stream, *slot->weights.scratch, user_w);
+  stream.wait();
+}
+
+std::string conv_impl_names(const ConvGeometry& g) {
+  auto fwd = forward_pd(g, false, false, dnnl::prop_kind::forward_training);
+  Descs d = descs_of(g);
+  dnnl::convolution_backward_data::primitive_desc bd(
+      dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, d.src, d.weights_any, d.dst,
+                                            d.strides, d.dilates, d.pad_l, d.pad_r),
+      cpu_engine(), fwd);
+  dnnl::convolution_backward_weights::primitive_desc bw(
+      dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, d.src, d.weights_any, d.dst,
+                                               d.strides, d.dilates, d.pad_l, d.pad_r),
+      cpu_engine(), fwd);
+  return std::string(fwd.impl_info_str()) + " / " + bd.impl_info_str() + " / " + bw.impl_info_str();
+}
+
+}  // namespace divblur

@@ -1,0 +1,28 @@
+// Convolution geometry shared by the three oneDNN convolution passes (NHWC, tfjs filter [kh,kw,in,out]).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+namespace divblur {
+
+struct ConvGeometry {
+  int64_t n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
+  std::array<int64_t, 17> key() const { return {n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr}; }
+};
+
+dnnl::engine& cpu_engine();
+dnnl::stream& cpu_stream();
+
+/** dst = conv(src, weights) (+ bias) (then relu): the forward pass; `bias` may be null. */
+void conv_forward(const ConvGeometry& g, const float* src, const float* weights, const float* bias, bool relu, float* dst);
+/** diff_src = the gradient of the convolution with respect to its input (tfjs Conv2DBackpropInput). */
+void conv_backward_data(const ConvGeometry& g, const float* diff_dst, const float* weights, float* diff_src);
+/** diff_weights (hwio) = the gradient with respect to the filter (tfjs Conv2DBackpropFilter). */
+void conv_backward_weights(const ConvGeometry& g, const float* src, const float* diff_dst, float* diff_weights);
+/** oneDNN's implementation names for the three passes, for the profile notes. */
+std::string conv_impl_names(const ConvGeometry& g);
+
+}  // namespace divblur

@@ -1,0 +1,144 @@
+#include "eltwise.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace divblur {
+
+namespace {
+constexpr int64_t kParallelFrom = 1 << 15;
+
+template <typename F>
+void binary_with(F f, Broadcast mode, int64_t size, int64_t period, const float* a, const float* b, float* out) {
+  switch (mode) {
+    case Broadcast::same:
+#pragma omp parallel for simd if (size >= kParallelFrom)
+      for (int64_t i = 0; i < size; i++) out[i] = f(a[i], b[i]);
+      break;
+    case Broadcast::b_scalar: {
+      const float s = b[0];
+#pragma omp parallel for simd if (size >= kParallelFrom)
+      for (int64_t i = 0; i < size; i++) out[i] = f(a[i], s);
+      break;
+    }
+    case Broadcast::a_scalar: {
+      const float s = a[0];
+#pragma omp parallel for simd if (size >= kParallelFrom)
+      for (int64_t i = 0; i < size; i++) out[i] = f(s, b[i]);
+      break;
+    }
+    case Broadcast::b_rows: {
+      const int64_t rows = size / period;
+#pragma omp parallel for if (size >= kParallelFrom)
+      for (int64_t r = 0; r < rows; r++) {
+        const float* ar = a + r * period;
+        float* o = out + r * period;
+#pragma omp simd
+        for (int64_t j = 0; j < period; j++) o[j] = f(ar[j], b[j]);
+      }
+      break;
+    }
+    case Broadcast::a_rows: {
+      const int64_t rows = size / period;
+#pragma omp parallel for if (size >= kParallelFrom)
+      for (int64_t r = 0; r < rows; r++) {
+        const float* br = b + r * period;
+        float* o = out + r * period;
+#pragma omp simd
+        for (int64_t j = 0; j < period; j++) o[j] = f(a[j], br[j]);
+      }
+      break;
+    }
+  }
+}
+
+template <typename F>
+void unary_with(F f, int64_t size, const float* x, float* out) {
+#pragma omp parallel for simd if (size >= kParallelFrom)
+  for (int64_t i = 0; i < size; i++) out[i] = f(x[i]);
+}
+}  // namespace
+
+void binary(BinaryOp op, Broadcast mode, int64_t size, int64_t period, const float* a, const float* b, float* out) {
+  switch (op) {
+    case BinaryOp::add: return binary_with([](float p, float q) { return p + q; }, mode, size, period, a, b, out);
+    case BinaryOp::sub: return binary_with([](float p, float q) { return p - q; }, mode, size, period, a, b, out);
+    case BinaryOp::mul: return binary_with([](float p, float q) { return p * q; }, mode, size, period, a, b, out);
+    case BinaryOp::div: return binary_with([](float p, float q) { return p / q; }, mode, size, period, a, b, out);
+  }
+}
+
+void unary(UnaryOp op, int64_t size, float alpha, const float* x, float* out) {
+  // NaN passes through relu and step as in tfjs (Math.max(0, NaN) is NaN).
+  switch (op) {
+    case UnaryOp::relu: return unary_with([](float v) { return v > 0.f || v != v ? v : 0.f; }, size, x, out);
+    case UnaryOp::step: return unary_with([alpha](float v) { return v != v ? v : (v > 0.f ? 1.f : alpha); }, size, x, out);
+    case UnaryOp::neg: return unary_with([](float v) { return -v; }, size, x, out);
+    case UnaryOp::exp: return unary_with([](float v) { return std::exp(v); }, size, x, out);
+    case UnaryOp::square: return unary_with([](float v) { return v * v; }, size, x, out);
+    case UnaryOp::sqrt: return unary_with([](float v) { return std::sqrt(v); }, size, x, out);
+    case UnaryOp::log: return unary_with([](float v) { return std::log(v); }, size, x, out);
+  }
+}
+
+void reduce_sum(int64_t outer, int64_t reduced, int64_t inner, const float* x, float* out) {
+  if (inner == 1 && outer == 1) {
+    // A full reduction: split across threads instead of one long serial row.
+    double acc = 0;
+#pragma omp parallel for simd reduction(+ : acc) if (reduced >= kParallelFrom)
+    for (int64_t r = 0; r < reduced; r++) acc += x[r];
+    out[0] = static_cast<float>(acc);
+    return;
+  }
+  if (inner == 1) {
+#pragma omp parallel for if (outer * reduced >= kParallelFrom)
+    for (int64_t o = 0; o < outer; o++) {
+      const float* row = x + o * reduced;
+      double acc = 0;
+#pragma omp simd reduction(+ : acc)
+      for (int64_t r = 0; r < reduced; r++) acc += row[r];
+      out[o] = static_cast<float>(acc);
+    }
+    return;
+  }
+  // Column sums (e.g. a bias gradient, Σ over N·H·W of [N,H,W,C]): each thread sums a band of rows.
+  for (int64_t o = 0; o < outer; o++) {
+    const float* block = x + o * reduced * inner;
+    std::vector<double> acc(inner, 0.0);
+#pragma omp parallel if (reduced * inner >= kParallelFrom)
+    {
+      std::vector<double> local(inner, 0.0);
+#pragma omp for nowait
+      for (int64_t r = 0; r < reduced; r++) {
+        const float* row = block + r * inner;
+#pragma omp simd
+        for (int64_t i = 0; i < inner; i++) local[i] += row[i];
+      }
+#pragma omp critical
+      for (int64_t i = 0; i < inner; i++) acc[i] += local[i];
+    }
+    for (int64_t i = 0; i < inner; i++) out[o * inner + i] = static_cast<float>(acc[i]);
+  }
+}
+
+void slice(const std::vector<int64_t>& shape, const std::vector<int64_t>& begin, const std::vector<int64_t>& size,
+           const float* x, float* out) {
+  const size_t rank = shape.size();
+  std::vector<int64_t> strides(rank, 1);
+  for (size_t d = rank - 1; d > 0; d--) strides[d - 1] = strides[d] * shape[d];
+  int64_t rows = 1;
+  for (size_t d = 0; d + 1 < rank; d++) rows *= size[d];
+  const int64_t row_len = size[rank - 1];
+#pragma omp parallel for if (rows * row_len >= kParallelFrom)
+  for (int64_t r = 0; r < rows; r++) {
+    int64_t rest = r, offset = begin[rank - 1];
+    for (size_t d = rank - 1; d-- > 0;) {
+      offset += (begin[d] + rest % size[d]) * strides[d];
+      rest /= size[d];
+    }
+    std::memcpy(out + r * row_len, x + offset, sizeof(float) * row_len);
+  }
+}
+
+}  // namespace divblur

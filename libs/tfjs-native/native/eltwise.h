@@ -1,0 +1,22 @@
+// Elementwise, reduction and slicing loops over float32, OpenMP-parallel above a size threshold.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+namespace divblur {
+
+enum class BinaryOp { add = 0, sub = 1, mul = 2, div = 3 };
+// same: a and b have out's size; b_scalar / a_scalar: one operand has one element;
+// b_rows / a_rows: one operand has `period` elements repeated along out (a trailing-axes broadcast).
+enum class Broadcast { same = 0, b_scalar = 1, a_scalar = 2, b_rows = 3, a_rows = 4 };
+enum class UnaryOp { relu = 0, step = 1, neg = 2, exp = 3, square = 4, sqrt = 5, log = 6 };
+
+void binary(BinaryOp op, Broadcast mode, int64_t size, int64_t period, const float* a, const float* b, float* out);
+void unary(UnaryOp op, int64_t size, float alpha, const float* x, float* out);
+/** out[o, i] = Σ_r x[o, r, i] over x viewed as [outer, reduced, inner], accumulated in double as tfjs does. */
+void reduce_sum(int64_t outer, int64_t reduced, int64_t inner, const float* x, float* out);
+/** Copies the box [begin, begin + size) of a row-major tensor of shape `shape` into out. */
+void slice(const std::vector<int64_t>& shape, const std::vector<int64_t>& begin, const std::vector<int64_t>& size,
+           const float* x, float* out);
+
+}  // namespace divblur

@@ -1,0 +1,43 @@
+// Loads the compiled oneDNN addon if the install script built it; null otherwise (never throws).
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** Integers [n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, padTop, padLeft, padBottom, padRight]. */
+export type ConvGeometry = number[];
+/** Integers [n, ih, iw, c, oh, ow, kh, kw, sh, sw] of a 'valid' pooling window. */
+export type PoolGeometry = number[];
+
+export interface NativeAddon {
+  convForward(g: ConvGeometry, x: Float32Array, filter: Float32Array, bias: Float32Array | null, relu: boolean, out: Float32Array): void;
+  convBackwardData(g: ConvGeometry, dy: Float32Array, filter: Float32Array, dx: Float32Array): void;
+  convBackwardWeights(g: ConvGeometry, x: Float32Array, dy: Float32Array, dw: Float32Array): void;
+  convImplNames(g: ConvGeometry): string;
+  maxPoolForward(g: PoolGeometry, x: Float32Array, out: Float32Array): void;
+  maxPoolBackward(g: PoolGeometry, x: Float32Array, dy: Float32Array, dx: Float32Array): void;
+  /** op: 0 add, 1 sub, 2 mul, 3 div; broadcast: see Broadcast in native/eltwise.h. */
+  binary(op: number, broadcast: number, size: number, period: number, a: Float32Array, b: Float32Array, out: Float32Array): void;
+  /** op: 0 relu, 1 step, 2 neg, 3 exp, 4 square, 5 sqrt, 6 log. */
+  unary(op: number, alpha: number, x: Float32Array, out: Float32Array): void;
+  reduceSum(outer: number, reduced: number, inner: number, x: Float32Array, out: Float32Array): void;
+  slice(shape: number[], begin: number[], size: number[], x: Float32Array, out: Float32Array): void;
+  threads(): number;
+  dnnlVersion(): string;
+}
+
+export const addonPath = fileURLToPath(new URL('../build/Release/divblur_tfjs_native.node', import.meta.url));
+
+let cached: NativeAddon | null | undefined;
+
+/** The addon, or null when it was not built here (no libdnnl-dev) or fails to load. */
+export function loadAddon(): NativeAddon | null {
+  if (cached !== undefined) return cached;
+  cached = null;
+  if (!existsSync(addonPath)) return cached;
+  try {
+    cached = createRequire(import.meta.url)(addonPath) as NativeAddon;
+  } catch {
+    cached = null;
+  }
+  return cached;
+}

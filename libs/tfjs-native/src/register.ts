@@ -1,0 +1,50 @@
+// Registers the native kernels for tfjs's 'cpu' backend in place of its JS ones (reversibly).
+import { getKernel, registerKernel, unregisterKernel, type KernelConfig, type KernelFunc } from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { loadAddon, type NativeAddon } from './addon.ts';
+import { convKernels } from './kernels/conv.ts';
+import { poolKernels } from './kernels/pool.ts';
+import { elementwiseKernels } from './kernels/elementwise.ts';
+import { reduceKernels } from './kernels/reduce.ts';
+
+export interface NativeKernels {
+  addon: NativeAddon;
+  threads: number;
+  dnnlVersion: string;
+  kernelNames: string[];
+  /** Puts tfjs's own kernels back. */
+  unregister(): void;
+}
+
+let active: NativeKernels | null = null;
+
+/** Null when the addon is not built here; registering twice returns the first registration. */
+export function registerNativeKernels(): NativeKernels | null {
+  if (active) return active;
+  const addon = loadAddon();
+  if (!addon) return null;
+  const originals = new Map<string, KernelConfig>();
+  const original = (name: string): KernelFunc => {
+    const config = getKernel(name, 'cpu');
+    if (!config) throw new Error(`tfjs cpu backend has no kernel ${name}`);
+    originals.set(name, config);
+    return config.kernelFunc;
+  };
+  const configs = [...convKernels(addon, original), ...poolKernels(addon, original),
+    ...elementwiseKernels(addon, original), ...reduceKernels(addon, original)];
+  for (const config of configs) {
+    unregisterKernel(config.kernelName, 'cpu');
+    registerKernel(config);
+  }
+  active = {
+    addon, threads: addon.threads(), dnnlVersion: addon.dnnlVersion(), kernelNames: configs.map((c) => c.kernelName),
+    unregister: () => {
+      for (const config of originals.values()) {
+        unregisterKernel(config.kernelName, 'cpu');
+        registerKernel(config);
+      }
+      active = null;
+    },
+  };
+  return active;
+}
