@@ -1,0 +1,74 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from './backend.ts';
+import { psnr, stackImage } from './imaging.ts';
+import { deconvolveMmse } from './mmse.ts';
+import { loadModel, saveModel } from './saved-model.ts';
+import { createTrainer } from './train.ts';
+import { disposeModel } from './trained-model.ts';
+import { tinyImages, tinyOptions } from './test-fixtures.ts';
+
+before(async () => {
+  await initBackend('wasm');
+});
+
+function trainedTinyModel() {
+  const trainer = createTrainer(tinyOptions());
+  for (let i = 0; i < 3; i++) trainer.train(trainer.nextBatch());
+  const model = trainer.model();
+  trainer.dispose();
+  return model;
+}
+
+test('MMSE is the mean of the samples, std their spread, and PSNRs follow the report definitions', async () => {
+  const model = trainedTinyModel();
+  const stack = tinyImages(2, 18, 11); // 18 is no multiple of 4: padded and cropped back
+  const truth = tinyImages(2, 18, 11, 0);
+  const before = tf.memory().numTensors;
+  const result = await deconvolveMmse(model, stack, { samples: 5, seed: 1, groundTruth: truth, batchSize: 2 });
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal(result.mmse.count, 2);
+  assert.equal(result.mmse.height, 18);
+  // the single-sample run draws the first sample: mean of 1 sample = that sample, std 0
+  const one = await deconvolveMmse(model, stack, { samples: 1, seed: 1 });
+  assert.ok(one.std.data.every((v) => v === 0));
+  assert.ok(result.std.data.some((v) => v > 0));
+  assert.ok(result.std.data.every((v) => v >= 0));
+  for (let n = 0; n < 2; n++) {
+    assert.ok(Math.abs(result.psnrMmse![n] - psnr(stackImage(truth, n), stackImage(result.mmse, n))) < 1e-9);
+    assert.ok(Number.isFinite(result.psnrSamples![n]));
+    // Jensen: the mean of the samples is at least as close to GT as they are on average (in MSE)
+    assert.ok(result.psnrMmse![n] >= result.psnrSamples![n] - 1e-6);
+  }
+  const again = await deconvolveMmse(model, stack, { samples: 5, seed: 1, batchSize: 5 });
+  assert.deepEqual(again.mmse.data, result.mmse.data, 'batching must not change the result');
+  const dihedral = await deconvolveMmse(model, stack, { samples: 8, seed: 1, dihedral: true });
+  assert.equal(dihedral.mmse.data.length, stack.data.length);
+  disposeModel(model);
+});
+
+test('saveModel → loadModel round-trips weights, config and metadata exactly', async () => {
+  const model = trainedTinyModel();
+  const dir = await mkdtemp(join(tmpdir(), 'divblur-model-'));
+  try {
+    await saveModel(dir, model);
+    const loaded = await loadModel(dir);
+    assert.deepEqual(loaded.config, model.config);
+    assert.deepEqual(loaded.normalisation, model.normalisation);
+    assert.deepEqual(loaded.psf, model.psf);
+    assert.equal(loaded.method, 'divblurring');
+    for (const [name, t] of Object.entries(model.params)) assert.deepEqual(loaded.params[name].dataSync(), t.dataSync(), name);
+    disposeModel(loaded);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  disposeModel(model);
+});
+
+test('loadModel refuses a directory without a divblur model', async () => {
+  await assert.rejects(loadModel('/nonexistent-divblur-model'), /cannot read/);
+});
