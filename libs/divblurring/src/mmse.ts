@@ -84,9 +84,10 @@ export async function deconvolveMmse(model: TrainedModel, stack: Stack, options:
       const batchSize = options.batchSize ?? Math.max(1, Math.floor((options.maxBatchBytes ?? 256 * 2 ** 20) / bytesPerSample));
       for (let done = 0; done < counts[t]; ) {
         const b = Math.min(batchSize, counts[t] - done);
-        const seed = random.integer(0, 2 ** 31 - 1);
+        // one seed per sample, so that the batch size does not change the result
+        const seeds = Array.from({ length: b }, () => random.integer(0, 2 ** 31 - 1));
         const decoded = tf.tidy(() => {
-          const eps = tf.randomNormal([b, ...mu.shape.slice(1)], 0, 1, 'float32', seed);
+          const eps = tf.concat(seeds.map((seed) => tf.randomNormal([1, ...mu.shape.slice(1)], 0, 1, 'float32', seed)));
           const z = tf.add(tf.tile(mu, [b, 1, 1, 1]), tf.mul(tf.tile(tf.exp(tf.mul(logvar, 0.5)), [b, 1, 1, 1]), eps)) as tf.Tensor4D;
           return tf.slice(decode(params, config, normalisation, z), [0, 0, 0, 0], [b, view.height, view.width, 1]);
         });
