@@ -5,7 +5,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeNpy, encodeNpy, readNpy, writeNpy } from './npy.ts';
-import { ImageFormatError, ImageValueError, ImagingError } from './errors.ts';
+import { ImageFormatError, ImageValueError } from './errors.ts';
+import { assertImagingError } from './io-test-support.ts';
 import type { Stack } from './image.ts';
 
 const fixtures = new URL('../fixtures/io/', import.meta.url);
@@ -13,15 +14,6 @@ const fixtures = new URL('../fixtures/io/', import.meta.url);
 function ramp(count: number, height: number, width: number): Stack {
   const data = Float32Array.from({ length: count * height * width }, (_, i) => Math.cos(i) * 77 - i);
   return { data, count, height, width };
-}
-
-function rejectsWith(call: () => unknown, errorClass: typeof ImagingError, code: string, message: RegExp): void {
-  assert.throws(call, (error: unknown) => {
-    assert.ok(error instanceof errorClass, `expected ${errorClass.name}, got ${String(error)}`);
-    assert.equal(error.code, code);
-    assert.match(error.message, message);
-    return true;
-  });
 }
 
 /** A .npy file with the given header dict and raw data bytes (version 1.0). */
@@ -83,33 +75,33 @@ test('converts int8, int16, int32, uint32 and float16 samples', () => {
 });
 
 test('rejects Fortran order and big-endian data written by NumPy', () => {
-  rejectsWith(() => decodeNpy(readFileSync(new URL('fortran-order.npy', fixtures))), ImageFormatError, 'NPY_UNSUPPORTED', /Fortran \(column-major\) order.*C order/);
-  rejectsWith(() => decodeNpy(readFileSync(new URL('big-endian.npy', fixtures))), ImageFormatError, 'NPY_UNSUPPORTED', /big-endian \('>f4'\).*astype\('<f4'\)/);
+  assertImagingError(() => decodeNpy(readFileSync(new URL('fortran-order.npy', fixtures))), ImageFormatError, 'NPY_UNSUPPORTED', /Fortran \(column-major\) order.*C order/);
+  assertImagingError(() => decodeNpy(readFileSync(new URL('big-endian.npy', fixtures))), ImageFormatError, 'NPY_UNSUPPORTED', /big-endian \('>f4'\).*astype\('<f4'\)/);
 });
 
 test('rejects empty, foreign, truncated and over-long files', () => {
-  rejectsWith(() => decodeNpy(new Uint8Array(0)), ImageFormatError, 'NPY_EMPTY', /empty/);
-  rejectsWith(() => decodeNpy(new TextEncoder().encode('II*\0 not numpy')), ImageFormatError, 'NPY_BAD_MAGIC', /not a \.npy file/);
+  assertImagingError(() => decodeNpy(new Uint8Array(0)), ImageFormatError, 'NPY_EMPTY', /empty/);
+  assertImagingError(() => decodeNpy(new TextEncoder().encode('II*\0 not numpy')), ImageFormatError, 'NPY_BAD_MAGIC', /not a \.npy file/);
   const bytes = encodeNpy(ramp(2, 3, 3));
-  rejectsWith(() => decodeNpy(bytes.subarray(0, bytes.length - 4)), ImageFormatError, 'NPY_TRUNCATED', /promises 72 bytes .* has 68: the file is truncated/);
+  assertImagingError(() => decodeNpy(bytes.subarray(0, bytes.length - 4)), ImageFormatError, 'NPY_TRUNCATED', /promises 72 bytes .* has 68: the file is truncated/);
   const longer = new Uint8Array(bytes.length + 4);
   longer.set(bytes);
-  rejectsWith(() => decodeNpy(longer), ImageFormatError, 'NPY_CORRUPT', /shape does not match the data/);
-  rejectsWith(() => decodeNpy(bytes.subarray(0, 40)), ImageFormatError, 'NPY_TRUNCATED', /header needs 128 bytes/);
+  assertImagingError(() => decodeNpy(longer), ImageFormatError, 'NPY_CORRUPT', /shape does not match the data/);
+  assertImagingError(() => decodeNpy(bytes.subarray(0, 40)), ImageFormatError, 'NPY_TRUNCATED', /header needs 128 bytes/);
 });
 
 test('rejects unsupported dtypes and ranks other than 2 and 3', () => {
   const eight = new Uint8Array(32);
-  rejectsWith(() => decodeNpy(npyFile(`{'descr': '<i8', 'fortran_order': False, 'shape': (2, 2), }`, eight)), ImageFormatError, 'NPY_UNSUPPORTED', /dtype '<i8' is not supported/);
-  rejectsWith(() => decodeNpy(npyFile(`{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }`, eight)), ImageFormatError, 'NPY_UNSUPPORTED', /structured/);
-  rejectsWith(() => decodeNpy(npyFile(`{'descr': '<f4', 'fortran_order': False, 'shape': (8,), }`, eight)), ImageValueError, 'BAD_RANK', /shape \(8\): expected \(H, W\) or \(N, H, W\)/);
-  rejectsWith(() => decodeNpy(npyFile(`{'descr': '<f4', 'fortran_order': False, 'shape': (0, 2), }`, new Uint8Array(0))), ImageValueError, 'EMPTY_IMAGE', /at least 1/);
+  assertImagingError(() => decodeNpy(npyFile(`{'descr': '<i8', 'fortran_order': False, 'shape': (2, 2), }`, eight)), ImageFormatError, 'NPY_UNSUPPORTED', /dtype '<i8' is not supported/);
+  assertImagingError(() => decodeNpy(npyFile(`{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }`, eight)), ImageFormatError, 'NPY_UNSUPPORTED', /structured/);
+  assertImagingError(() => decodeNpy(npyFile(`{'descr': '<f4', 'fortran_order': False, 'shape': (8,), }`, eight)), ImageValueError, 'BAD_RANK', /shape \(8\): expected \(H, W\) or \(N, H, W\)/);
+  assertImagingError(() => decodeNpy(npyFile(`{'descr': '<f4', 'fortran_order': False, 'shape': (0, 2), }`, new Uint8Array(0))), ImageValueError, 'EMPTY_IMAGE', /at least 1/);
 });
 
 test('rejects NaN unless allowed', () => {
   const stack = ramp(1, 2, 2);
   stack.data[3] = Number.NaN;
-  rejectsWith(() => decodeNpy(encodeNpy(stack)), ImageValueError, 'NON_FINITE', /NaN at image 0, row 1, column 1/);
+  assertImagingError(() => decodeNpy(encodeNpy(stack)), ImageValueError, 'NON_FINITE', /NaN at image 0, row 1, column 1/);
   assert.ok(Number.isNaN(decodeNpy(encodeNpy(stack), { allowNonFinite: true }).stack.data[3]));
 });
 

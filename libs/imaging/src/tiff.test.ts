@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decode as decodeWithTiffPackage } from 'tiff';
 import { decodeTiff, encodeTiff, readTiff, writeTiff } from './tiff.ts';
-import { ImageFormatError, ImageValueError, ImagingError } from './errors.ts';
+import { ImageFormatError, ImageValueError } from './errors.ts';
+import { assertImagingError } from './io-test-support.ts';
 import type { Stack } from './image.ts';
 
 const fixtures = new URL('../fixtures/io/', import.meta.url);
@@ -20,15 +21,6 @@ function expected(length: number, formula: (i: number) => number): Float32Array 
 function ramp(count: number, height: number, width: number): Stack {
   const data = Float32Array.from({ length: count * height * width }, (_, i) => Math.sin(i) * 1e3 - 1e-3 * i);
   return { data, count, height, width };
-}
-
-function rejectsWith(call: () => unknown, errorClass: typeof ImagingError, code: string, message: RegExp): void {
-  assert.throws(call, (error: unknown) => {
-    assert.ok(error instanceof errorClass, `expected ${errorClass.name}, got ${String(error)}`);
-    assert.equal(error.code, code);
-    assert.match(error.message, message);
-    return true;
-  });
 }
 
 /** Overwrites the inline value of `tag` in the first IFD of a little-endian TIFF (test helper). */
@@ -153,17 +145,17 @@ test('reads float32 and float16 written by tifffile', () => {
 });
 
 test('rejects an empty file', () => {
-  rejectsWith(() => decodeTiff(new Uint8Array(0)), ImageFormatError, 'TIFF_EMPTY', /empty \(0 bytes\)/);
+  assertImagingError(() => decodeTiff(new Uint8Array(0)), ImageFormatError, 'TIFF_EMPTY', /empty \(0 bytes\)/);
 });
 
 test('rejects a file that is not a TIFF, naming what it looks like', () => {
   const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0]);
-  rejectsWith(() => decodeTiff(png), ImageFormatError, 'TIFF_BAD_MAGIC', /not a TIFF: the file starts with bytes 89 50 4e 47 \(a PNG image\).*49 49 2a 00/);
+  assertImagingError(() => decodeTiff(png), ImageFormatError, 'TIFF_BAD_MAGIC', /not a TIFF: the file starts with bytes 89 50 4e 47 \(a PNG image\).*49 49 2a 00/);
 });
 
 test('rejects a truncated TIFF whose strip runs past the end of the file', () => {
   const bytes = encodeTiff(ramp(2, 16, 16));
-  rejectsWith(() => decodeTiff(bytes.subarray(0, bytes.length - 100)), ImageFormatError, 'TIFF_TRUNCATED', /strip\/tile 0 ends at byte \d+ but the file has only \d+ bytes/);
+  assertImagingError(() => decodeTiff(bytes.subarray(0, bytes.length - 100)), ImageFormatError, 'TIFF_TRUNCATED', /strip\/tile 0 ends at byte \d+ but the file has only \d+ bytes/);
 });
 
 test('rejects a compressed TIFF cut short or with a damaged strip', () => {
@@ -172,17 +164,17 @@ test('rejects a compressed TIFF cut short or with a damaged strip', () => {
     const [firstPage] = decodeWithTiffPackage(bytes, { ignoreImageData: true });
     const lastPage = decodeWithTiffPackage(bytes, { ignoreImageData: true }).at(-1)!;
     const lastStripEnd = lastPage.stripOffsets.at(-1)! + lastPage.stripByteCounts.at(-1)!; // cut inside the last strip
-    rejectsWith(() => decodeTiff(bytes.subarray(0, lastStripEnd - 3)), ImageFormatError, 'TIFF_TRUNCATED', /truncated/);
+    assertImagingError(() => decodeTiff(bytes.subarray(0, lastStripEnd - 3)), ImageFormatError, 'TIFF_TRUNCATED', /truncated/);
     const damaged = bytes.slice();
     damaged.fill(0xff, firstPage.stripOffsets[0], firstPage.stripOffsets[0] + 6);
-    rejectsWith(() => decodeTiff(damaged), ImageFormatError, 'TIFF_CORRUPT', /corrupt/);
+    assertImagingError(() => decodeTiff(damaged), ImageFormatError, 'TIFF_CORRUPT', /corrupt/);
   }
 });
 
 test('rejects a TIFF cut inside its header or its IFD chain', () => {
   const bytes = encodeTiff(ramp(2, 4, 4));
-  rejectsWith(() => decodeTiff(bytes.subarray(0, 5)), ImageFormatError, 'TIFF_TRUNCATED', /only 5 bytes/);
-  rejectsWith(() => decodeTiff(bytes.subarray(0, 30)), ImageFormatError, 'TIFF_TRUNCATED', /IFD 0 .* ends at byte/);
+  assertImagingError(() => decodeTiff(bytes.subarray(0, 5)), ImageFormatError, 'TIFF_TRUNCATED', /only 5 bytes/);
+  assertImagingError(() => decodeTiff(bytes.subarray(0, 30)), ImageFormatError, 'TIFF_TRUNCATED', /IFD 0 .* ends at byte/);
 });
 
 test('rejects an IFD chain that loops instead of hanging', () => {
@@ -190,31 +182,31 @@ test('rejects an IFD chain that loops instead of hanging', () => {
   const view = new DataView(bytes.buffer);
   const entries = view.getUint16(8, true);
   view.setUint32(8 + 2 + 12 * entries, 8, true); // next IFD → the first one again
-  rejectsWith(() => decodeTiff(bytes), ImageFormatError, 'TIFF_CORRUPT', /loops back to byte 8/);
+  assertImagingError(() => decodeTiff(bytes), ImageFormatError, 'TIFF_CORRUPT', /loops back to byte 8/);
 });
 
 test('rejects pages of different sizes', () => {
-  rejectsWith(() => decodeTiff(fixture('pages-of-different-sizes.tif')), ImageValueError, 'PAGE_SIZE_MISMATCH', /page 1 is 7×6 .* page 0 is 8×6/);
+  assertImagingError(() => decodeTiff(fixture('pages-of-different-sizes.tif')), ImageValueError, 'PAGE_SIZE_MISMATCH', /page 1 is 7×6 .* page 0 is 8×6/);
 });
 
 test('rejects NaN and Infinity with the position of the first one, unless allowed', () => {
   const stack = ramp(2, 3, 4);
   stack.data[12 + 4 + 2] = Number.NaN;
   const bytes = encodeTiff(stack);
-  rejectsWith(() => decodeTiff(bytes), ImageValueError, 'NON_FINITE', /NaN at image 1, row 1, column 2/);
+  assertImagingError(() => decodeTiff(bytes), ImageValueError, 'NON_FINITE', /NaN at image 1, row 1, column 2/);
   assert.ok(Number.isNaN(decodeTiff(bytes, { allowNonFinite: true }).stack.data[18]));
 });
 
 test('rejects unsupported sample formats and compressions', () => {
   const bytes = encodeTiff(ramp(1, 4, 4));
   const int64 = patchTag(patchTag(bytes, 258, 64), 339, 2);
-  rejectsWith(() => decodeTiff(int64), ImageFormatError, 'TIFF_UNSUPPORTED_SAMPLE_FORMAT', /64-bit signed integer samples/);
+  assertImagingError(() => decodeTiff(int64), ImageFormatError, 'TIFF_UNSUPPORTED_SAMPLE_FORMAT', /64-bit signed integer samples/);
   const packBits = patchTag(bytes, 259, 32773);
-  rejectsWith(() => decodeTiff(packBits), ImageFormatError, 'TIFF_UNSUPPORTED', /PackBits/);
+  assertImagingError(() => decodeTiff(packBits), ImageFormatError, 'TIFF_UNSUPPORTED', /PackBits/);
   const rgb = patchTag(bytes, 277, 3);
-  rejectsWith(() => decodeTiff(rgb), ImageFormatError, 'TIFF_UNSUPPORTED', /3 samples per pixel/);
+  assertImagingError(() => decodeTiff(rgb), ImageFormatError, 'TIFF_UNSUPPORTED', /3 samples per pixel/);
 });
 
 test('refuses files above the pixel limit before allocating them', () => {
-  rejectsWith(() => decodeTiff(encodeTiff(ramp(2, 8, 8)), { maxPixels: 100 }), ImageValueError, 'IMAGE_TOO_LARGE', /2 × 8 × 8 = 128 pixels/);
+  assertImagingError(() => decodeTiff(encodeTiff(ramp(2, 8, 8)), { maxPixels: 100 }), ImageValueError, 'IMAGE_TOO_LARGE', /2 × 8 × 8 = 128 pixels/);
 });
