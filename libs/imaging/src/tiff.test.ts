@@ -144,6 +144,15 @@ test('reads float32 and float16 written by tifffile', () => {
   assert.deepEqual(float16.stack.data, expected(20, (i) => (i - 10) * 0.5));
 });
 
+test('reads from a Node Buffer that views a larger buffer at an odd offset', () => {
+  for (const name of ['uint16-stack-zlib.tif', 'int32-stack-zlib.tif', 'uint16-stack-tiled-zlib.tif']) {
+    const bytes = fixture(name);
+    const shifted = Buffer.concat([Buffer.from([1, 2, 3]), bytes]).subarray(3);
+    assert.notEqual(shifted.byteOffset % 4, 0);
+    assert.deepEqual(decodeTiff(shifted).stack.data, decodeTiff(bytes).stack.data, name);
+  }
+});
+
 test('rejects an empty file', () => {
   assertImagingError(() => decodeTiff(new Uint8Array(0)), ImageFormatError, 'TIFF_EMPTY', /empty \(0 bytes\)/);
 });
