@@ -30,7 +30,7 @@ export interface RichardsonLucyOptions {
    * reused: copy it to keep it. Return false to stop after this iteration.
    */
   onIteration?: (iteration: number, estimate: Image) => boolean | void;
-  /** Stop before iteration k when ‖P ∗ x_{k−1} − y‖² ≤ this (discrepancy principle); x_{k−1} is returned. */
+  /** Stop before iteration k when residualSquared of x_{k−1} ≤ this (discrepancy principle); x_{k−1} is returned. */
   stopAtResidualSquared?: number;
 }
 
@@ -38,8 +38,14 @@ export interface RichardsonLucyResult {
   estimate: Image;
   /** Iterations applied to the returned estimate. */
   iterations: number;
-  /** residualSquared[j] = ‖P ∗ x_j − y‖² (shifted/clipped y), for x₀ … x_{iterations−1} (and x_iterations when stopped by residual). */
+  /**
+   * residualSquared[j] = ‖P ∗ x_j − y‖² over the interior pixels (at least the PSF radius from the
+   * border, where zero-padded 'same' convolution is the true model), against the ORIGINAL y, for
+   * x₀ … x_{iterations−1} (and x_iterations when stopped by residual).
+   */
   residualSquared: number[];
+  /** How many pixels residualSquared sums over. */
+  residualPixels: number;
   /** The constant c added to y by 'shift' (0 otherwise). */
   offset: number;
 }
@@ -75,15 +81,20 @@ export function richardsonLucy(image: Image, psf: Image, options: RichardsonLucy
   const correction = new Float32Array(n);
   const view = offset === 0 ? estimate : new Float32Array(n);
   const residualSquared: number[] = [];
+  const marginRows = Math.min((psf.height - 1) >> 1, (height - 1) >> 1);
+  const marginCols = Math.min((psf.width - 1) >> 1, (width - 1) >> 1);
+  const residualPixels = (height - 2 * marginRows) * (width - 2 * marginCols);
   let done = 0;
 
   for (let k = 1; k <= iterations; k++) {
     forward.apply(estimate, blurred);
+    for (let i = 0; i < n; i++) ratio[i] = observed[i] / (blurred[i] + RICHARDSON_LUCY_EPSILON);
     let residual = 0;
-    for (let i = 0; i < n; i++) {
-      const diff = blurred[i] - observed[i];
-      residual += diff * diff;
-      ratio[i] = observed[i] / (blurred[i] + RICHARDSON_LUCY_EPSILON);
+    for (let r = marginRows; r < height - marginRows; r++) {
+      for (let c = marginCols; c < width - marginCols; c++) {
+        const diff = blurred[r * width + c] - offset - image.data[r * width + c];
+        residual += diff * diff;
+      }
     }
     residualSquared.push(residual);
     if (stopAtResidualSquared !== undefined && k > 1 && residual <= stopAtResidualSquared) break;
@@ -96,5 +107,5 @@ export function richardsonLucy(image: Image, psf: Image, options: RichardsonLucy
     }
   }
   if (offset !== 0) for (let i = 0; i < n; i++) estimate[i] -= offset;
-  return { estimate: { data: estimate, height, width }, iterations: done, residualSquared, offset };
+  return { estimate: { data: estimate, height, width }, iterations: done, residualSquared, residualPixels, offset };
 }
