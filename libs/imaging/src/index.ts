@@ -10,3 +10,15 @@ export * from './npy.ts';
 export { defaultMaxPixels, type DecodedImage, type DecodeImageOptions } from './image-codec.ts';
 export * from './tiling.ts';
 export * from './image-file.ts';
+// Maths, simulator, baselines (imaging-math)
+export * from './random.ts';
+export * from './psf.ts';
+export * from './fft.ts';
+export * from './convolve.ts';
+export * from './simulate.ts';
+export * from './psnr.ts';
+export * from './ssim.ts';
+export * from './richardson-lucy.ts';
+export * from './wiener.ts';
+export * from './discrepancy.ts';
+export * from './noise-sigma.ts';
