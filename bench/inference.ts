@@ -1,0 +1,163 @@
+/**
+ * 100-sample MMSE latency: ONNX Runtime (libs/onnx) vs the tfjs path (libs/divblurring's encode/decode on its
+ * best backend) vs the FLOP lower bound (decoder FLOPs × samples / GFLOP/s of an ORT 2048² MatMul probe, same run).
+ * Each (size, engine) case runs in its own child process so that its peak RSS is its own.
+ *   node --import tsx bench/inference.ts            → bench/results/inference.{json,md}
+ * Random weights of the report's network (speed does not depend on the values).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as ort from 'onnxruntime-node';
+import { GraphBuilder, encodeModel, exportModel, loadModelSessions, mmse, REPORT_NETWORK, writeRandomModel } from '@divblur/onnx';
+import type { NetworkConfig } from '@divblur/onnx';
+
+const SAMPLES = 100;
+/** [size, engine, images, samples]: fewer repetitions where one image takes minutes (reported in the .md). */
+const FULL_CASES: [number, 'onnxruntime' | 'tfjs', number, number][] = [
+  [128, 'onnxruntime', 20, SAMPLES], [128, 'tfjs', 3, SAMPLES],
+  [512, 'onnxruntime', 3, SAMPLES], [512, 'tfjs', 1, 20],
+  [2048, 'onnxruntime', 1, SAMPLES], [2048, 'tfjs', 1, 2],
+];
+/** `--quick`: a smoke run of the harness (seconds), results not written. */
+const QUICK = process.argv.includes('--quick');
+const CASES = QUICK ? FULL_CASES.map(([size, engine]) => [size / 4, engine, 2, 4] as (typeof FULL_CASES)[number]) : FULL_CASES;
+
+interface Row { size: number; engine: string; samples: number; images: number; median_ms: number; p95_ms: number; flop_bound_ms: number; peak_rss_mb: number; note?: string }
+
+/** Decoder multiply-adds ×2 for one H×W sample (convs 3×3, up-convs 2×2/2, output conv). */
+export function decoderFlops(config: NetworkConfig, height: number, width: number): number {
+  let flops = 0;
+  let channels = config.latentChannels;
+  for (let i = config.depth - 1; i >= 0; i--) {
+    const pixels = (height * width) / 4 ** i;
+    const f = config.filters[i];
+    flops += 2 * pixels * channels * f + 2 * 2 * pixels * 9 * f * f;
+    channels = f;
+  }
+  return flops + 2 * height * width * 9 * channels;
+}
+
+async function matmulGflops(): Promise<number> {
+  const n = 2048;
+  const b = new GraphBuilder('probe');
+  b.node('MatMul', [b.input('a', [n, n]), b.input('b', [n, n])], {}, [b.output('c', [n, n])]);
+  const session = await ort.InferenceSession.create(encodeModel(b.graph(), {}, 'probe'), { intraOpNumThreads: availableParallelism(), graphOptimizationLevel: 'all' });
+  const a = new ort.Tensor('float32', Float32Array.from({ length: n * n }, (_, i) => (i % 7) / 7), [n, n]);
+  let best = Infinity;
+  for (let k = 0; k < 10; k++) {
+    const t = performance.now();
+    await session.run({ a, b: a });
+    best = Math.min(best, performance.now() - t);
+  }
+  return (2 * n ** 3) / (best * 1e6);
+}
+
+function image(size: number, index: number): { data: Float32Array; height: number; width: number } {
+  const data = new Float32Array(size * size);
+  for (let i = 0; i < data.length; i++) data[i] = 0.2 + 0.3 * Math.abs(Math.sin((i % size) / (7 + index)) * Math.cos(Math.floor(i / size) / 11));
+  return { data, height: size, width: size };
+}
+
+async function tfjsMmse(size: number, images: number, samples: number, modelDir: string): Promise<number[]> {
+  const tf = await import('@tensorflow/tfjs');
+  const { initBackend, encode, decode, sampleLatent } = await import('@divblur/divblurring');
+  const { readSavedModel } = await import('@divblur/onnx');
+  const info = await initBackend('auto');
+  console.error(`tfjs backend: ${info.engine}`);
+  const saved = await readSavedModel(modelDir);
+  const params: Record<string, import('@tensorflow/tfjs').Tensor> = {};
+  for (const [name, p] of saved.params) params[name] = tf.tensor(p.data, [...p.shape]);
+  const { config, normalisation } = saved.manifest;
+  const batch = Math.max(1, Math.min(samples, Math.floor(2 ** 28 / (size * size * 4 * 3 * 32))));
+  const times: number[] = [];
+  for (let k = 0; k < images; k++) {
+    const y = image(size, k);
+    const t = performance.now();
+    const { mu, logvar } = encode(params, config, normalisation, tf.tensor4d(y.data, [1, size, size, 1]));
+    let sum = tf.zeros([1, size, size, 1]);
+    for (let done = 0; done < samples; done += batch) {
+      const n = Math.min(batch, samples - done);
+      const next = tf.tidy(() => {
+        const eps = tf.randomNormal([n, mu.shape[1], mu.shape[2], mu.shape[3]], 0, 1, 'float32', 1000 * k + done) as import('@tensorflow/tfjs').Tensor4D;
+        return tf.add(sum, tf.sum(decode(params, config, normalisation, sampleLatent(mu, logvar, eps)), 0, true));
+      });
+      sum.dispose();
+      sum = next;
+    }
+    await tf.div(sum, samples).data();
+    times.push(performance.now() - t);
+  }
+  return times;
+}
+
+async function ortMmse(size: number, images: number, samples: number, onnxDir: string): Promise<number[]> {
+  const sessions = await loadModelSessions('bench', onnxDir);
+  await mmse(sessions, image(32, 0), { samples: 2 }); // warm-up: graph optimisation, arena
+  const times: number[] = [];
+  for (let k = 0; k < images; k++) {
+    const t = performance.now();
+    await mmse(sessions, image(size, k), { samples, seed: k });
+    times.push(performance.now() - t);
+  }
+  return times;
+}
+
+const quantile = (values: number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+};
+
+async function child(args: string[]): Promise<void> {
+  const [size, engine, images, samples, modelDir] = [Number(args[0]), args[1], Number(args[2]), Number(args[3]), args[4]];
+  const times = engine === 'onnxruntime' ? await ortMmse(size, images, samples, join(modelDir, 'onnx')) : await tfjsMmse(size, images, samples, modelDir);
+  const peak = process.resourceUsage().maxRSS / 1024;
+  console.log(JSON.stringify({ times, peak_rss_mb: Math.round(peak) }));
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'divblur-bench-'));
+  await writeRandomModel(dir, { config: REPORT_NETWORK, seed: 1 });
+  await exportModel(dir, join(dir, 'onnx'));
+  const gflops = await matmulGflops();
+  console.log(`matmul probe: ${gflops.toFixed(1)} GFLOP/s (${availableParallelism()} threads, ${cpus()[0]?.model})`);
+  const rows: Row[] = [];
+  for (const [size, engine, images, samples] of CASES) {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', String(size), engine, String(images), String(samples), dir],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 20 });
+    const line = run.stdout.trim().split('\n').at(-1) ?? '';
+    if (run.status !== 0 || !line.startsWith('{')) {
+      console.log(`${size}² ${engine}: failed (status ${run.status})`);
+      continue;
+    }
+    const { times, peak_rss_mb } = JSON.parse(line) as { times: number[]; peak_rss_mb: number };
+    const flopBound = (decoderFlops(REPORT_NETWORK, size, size) * samples) / (gflops * 1e6);
+    const row: Row = { size, engine, samples, images, median_ms: Math.round(quantile(times, 0.5)), p95_ms: Math.round(quantile(times, 0.95)),
+      flop_bound_ms: Math.round(flopBound), peak_rss_mb };
+    rows.push(row);
+    console.log(JSON.stringify(row), `×bound ${(row.median_ms / flopBound).toFixed(2)}`);
+  }
+  if (QUICK) return;
+  const results = join(fileURLToPath(new URL('.', import.meta.url)), 'results');
+  await writeFile(join(results, 'inference.json'), JSON.stringify({ matmul_gflops: gflops, rows }, null, 1) + '\n');
+  const lines = [
+    '# MMSE inference latency', '', `Command: \`node --import tsx bench/inference.ts\` (${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores, ${cpus()[0]?.model}).`,
+    `Report network, random weights. FLOP bound = decoder FLOPs × samples / ${gflops.toFixed(1)} GFLOP/s (ORT 2048² MatMul probe, best of 10).`,
+    'Images per case and samples are in the table: large cases use fewer images (and the tfjs path fewer samples) to keep the run near 15 minutes;',
+    'per-sample cost is linear in samples, so tfjs ms × 100/samples is its 100-sample estimate (column "tfjs est. 100").', '',
+    '| size | engine | images | samples | median ms | p95 ms | FLOP bound ms | × bound | peak RSS MB | ORT speed-up vs tfjs (per sample) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const row of rows) {
+    const ortRow = rows.find((r) => r.size === row.size && r.engine === 'onnxruntime');
+    const tfRow = rows.find((r) => r.size === row.size && r.engine === 'tfjs');
+    const speedup = ortRow && tfRow ? ((tfRow.median_ms / tfRow.samples) / (ortRow.median_ms / ortRow.samples)).toFixed(1) : '';
+    lines.push(`| ${row.size}² | ${row.engine} | ${row.images} | ${row.samples} | ${row.median_ms} | ${row.p95_ms} | ${row.flop_bound_ms} | ${(row.median_ms / row.flop_bound_ms).toFixed(2)} | ${row.peak_rss_mb} | ${row.engine === 'tfjs' ? speedup : ''} |`);
+  }
+  await writeFile(join(results, 'inference.md'), lines.join('\n') + '\n');
+}
+
+if (process.argv[2] === '--child') await child(process.argv.slice(3));
+else await main();
