@@ -22,3 +22,4 @@ export * from './richardson-lucy.ts';
 export * from './wiener.ts';
 export * from './discrepancy.ts';
 export * from './noise-sigma.ts';
+export * from './classical-baselines.ts';

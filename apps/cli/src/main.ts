@@ -1,0 +1,79 @@
+/**
+ * The `divblur` command line: a thin shell over the libs. Each command lives in commands/<name>.ts;
+ * errors of the libs (typed, with a message saying what is wrong) end the process with exit code 2.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { ImagingError } from '@divblur/imaging';
+import { simulateCommand } from './commands/simulate.ts';
+import { baselineCommand } from './commands/baseline.ts';
+import { scoreCommand } from './commands/score.ts';
+import { demoCommand } from './commands/demo.ts';
+
+export function positiveNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError(`expected a number > 0, got '${value}'`);
+  return parsed;
+}
+
+export function positiveInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError(`expected an integer > 0, got '${value}'`);
+  return parsed;
+}
+
+export function nonNegativeInteger(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`expected an integer ≥ 0, got '${value}'`);
+  return parsed;
+}
+
+const program = new Command('divblur')
+  .description('DivBlurring deconvolution of fluorescence microscopy images: simulate, baselines, scores, training, MMSE')
+  .showHelpAfterError();
+
+program.command('simulate')
+  .description("simulate the report's filament data (noisy stack, ground truth, PSF) to TIFF")
+  .requiredOption('--out <dir>', 'output folder (noisy.tif, gt.tif, psf.tif, meta.json)')
+  .option('--preset <name>', 'dataset1 (low noise, FWHM 3.8 px) or dataset2 (high noise, FWHM 3.0 px)', 'dataset1')
+  .option('--count <n>', 'number of images', positiveInteger, 20)
+  .option('--size <px>', 'image side in pixels', positiveInteger, 128)
+  .option('--seed <n>', 'random seed (same seed, same bytes)', nonNegativeInteger, 1)
+  .option('--sigma <value>', "noise standard deviation (default: the preset's)", positiveNumber)
+  .action(simulateCommand);
+
+program.command('baseline')
+  .description('classical deconvolution of a TIFF stack: Richardson–Lucy or Wiener')
+  .requiredOption('--in <file>', 'noisy image or stack (.tif/.npy)')
+  .requiredOption('--psf <file>', 'point-spread function (.tif/.npy, odd sides; normalised to sum 1)')
+  .requiredOption('--out <file>', 'estimate, float32 TIFF of the input shape')
+  .option('--method <name>', 'rl or wiener', 'rl')
+  .option('--iterations <n>', 'RL iterations (default: chosen by the discrepancy principle)', positiveInteger)
+  .option('--balance <value>', 'Wiener balance (default: chosen by the discrepancy principle)', positiveNumber)
+  .option('--sigma <value>', 'noise σ for the discrepancy principle (default: estimated from the data)', positiveNumber)
+  .option('--negatives <how>', 'RL: shift or clip negative values', 'shift')
+  .action(baselineCommand);
+
+program.command('score')
+  .description('PSNR and SSIM of an estimate against ground truth, per image and mean')
+  .requiredOption('--gt <file>', 'ground truth (.tif/.npy)')
+  .requiredOption('--est <file>', 'estimate of the same shape (.tif/.npy)')
+  .option('--json <file>', 'also write the scores as JSON to this file')
+  .option('--format <kind>', 'table or json on stdout', 'table')
+  .action(scoreCommand);
+
+program.command('demo')
+  .description('simulate dataset1, run Richardson–Lucy and Wiener, print their PSNR table')
+  .option('--count <n>', 'test images', positiveInteger, 8)
+  .option('--seed <n>', 'random seed', nonNegativeInteger, 1)
+  .option('--out <dir>', 'where to write the files', 'demo-out')
+  .action(demoCommand);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof ImagingError) {
+    process.stderr.write(`divblur: ${error.message} [${error.code}]\n`);
+    process.exit(2);
+  }
+  throw error;
+}
