@@ -35,9 +35,9 @@ export function buildRunPageSql(query: RunPageQuery): { text: string; values: un
     where.push(`(${key}, r.id) ${query.descending ? '<' : '>'} (${keyValue}, ${param(query.after.id)}::uuid)`);
   }
   const direction = query.descending ? 'DESC' : 'ASC';
-  const text = `SELECT r.*, ${key} AS sort_key,
-      (SELECT m.id FROM models m WHERE m.run_id = r.id) AS model_id
-    FROM runs r ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+  // models.run_id is unique: the join adds at most one row per run.
+  const text = `SELECT r.*, ${key} AS sort_key, m.id AS model_id
+    FROM runs r LEFT JOIN models m ON m.run_id = r.id ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
     ORDER BY ${key} ${direction}, r.id ${direction}
     LIMIT ${param(query.limit)}`;
   return { text, values, keyExpression: key };

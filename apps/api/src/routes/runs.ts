@@ -47,11 +47,14 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> = a
     const descending = q.sort.startsWith('-');
     const sort = q.sort.replace(/^-/, '') as RunSortField;
     const after = q.cursor ? decodeCursor(q.cursor, q.sort) : undefined;
-    if (q.experimentId !== undefined && !(await db.getExperiment(q.experimentId))) throw new NotFoundError('experiment', q.experimentId);
     const items = await db.listRuns({
       filter: { experimentId: q.experimentId, penalty: q.penalty, method: q.method, status: q.status as RunStatus | undefined, lambdaMin: q.lambdaMin, lambdaMax: q.lambdaMax },
       sort, descending, limit: q.limit, after,
     });
+    // An unknown experiment is a 404, not an empty list (checked only when the page is empty).
+    if (items.length === 0 && q.experimentId !== undefined && !after && !(await db.getExperiment(q.experimentId))) {
+      throw new NotFoundError('experiment', q.experimentId);
+    }
     const last = items[items.length - 1];
     const nextCursor = items.length === q.limit ? encodeCursor({ sort: q.sort, key: Number.isFinite(last.sortKey) ? last.sortKey : null, id: last.id }) : null;
     return { items, nextCursor };

@@ -1,0 +1,141 @@
+/**
+ * API benchmark (issue 7): enqueue throughput (POST /v1/experiments with a 20-run sweep, each one
+ * transaction + one BullMQ flow) and the latency of GET /v1/runs — a filtered, sorted page of 50 —
+ * with 10k runs and 1M loss points in a database of its own. Real HTTP on 127.0.0.1.
+ *   node --import tsx bench/api.ts   → bench/results/api.json
+ */
+import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import { createLogger } from '@divblur/config';
+import { LocalBlobStore } from '@divblur/storage';
+import { buildApp } from '../apps/api/src/app.ts';
+import { createPgRepository } from '../apps/api/src/repo/pg-repository.ts';
+import { createBullmqExperimentQueue } from '../apps/api/src/queue/bullmq-experiment-queue.ts';
+import { createDatabase, deleteRedisPrefix, dropDatabase } from '../test/api-harness.ts';
+
+const RUNS = 10_000;
+const LOSS_POINTS_PER_RUN = 100;
+const EXPERIMENTS = 100;
+const CONCURRENCY = 4;
+const PAGE_REQUESTS = 1000;
+const PENALTIES = ['none', 'l1', 'l2', 'positivity', 'positivity_l1'];
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+
+const dbName = 'divblur_api_bench';
+const pool = new pg.Pool({ connectionString: await createDatabase(dbName), max: 10 });
+const prefix = 'divblur-bench-api';
+const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+await deleteRedisPrefix(redis, prefix);
+const blobDir = await mkdtemp(join(tmpdir(), 'divblur-bench-blobs-'));
+const blobs = new LocalBlobStore(blobDir);
+const queue = createBullmqExperimentQueue({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null }, prefix);
+const db = createPgRepository(pool);
+const app = await buildApp({
+  logger: createLogger({ logLevel: 'warn' }, { name: 'api-bench' }), db, blobs, queues: queue,
+  s3Import: async () => { throw new Error('no S3 in the bench'); },
+  readiness: {}, metricsSources: { queueDepths: () => queue.depths(), jobDurations: () => db.jobDurations() },
+});
+const address = await app.listen({ host: '127.0.0.1', port: 0 });
+
+try {
+  const datasetId = (await pool.query(`INSERT INTO datasets (name, source, count, height, width, dtype, stats, sha256, noisy_key, psf_key, psf_height, psf_width)
+    VALUES ('bench', 'synthetic', 20, 128, 128, 'float32', '{}', repeat('0', 64), 'datasets/bench/noisy.tif', 'datasets/bench/psf.tif', 15, 15) RETURNING id`)).rows[0].id;
+
+  // 1. Enqueue: 100 experiments of 5 λ × 4 penalties = 20 runs each, CONCURRENCY in flight.
+  const body = JSON.stringify({
+    datasetId,
+    spec: { method: 'divblurring', noiseSigma: 0.03, training: { steps: 3000, patchSize: 64 } },
+    sweep: { lambda: [1e-4, 1e-3, 1e-2, 1e-1, 1], penalty: ['l1', 'l2', 'positivity', 'positivity_l1'] },
+  });
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (next++ < EXPERIMENTS) {
+      const res = await fetch(`${address}/v1/experiments`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      if (res.status !== 201) throw new Error(`POST /v1/experiments: ${res.status} ${await res.text()}`);
+    }
+  }));
+  const enqueueSeconds = (performance.now() - started) / 1000;
+  const enqueuePerS = EXPERIMENTS / enqueueSeconds;
+  console.log(`enqueue: ${EXPERIMENTS} experiments × 20 runs in ${enqueueSeconds.toFixed(2)} s = ${enqueuePerS.toFixed(1)} experiments/s`);
+
+  // 2. Fill up to 10k runs (finished ones with metrics) and 1M loss points, in bulk SQL.
+  const experimentId = (await pool.query('SELECT id FROM experiments LIMIT 1')).rows[0].id;
+  const have = (await pool.query('SELECT count(*)::int AS n FROM runs')).rows[0].n;
+  await pool.query(`INSERT INTO runs (experiment_id, ordinal, method, penalty, lambda, kappa, seed, network, training, status, psnr_mmse, psnr_samples, ssim)
+    SELECT e.id, 1000 + s, 'divblurring', ($3::text[])[1 + s % 5]::penalty, power(10, -4 + (s % 9) * 0.5), 0, s,
+           '{}', '{}', CASE WHEN s % 10 = 0 THEN 'queued' ELSE 'succeeded' END::job_status,
+           CASE WHEN s % 10 = 0 THEN NULL ELSE 25 + 8 * random() END, CASE WHEN s % 10 = 0 THEN NULL ELSE 24 + 8 * random() END,
+           CASE WHEN s % 10 = 0 THEN NULL ELSE 0.6 + 0.3 * random() END
+    FROM generate_series(1, $1::int) s, (SELECT id FROM experiments WHERE id = $2) e`, [RUNS - have, experimentId, PENALTIES]);
+  await pool.query(`INSERT INTO loss_points (run_id, step, total, data_term, kl, penalty, beta)
+    SELECT r.id, s, 1000.0 / s, 900.0 / s, 50, 1, 1 FROM runs r, generate_series(1, $1::int) s`, [LOSS_POINTS_PER_RUN]);
+  await pool.query('ANALYZE');
+  const runs = (await pool.query('SELECT count(*)::int AS n FROM runs')).rows[0].n;
+  const lossPoints = (await pool.query('SELECT count(*)::int AS n FROM loss_points')).rows[0].n;
+  console.log(`database: ${runs} runs, ${lossPoints} loss points`);
+
+  // 3. GET /v1/runs: filtered, sorted pages of 50 (first pages and cursor pages), sequential.
+  const queries = [
+    '/v1/runs?penalty=l2&lambdaMin=1e-3&lambdaMax=1e-1&sort=-psnr_mmse&limit=50',
+    `/v1/runs?experimentId=${experimentId}&sort=-psnr_mmse&limit=50`,
+    '/v1/runs?status=succeeded&sort=-ssim&limit=50',
+    '/v1/runs?penalty=positivity&sort=lambda&limit=50',
+  ];
+  const cursors: string[] = [];
+  for (const q of queries) {
+    const page = await (await fetch(address + q)).json() as { items: unknown[]; nextCursor: string | null };
+    if (page.items.length !== 50 || !page.nextCursor) throw new Error(`${q}: expected a full page with a cursor`);
+    cursors.push(`${q}&cursor=${page.nextCursor}`);
+  }
+  const urls = [...queries, ...cursors];
+  for (let i = 0; i < 50; i++) await (await fetch(address + urls[i % urls.length])).arrayBuffer(); // warm-up
+  const times: number[] = [];
+  const perQuery = urls.map(() => [] as number[]);
+  for (let i = 0; i < PAGE_REQUESTS; i++) {
+    const t0 = performance.now();
+    const res = await fetch(address + urls[i % urls.length]);
+    await res.arrayBuffer();
+    const ms = performance.now() - t0;
+    times.push(ms);
+    perQuery[i % urls.length].push(ms);
+    if (res.status !== 200) throw new Error(`GET ${urls[i % urls.length]}: ${res.status}`);
+  }
+  times.sort((a, b) => a - b);
+  const byQuery = urls.map((url, i) => {
+    const sorted = perQuery[i].sort((a, b) => a - b);
+    return { url: url.replace(/cursor=[^&]+/, 'cursor=…'), p50_ms: Number(quantile(sorted, 0.5).toFixed(2)), p99_ms: Number(quantile(sorted, 0.99).toFixed(2)) };
+  });
+  for (const q of byQuery) console.log(`  ${q.p50_ms} / ${q.p99_ms} ms  ${q.url}`);
+  const p50 = quantile(times, 0.5), p99 = quantile(times, 0.99);
+  console.log(`GET /v1/runs page of 50: p50 ${p50.toFixed(2)} ms, p99 ${p99.toFixed(2)} ms over ${PAGE_REQUESTS} requests (goal p99 ≤ 50 ms)`);
+
+  const result = {
+    enqueue_experiments_per_s: Number(enqueuePerS.toFixed(2)),
+    runs_page_p50_ms: Number(p50.toFixed(2)),
+    runs_page_p99_ms: Number(p99.toFixed(2)),
+    runs,
+    loss_points: lossPoints,
+    details: {
+      command: 'node --import tsx bench/api.ts',
+      experiments: EXPERIMENTS, runs_per_experiment: 20, concurrency: CONCURRENCY, page_requests: PAGE_REQUESTS, by_query: byQuery,
+      machine: `${(await import('node:os')).cpus().length} cores, node ${process.version}`,
+      date: new Date().toISOString(),
+      load_average_1m: Number((await import("node:os")).loadavg()[0].toFixed(2)),
+    },
+  };
+  await writeFile(new URL('./results/api.json', import.meta.url), JSON.stringify(result, null, 2) + '\n');
+} finally {
+  await app.close();
+  await queue.close();
+  await deleteRedisPrefix(redis, prefix);
+  redis.disconnect();
+  await pool.end();
+  await dropDatabase(dbName);
+  await rm(blobDir, { recursive: true, force: true });
+}
