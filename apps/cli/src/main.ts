@@ -8,6 +8,9 @@ import { simulateCommand } from './commands/simulate.ts';
 import { baselineCommand } from './commands/baseline.ts';
 import { scoreCommand } from './commands/score.ts';
 import { demoCommand } from './commands/demo.ts';
+import { trainCommand } from './commands/train.ts';
+import { deconvolveCommand } from './commands/deconvolve.ts';
+import { DivblurError } from '@divblur/divblurring';
 
 export function positiveNumber(value: string): number {
   const parsed = Number(value);
@@ -61,6 +64,44 @@ program.command('score')
   .option('--format <kind>', 'table or json on stdout', 'table')
   .action(scoreCommand);
 
+export function nonNegativeNumber(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0) throw new InvalidArgumentError(`expected a number ≥ 0, got '${value}'`);
+  return parsed;
+}
+
+program.command('train')
+  .description('train a DivBlurring (or DivNoising) model on a noisy stack')
+  .requiredOption('--data <file>', 'noisy training images (.tif/.npy), data units')
+  .requiredOption('--out <dir>', 'model folder: model.json, weights.bin, checkpoint/, loss.csv')
+  .option('--psf <file>', 'point-spread function (required for divblurring)')
+  .option('--sigma <value>', 'noise σ in data units (default: estimated from the data)', positiveNumber)
+  .option('--method <name>', 'divblurring or divnoising', 'divblurring')
+  .option('--penalty <name>', 'none, l1, l2, positivity or positivity_l1', 'none')
+  .option('--lambda <value>', 'penalty weight λ', nonNegativeNumber, 0)
+  .option('--kappa <value>', 'positivity weight κ of positivity_l1', nonNegativeNumber, 0)
+  .option('--steps <n>', 'budget in training steps (default 3000)', positiveInteger)
+  .option('--minutes <m>', 'budget in wall-clock minutes', positiveNumber)
+  .option('--seed <n>', 'random seed', nonNegativeInteger, 0)
+  .option('--batch-size <n>', 'patches per step (default 32)', positiveInteger)
+  .option('--patch-size <px>', 'patch side (default 64)', positiveInteger)
+  .option('--output <kind>', 'decoder output: linear (the report) or softplus (positive by construction)')
+  .option('--checkpoint-every <n>', 'steps between checkpoints', positiveInteger, 200)
+  .option('--resume', 'continue from <out>/checkpoint when it exists', false)
+  .option('--backend <name>', 'auto, tensorflow, native, wasm or cpu', 'auto')
+  .action(trainCommand);
+
+program.command('deconvolve')
+  .description('MMSE deconvolution with a trained model (mean of N posterior samples), optionally the std map')
+  .requiredOption('--model <dir>', 'model folder written by divblur train')
+  .requiredOption('--in <file>', 'noisy image or stack (.tif/.npy)')
+  .requiredOption('--out <file>', 'MMSE estimate, float32 TIFF of the input shape')
+  .option('--std <file>', 'also write the per-pixel posterior std')
+  .option('--samples <n>', 'posterior samples', positiveInteger, 100)
+  .option('--seed <n>', 'random seed', nonNegativeInteger, 0)
+  .option('--backend <name>', 'auto, tensorflow, native, wasm or cpu', 'auto')
+  .action(deconvolveCommand);
+
 program.command('demo')
   .description('simulate dataset1, run Richardson–Lucy and Wiener, print their PSNR table')
   .option('--count <n>', 'test images', positiveInteger, 8)
@@ -71,8 +112,8 @@ program.command('demo')
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ImagingError) {
-    process.stderr.write(`divblur: ${error.message} [${error.code}]\n`);
+  if (error instanceof ImagingError || error instanceof DivblurError) {
+    process.stderr.write(`divblur: ${error.message}${'code' in error ? ` [${String(error.code)}]` : ''}\n`);
     process.exit(2);
   }
   throw error;
