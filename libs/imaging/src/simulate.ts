@@ -137,7 +137,8 @@ export function simulate(options: SimulationOptions): Simulation {
   const psf = gaussianPsf({ fwhmPx: settings.fwhmPx });
   const margin = (psf.height - 1) / 2;
   const side = size + 2 * margin;
-  const blur = createConvolver(side, side, psf, 'valid');
+  // fixed path (not the cost model's choice) so that the bytes never depend on a tuning constant
+  const blur = createConvolver(side, side, psf, 'valid', 'separable');
   const canvas = new Float32Array(side * side);
   const sub = new Float32Array(side * side * FILAMENT_GEOMETRY.supersampling ** 2);
   const stamp = new Int32Array(sub.length);
