@@ -5,3 +5,4 @@
 export { Random, type RandomState } from '../../imaging/src/random.ts';
 export { psnr } from '../../imaging/src/psnr.ts';
 export { stackImage, type Image, type Stack, writeFileAtomic } from '@divblur/imaging';
+export { estimateStackNoiseSigma } from '../../imaging/src/noise-sigma.ts';

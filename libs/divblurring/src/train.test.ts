@@ -72,3 +72,10 @@ test('no tensor leak: tf.memory().numTensors is flat over many steps', () => {
   assert.equal(tf.memory().numTensors, before);
   trainer.dispose();
 });
+
+test('σ is estimated from the images when not given', () => {
+  const trainer = createTrainer(tinyOptions({ noiseSigma: undefined }));
+  const sigma = trainer.hyperparameters.noiseSigma;
+  trainer.dispose();
+  assert.ok(sigma > 0.05 && sigma < 0.2, `estimated σ ${sigma} for true σ 0.1`);
+});

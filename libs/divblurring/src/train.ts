@@ -6,6 +6,7 @@
 import { activeBackend } from './backend.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { DivblurConfigError, TrainingError } from './errors.ts';
+import { estimateStackNoiseSigma } from './imaging.ts';
 import { resolveHyperparameters, type Hyperparameters, type TrainOptions } from './options.ts';
 import { buildTrainer, dataFingerprint, type StepLoss, type Trainer } from './trainer.ts';
 import type { TrainedModel } from './trained-model.ts';
@@ -61,10 +62,10 @@ const TIMING_STEPS = 3;
 
 function knownNoiseSigma(options: TrainOptions): number {
   if (options.resumeFrom) return options.resumeFrom.hyperparameters.noiseSigma;
-  if (options.noiseSigma === undefined) {
-    throw new DivblurConfigError('noiseSigma is required (estimate it with @divblur/imaging first)');
-  }
-  return options.noiseSigma;
+  if (options.noiseSigma !== undefined) return options.noiseSigma;
+  const estimated = estimateStackNoiseSigma(options.images);
+  if (!(estimated > 0)) throw new DivblurConfigError('noiseSigma could not be estimated (noise-free images?): give it explicitly');
+  return estimated;
 }
 
 function checkResume(options: TrainOptions, checkpoint: Checkpoint): void {

@@ -1,0 +1,124 @@
+/**
+ * Quality benchmark of the method (issue 4): on the simulator's dataset1 and dataset2 presets, train
+ * DivBlurring (no penalty; positivity at λ = 1/(2σ²)) and DivNoising with the same step budget, and
+ * compare test PSNR (MMSE of N samples, and mean per-sample), SSIM and steps/s with the input,
+ * Richardson–Lucy (oracle best iteration; discrepancy principle) and Wiener (oracle balance).
+ *
+ *   node --import tsx bench/quality.ts [--steps 3000] [--variant report|improved|both] [--presets dataset1,dataset2]
+ *        [--train-count 1000] [--test-count 20] [--size 128] [--samples 100] [--backend auto] [--out bench/results/quality.json]
+ *
+ * variant 'report' = the report's recipe (linear output, plateau lr, no test-time averaging);
+ * 'improved' = softplus output (positivity by construction), cosine lr, 8-fold dihedral MMSE averaging.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { deconvolveMmse, disposeModel, initBackend, trainModel, type PenaltyName, type TrainOptions } from '@divblur/divblurring';
+import { stackImage, type Image, type Stack } from '@divblur/imaging';
+import { simulate, type SimulationPreset } from '../libs/imaging/src/simulate.ts';
+import { psnr } from '../libs/imaging/src/psnr.ts';
+import { ssim } from '../libs/imaging/src/ssim.ts';
+import { bestRichardsonLucyOnGroundTruth, bestWienerOnGroundTruth, richardsonLucyByDiscrepancy } from '../libs/imaging/src/discrepancy.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    steps: { type: 'string', default: '3000' },
+    variant: { type: 'string', default: 'both' },
+    presets: { type: 'string', default: 'dataset1,dataset2' },
+    'train-count': { type: 'string', default: '1000' },
+    'test-count': { type: 'string', default: '20' },
+    size: { type: 'string', default: '128' },
+    samples: { type: 'string', default: '100' },
+    backend: { type: 'string', default: 'auto' },
+    out: { type: 'string', default: 'bench/results/quality.json' },
+  },
+});
+const steps = Number(args.steps);
+const samples = Number(args.samples);
+const variants = args.variant === 'both' ? ['report', 'improved'] : [args.variant!];
+
+interface Row {
+  preset: string;
+  method: 'divblurring' | 'divnoising' | 'rl_oracle' | 'rl_discrepancy' | 'wiener_oracle' | 'input';
+  penalty: PenaltyName | null;
+  variant: string | null;
+  psnr_mmse: number;
+  psnr_samples: number;
+  ssim: number;
+  steps: number | null;
+  train_seconds: number | null;
+  steps_per_second: number | null;
+}
+
+const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+
+function classicalRow(preset: string, method: Row['method'], truth: Stack, estimates: Image[]): Row {
+  const scores = estimates.map((e, i) => psnr(stackImage(truth, i), e));
+  const ssims = estimates.map((e, i) => ssim(stackImage(truth, i), e));
+  return { preset, method, penalty: null, variant: null, psnr_mmse: mean(scores), psnr_samples: mean(scores), ssim: mean(ssims), steps: null, train_seconds: null, steps_per_second: null };
+}
+
+const backend = await initBackend(args.backend as 'auto', (message, fields) => console.error(message, JSON.stringify(fields)));
+const rows: Row[] = [];
+for (const preset of args.presets!.split(',') as SimulationPreset[]) {
+  const size = Number(args.size);
+  const train = simulate({ preset, count: Number(args['train-count']), size, seed: 1 });
+  const test = simulate({ preset, count: Number(args['test-count']), size, seed: 2 });
+  const { psf, noiseSigma } = train;
+  const noisyImages = Array.from({ length: test.noisy.count }, (_, i) => stackImage(test.noisy, i));
+  const truthImages = Array.from({ length: test.noisy.count }, (_, i) => stackImage(test.groundTruth, i));
+  rows.push(classicalRow(preset, 'input', test.groundTruth, noisyImages));
+  rows.push(classicalRow(preset, 'rl_oracle', test.groundTruth, noisyImages.map((y, i) => bestRichardsonLucyOnGroundTruth(y, psf, truthImages[i], { maxIterations: 200 }).estimate)));
+  rows.push(classicalRow(preset, 'rl_discrepancy', test.groundTruth, noisyImages.map((y) => richardsonLucyByDiscrepancy(y, psf, { noiseSigma }).estimate)));
+  rows.push(classicalRow(preset, 'wiener_oracle', test.groundTruth, noisyImages.map((y, i) => bestWienerOnGroundTruth(y, psf, truthImages[i]).estimate)));
+
+  const models: Array<{ method: 'divblurring' | 'divnoising'; penalty: PenaltyName; lambda: number }> = [
+    { method: 'divblurring', penalty: 'none', lambda: 0 },
+    ...(preset === 'dataset1'
+      ? [{ method: 'divblurring' as const, penalty: 'positivity' as const, lambda: 1 / (2 * noiseSigma ** 2) }, { method: 'divnoising' as const, penalty: 'none' as const, lambda: 0 }]
+      : []),
+  ];
+  for (const variant of variants) {
+    for (const m of models) {
+      const improved = variant === 'improved';
+      const options: TrainOptions = {
+        images: train.noisy,
+        psf: m.method === 'divblurring' ? psf : null,
+        noiseSigma,
+        penalty: m.penalty,
+        lambda: m.lambda,
+        steps,
+        seed: 0,
+        model: { output: improved ? 'softplus' : 'linear' },
+        lrSchedule: improved ? 'cosine' : 'plateau',
+      };
+      const result = await trainModel(options, {
+        onProgress: (p) => {
+          if (p.step % 50 === 0 || p.step === p.totalSteps) {
+            console.error(`${preset} ${m.method}/${m.penalty}/${variant} step ${p.step}/${p.totalSteps} data ${p.loss.data.toFixed(3)} kl ${p.loss.kl.toFixed(4)} β ${p.loss.beta.toFixed(2)} ${p.samplesPerSecond.toFixed(1)} samples/s eta ${p.etaSeconds.toFixed(0)} s`);
+          }
+        },
+      });
+      const out = await deconvolveMmse(result.model, test.noisy, { samples, seed: 0, groundTruth: test.groundTruth, dihedral: improved });
+      const ssims = Array.from({ length: test.noisy.count }, (_, i) => ssim(truthImages[i], stackImage(out.mmse, i)));
+      rows.push({
+        preset, method: m.method, penalty: m.penalty, variant,
+        psnr_mmse: mean(out.psnrMmse!), psnr_samples: mean(out.psnrSamples!), ssim: mean(ssims),
+        steps: result.steps, train_seconds: result.trainSeconds, steps_per_second: result.steps / result.trainSeconds,
+      });
+      disposeModel(result.model);
+    }
+  }
+}
+
+console.log(`backend ${backend.engine}; steps ${steps}; samples ${samples}`);
+console.log('preset    method          penalty     variant   psnr_mmse  psnr_samples  ssim    steps/s');
+for (const r of rows) {
+  console.log(
+    `${r.preset.padEnd(9)} ${r.method.padEnd(15)} ${(r.penalty ?? '-').padEnd(11)} ${(r.variant ?? '-').padEnd(9)} ${r.psnr_mmse.toFixed(2).padStart(9)}  ${r.psnr_samples.toFixed(2).padStart(12)}  ${r.ssim.toFixed(3)}  ${r.steps_per_second?.toFixed(2) ?? '-'}`,
+  );
+}
+await mkdir(dirname(args.out!), { recursive: true });
+const command = `node --import tsx bench/quality.ts ${process.argv.slice(2).join(' ')}`.trim();
+await writeFile(args.out!, JSON.stringify(rows.map((r) => ({ ...r, backend: backend.engine, command })), null, 1));
+console.log(`wrote ${args.out} (${command})`);
