@@ -1,6 +1,7 @@
 // N-API bindings: each function takes Float32Arrays owned by tfjs's cpu backend and writes into an output
 // Float32Array the caller allocated, so no tensor data is copied on the way in or out.
 #include <napi.h>
+#include <malloc.h>
 #include <omp.h>
 
 #include "conv.h"
@@ -114,6 +115,15 @@ Napi::Value Slice(const Napi::CallbackInfo& info) {
 
 Napi::Value Threads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), omp_get_max_threads()); }
 
+// setThreads(n): OpenMP threads for every later call (primitives are cached per thread count).
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  omp_set_num_threads(static_cast<int>(info[0].As<Napi::Number>().Int32Value()));
+  return info.Env().Undefined();
+}
+
+// trimMemory(): gives free heap pages back to the OS (glibc malloc_trim), so RSS reflects live memory.
+Napi::Value TrimMemory(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), malloc_trim(0) == 1); }
+
 Napi::Value DnnlVersion(const Napi::CallbackInfo& info) {
   const dnnl_version_t* v = dnnl_version();
   return Napi::String::New(info.Env(), std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch));
@@ -131,6 +141,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("reduceSum", Napi::Function::New(env, ReduceSum));
   exports.Set("slice", Napi::Function::New(env, Slice));
   exports.Set("threads", Napi::Function::New(env, Threads));
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("trimMemory", Napi::Function::New(env, TrimMemory));
   exports.Set("dnnlVersion", Napi::Function::New(env, DnnlVersion));
   return exports;
 }

@@ -7,6 +7,8 @@
 #include <memory>
 #include <tuple>
 
+#include <omp.h>
+
 namespace divblur {
 
 using dnnl::memory;
@@ -21,6 +23,19 @@ dnnl::engine& cpu_engine() {
 dnnl::stream& cpu_stream() {
   static dnnl::stream stream(cpu_engine());
   return stream;
+}
+
+// Below ≈ 1 M multiply-adds (≈ 0.1 ms on one core) a second thread costs more in fork/join than it saves,
+// and far more when the cores are shared with other processes.
+constexpr int64_t kParallelFromMultiplyAdds = 1 << 20;
+
+ThreadsForWork::ThreadsForWork(int64_t multiply_adds) : saved_(omp_get_max_threads()) {
+  threads_ = multiply_adds < kParallelFromMultiplyAdds ? 1 : saved_;
+  if (threads_ != saved_) omp_set_num_threads(threads_);
+}
+
+ThreadsForWork::~ThreadsForWork() {
+  if (threads_ != saved_) omp_set_num_threads(saved_);
 }
 
 namespace {
@@ -99,7 +114,8 @@ using Cache = std::map<std::tuple<std::array<int64_t, 17>, int>, std::unique_ptr
 void conv_forward(const ConvGeometry& g, const float* src, const float* weights, const float* bias, bool relu,
                   float* dst) {
   static Cache<ForwardEntry> cache;
-  auto key = std::make_tuple(g.key(), (bias ? 1 : 0) | (relu ? 2 : 0));
+  ThreadsForWork scope(g.multiply_adds());
+  auto key = std::make_tuple(g.key(), (bias ? 1 : 0) | (relu ? 2 : 0) | (scope.threads() << 2));
   auto& slot = cache[key];
   if (!slot) {
     auto pd = forward_pd(g, bias != nullptr, relu, dnnl::prop_kind::forward_training);
@@ -125,7 +141,8 @@ void conv_forward(const ConvGeometry& g, const float* src, const float* weights,
 
 void conv_backward_data(const ConvGeometry& g, const float* diff_dst, const float* weights, float* diff_src) {
   static Cache<BackwardDataEntry> cache;
-  auto& slot = cache[std::make_tuple(g.key(), 0)];
+  ThreadsForWork scope(g.multiply_adds());
+  auto& slot = cache[std::make_tuple(g.key(), scope.threads())];
   Descs d = descs_of(g);
   if (!slot) {
     auto hint = forward_pd(g, false, false, dnnl::prop_kind::forward_training);
@@ -151,7 +168,8 @@ void conv_backward_data(const ConvGeometry& g, const float* diff_dst, const floa
 
 void conv_backward_weights(const ConvGeometry& g, const float* src, const float* diff_dst, float* diff_weights) {
   static Cache<BackwardWeightsEntry> cache;
-  auto& slot = cache[std::make_tuple(g.key(), 0)];
+  ThreadsForWork scope(g.multiply_adds());
+  auto& slot = cache[std::make_tuple(g.key(), scope.threads())];
   Descs d = descs_of(g);
   if (!slot) {
     auto hint = forward_pd(g, false, false, dnnl::prop_kind::forward_training);

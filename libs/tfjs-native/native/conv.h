@@ -11,6 +11,18 @@ namespace divblur {
 struct ConvGeometry {
   int64_t n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr;
   std::array<int64_t, 17> key() const { return {n, ih, iw, ic, oh, ow, oc, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr}; }
+  int64_t multiply_adds() const { return n * oh * ow * oc * ic * kh * kw; }
+};
+
+/** Runs a scope with one OpenMP thread when the work is too small to pay for a fork/join (restores after). */
+class ThreadsForWork {
+ public:
+  explicit ThreadsForWork(int64_t multiply_adds);
+  ~ThreadsForWork();
+  int threads() const { return threads_; }
+
+ private:
+  int saved_, threads_;
 };
 
 dnnl::engine& cpu_engine();

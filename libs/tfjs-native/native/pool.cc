@@ -3,6 +3,8 @@
 namespace divblur {
 
 namespace {
+constexpr int64_t kParallelFrom = 1 << 15;  // input elements; below, a fork/join costs more than it saves
+
 // Offset in x of the window's first maximum (x[...] > best, strictly, as tfjs's maxPoolPositions).
 inline int64_t argmax_offset(const PoolGeometry& g, const float* x, int64_t b, int64_t r, int64_t col, int64_t ch) {
   int64_t best_at = -1;
@@ -19,7 +21,7 @@ inline int64_t argmax_offset(const PoolGeometry& g, const float* x, int64_t b, i
 }  // namespace
 
 void max_pool_forward(const PoolGeometry& g, const float* x, float* y) {
-#pragma omp parallel for collapse(2)
+#pragma omp parallel for collapse(2) if (g.n * g.ih * g.iw * g.c >= kParallelFrom)
   for (int64_t b = 0; b < g.n; b++)
     for (int64_t r = 0; r < g.oh; r++)
       for (int64_t col = 0; col < g.ow; col++) {
@@ -30,7 +32,7 @@ void max_pool_forward(const PoolGeometry& g, const float* x, float* y) {
 
 void max_pool_backward(const PoolGeometry& g, const float* x, const float* dy, float* dx) {
   // Windows may overlap when stride < kernel: rows of one image are visited by one thread only.
-#pragma omp parallel for
+#pragma omp parallel for if (g.n * g.ih * g.iw * g.c >= kParallelFrom)
   for (int64_t b = 0; b < g.n; b++)
     for (int64_t r = 0; r < g.oh; r++)
       for (int64_t col = 0; col < g.ow; col++) {

@@ -22,6 +22,10 @@ export interface NativeAddon {
   reduceSum(outer: number, reduced: number, inner: number, x: Float32Array, out: Float32Array): void;
   slice(shape: number[], begin: number[], size: number[], x: Float32Array, out: Float32Array): void;
   threads(): number;
+  /** OpenMP threads for every later call. */
+  setThreads(threads: number): void;
+  /** Returns free malloc pages to the OS (so that RSS measures live memory); true if any were released. */
+  trimMemory(): boolean;
   dnnlVersion(): string;
 }
 

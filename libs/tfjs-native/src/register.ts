@@ -12,6 +12,8 @@ export interface NativeKernels {
   threads: number;
   dnnlVersion: string;
   kernelNames: string[];
+  /** Calls per kernel since registration, and how many of them went to tfjs's kernel instead. */
+  counts(): Map<string, { calls: number; fallbacks: number }>;
   /** Puts tfjs's own kernels back. */
   unregister(): void;
 }
@@ -24,20 +26,25 @@ export function registerNativeKernels(): NativeKernels | null {
   const addon = loadAddon();
   if (!addon) return null;
   const originals = new Map<string, KernelConfig>();
+  const counts = new Map<string, { calls: number; fallbacks: number }>();
   const original = (name: string): KernelFunc => {
     const config = getKernel(name, 'cpu');
     if (!config) throw new Error(`tfjs cpu backend has no kernel ${name}`);
     originals.set(name, config);
-    return config.kernelFunc;
+    const count = { calls: 0, fallbacks: 0 };
+    counts.set(name, count);
+    return (args) => { count.fallbacks++; return config.kernelFunc(args); };
   };
   const configs = [...convKernels(addon, original), ...poolKernels(addon, original),
     ...elementwiseKernels(addon, original), ...reduceKernels(addon, original)];
   for (const config of configs) {
+    const count = counts.get(config.kernelName) as { calls: number };
     unregisterKernel(config.kernelName, 'cpu');
-    registerKernel(config);
+    registerKernel({ ...config, kernelFunc: (args) => { count.calls++; return config.kernelFunc(args); } });
   }
   active = {
     addon, threads: addon.threads(), dnnlVersion: addon.dnnlVersion(), kernelNames: configs.map((c) => c.kernelName),
+    counts: () => counts,
     unregister: () => {
       for (const config of originals.values()) {
         unregisterKernel(config.kernelName, 'cpu');

@@ -1,0 +1,100 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { loadAddon } from './addon.ts';
+import { assertClose, assertRanNatively, bothPaths } from './testing.ts';
+
+await tf.setBackend('cpu');
+const skip = loadAddon() ? false : 'addon not built here (apt-get install -y libdnnl-dev, then npm ci)';
+const rtol = 1e-4;
+
+/** Compares both paths; `natively` lists kernels that must have run natively (name or [name, fallbacks]). */
+function check(what: string, compute: () => tf.Tensor | tf.Tensor[], natively: Array<string | [string, number]> = []): void {
+  const { reference, native, counts } = bothPaths(compute);
+  assert.equal(native.length, reference.length);
+  native.forEach((values, i) => assertClose(values, reference[i], rtol, `${what} [${i}]`));
+  for (const k of natively) typeof k === 'string' ? assertRanNatively(counts, k) : assertRanNatively(counts, k[0], k[1]);
+}
+
+const rand = (shape: number[], seed: number): tf.Tensor => tf.randomNormal(shape, 0, 1, 'float32', seed);
+
+test('conv2d and its input/filter gradients match tfjs for the strides, pads and dilations in use', { skip }, () => {
+  const cases: Array<{ x: number[]; k: number[]; stride: number | [number, number]; pad: 'same' | 'valid' | number; dilation: number }> = [
+    { x: [2, 9, 8, 3], k: [3, 3, 3, 5], stride: 1, pad: 'same', dilation: 1 },
+    { x: [2, 9, 8, 3], k: [3, 3, 3, 5], stride: 2, pad: 'same', dilation: 1 },
+    { x: [2, 9, 8, 3], k: [3, 3, 3, 5], stride: [2, 1], pad: 'valid', dilation: 1 },
+    { x: [1, 12, 12, 1], k: [11, 11, 1, 1], stride: 1, pad: 'valid', dilation: 1 },
+    { x: [2, 8, 8, 4], k: [3, 3, 4, 2], stride: 1, pad: 1, dilation: 1 },
+    { x: [1, 10, 10, 2], k: [3, 3, 2, 3], stride: 1, pad: 'same', dilation: 2 },
+  ];
+  for (const [i, c] of cases.entries()) {
+    const x = rand(c.x, 10 + i);
+    const w = rand(c.k, 20 + i);
+    const f = (xx: tf.Tensor, ww: tf.Tensor): tf.Tensor =>
+      tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, c.pad, 'NHWC', c.dilation);
+    check(`conv2d case ${i}`, () => f(x, w), ['Conv2D']);
+    if (c.dilation === 1) {
+      check(`conv2d grads case ${i}`, () => tf.grads((xx: tf.Tensor, ww: tf.Tensor) => f(xx, ww).square().sum())([x, w]),
+        ['Conv2DBackpropInput', 'Conv2DBackpropFilter']);
+    }
+  }
+});
+
+test('fused conv2d with bias and relu or linear matches tfjs', { skip }, () => {
+  const x = rand([2, 8, 8, 3], 1) as tf.Tensor4D;
+  const w = rand([3, 3, 3, 4], 2) as tf.Tensor4D;
+  const b = rand([4], 3) as tf.Tensor1D;
+  for (const activation of ['relu', 'linear'] as const) {
+    check(`fused ${activation}`, () => tf.fused.conv2d({ x, filter: w, bias: b, strides: 1, pad: 'same', activation }), ['FusedConv2D']);
+  }
+  check('fused elu falls back', () => tf.fused.conv2d({ x, filter: w, bias: b, strides: 1, pad: 'same', activation: 'elu' }));
+  assert.equal(bothPaths(() => tf.fused.conv2d({ x, filter: w, bias: b, strides: 1, pad: 'same', activation: 'elu' })).counts.get('FusedConv2D')?.fallbacks, 1);
+});
+
+test('conv2dTranspose (2×2 stride 2 and 3×3 stride 2) and its gradients match tfjs', { skip }, () => {
+  const z = rand([2, 4, 4, 6], 4) as tf.Tensor4D;
+  const up2 = rand([2, 2, 3, 6], 5) as tf.Tensor4D;
+  const up3 = rand([3, 3, 3, 6], 6) as tf.Tensor4D;
+  check('transpose 2x2', () => tf.conv2dTranspose(z, up2, [2, 8, 8, 3], 2, 'same'), ['Conv2DBackpropInput']);
+  check('transpose 3x3', () => tf.conv2dTranspose(z, up3, [2, 7, 7, 3], 2, 'same'));
+  check('transpose grads', () => tf.grads((zz: tf.Tensor, ww: tf.Tensor) =>
+    tf.conv2dTranspose(zz as tf.Tensor4D, ww as tf.Tensor4D, [2, 8, 8, 3], 2, 'same').square().sum())([z, up2]), ['Conv2D', 'Conv2DBackpropFilter']);
+});
+
+test('max pooling and its gradient match tfjs, including ties and overlapping windows', { skip }, () => {
+  const x = rand([2, 7, 9, 3], 7) as tf.Tensor4D;
+  const ties = tf.relu(rand([2, 8, 8, 3], 8)) as tf.Tensor4D;
+  for (const [name, input, size, stride] of [['2x2', x, 2, 2], ['ties', ties, 2, 2], ['3x3 s1', x, 3, 1]] as const) {
+    check(`maxPool ${name}`, () => tf.maxPool(input, size, stride, 'valid'), ['MaxPool']);
+    check(`maxPool grad ${name}`, () => tf.grad((xx: tf.Tensor) => tf.maxPool(xx as tf.Tensor4D, size, stride, 'valid').mul(tf.range(1, 1 + tf.maxPool(input, size, stride, 'valid').size).reshape(tf.maxPool(input, size, stride, 'valid').shape)).sum())(input), ['MaxPoolGrad']);
+  }
+  check('maxPool same (falls back)', () => tf.maxPool(x, 2, 2, 'same'));
+  assert.equal(bothPaths(() => tf.maxPool(x, 2, 2, 'same')).counts.get('MaxPool')?.fallbacks, 1);
+});
+
+test('binary ops match tfjs for equal shapes, scalars, bias broadcasts and other broadcasts', { skip }, () => {
+  const a = rand([2, 3, 4, 5], 9);
+  const pairs: Array<[string, tf.Tensor, tf.Tensor]> = [
+    ['same', a, rand([2, 3, 4, 5], 10)], ['b scalar', a, tf.scalar(1.5)], ['a scalar', tf.scalar(-2), a],
+    ['bias', a, rand([5], 11)], ['a rows', rand([4, 5], 12), a], ['middle broadcast (fallback)', a, rand([2, 1, 4, 5], 13)],
+  ];
+  for (const [name, p, q] of pairs) {
+    const fallbacks = name.includes('fallback') ? 1 : 0;
+    check(`binary ${name}`, () => [tf.add(p, q), tf.sub(p, q), tf.mul(p, q), tf.div(p, q)],
+      fallbacks ? [] : [['Add', 0], ['Sub', 0], ['Multiply', 0], ['RealDiv', 0]]);
+  }
+  check('int32 (fallback)', () => tf.add(tf.tensor([1, 2], [2], 'int32'), tf.tensor([3, 4], [2], 'int32')).toFloat());
+});
+
+test('unary ops match tfjs, NaN included', { skip }, () => {
+  const x = tf.concat([rand([1000], 14), tf.tensor1d([0, NaN, Infinity, -Infinity])]);
+  const positive = tf.abs(x);
+  check('unary', () => [tf.relu(x), tf.step(x), tf.step(x, 0.3), tf.neg(x), tf.exp(x), tf.square(x), tf.sqrt(positive), tf.log(positive)],
+    ['Relu', 'Step', 'Neg', 'Exp', 'Square', 'Sqrt', 'Log']);
+});
+
+test('sum over leading, trailing, middle and all axes, and slices, match tfjs', { skip }, () => {
+  const x = rand([3, 5, 6, 7], 15);
+  check('sum', () => [tf.sum(x, [0, 1, 2]), tf.sum(x, 3), tf.sum(x), tf.sum(x, [1, 2], true), tf.sum(x, [0, 2])], [['Sum', 1]]);
+  check('slice', () => [tf.slice(x, [0, 1, 2, 0], [-1, 3, 3, -1]), tf.slice(x, [1, 0, 0, 0], [1, -1, -1, -1]), tf.slice(x, [0, 0, 0, 2], [3, 5, 6, 4])], [['Slice', 1]]);
+});
