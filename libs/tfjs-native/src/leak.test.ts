@@ -20,7 +20,7 @@ test('1000 native training steps of a small VAE leave tensor count and RSS flat'
     const params = initParams(tiny, 5);
     const data = randomStepData(tiny, 2, 8, 3, 13, 'fused');
     const optimizer = tf.train.adam(1e-3);
-    const step = (): void => { tf.dispose(optimizer.minimize(() => contractLoss(tiny, params, data), true)); };
+    const step = (): void => { tf.dispose(optimizer.minimize(() => contractLoss(tiny, params, data), true) ?? []); };
     // RSS settles within the first few hundred steps (allocator arenas, JIT code); a leak keeps growing.
     for (let i = 0; i < 300; i++) step();
     gc();
