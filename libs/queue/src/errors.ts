@@ -1,0 +1,24 @@
+/** Typed errors of the queue library. */
+export class QueueError extends Error {
+  /** Stable machine-readable code, e.g. `JOB_PAYLOAD_INVALID`. */
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A job whose name or data does not match the payload schema. */
+export class JobPayloadError extends QueueError {
+  constructor(message: string) {
+    super('JOB_PAYLOAD_INVALID', message);
+  }
+}
+
+/** A worker set up with a job kind that has no handler, two handlers, or a handler for another queue. */
+export class HandlerRegistrationError extends QueueError {
+  constructor(message: string) {
+    super('HANDLERS_INVALID', message);
+  }
+}
