@@ -33,11 +33,14 @@ export const addonPath = fileURLToPath(new URL('../build/Release/divblur_tfjs_na
 
 let cached: NativeAddon | null | undefined;
 
-/** The addon, or null when it was not built here (no libdnnl-dev) or fails to load. */
+/**
+ * The addon, or null when it was not built here (no libdnnl-dev), fails to load, or DIVBLUR_NATIVE=off
+ * (the one switch that forces tfjs's own kernels, for comparison runs and the fallback test).
+ */
 export function loadAddon(): NativeAddon | null {
   if (cached !== undefined) return cached;
   cached = null;
-  if (!existsSync(addonPath)) return cached;
+  if (process.env.DIVBLUR_NATIVE === 'off' || !existsSync(addonPath)) return cached;
   try {
     cached = createRequire(import.meta.url)(addonPath) as NativeAddon;
   } catch {

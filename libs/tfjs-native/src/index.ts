@@ -1,0 +1,3 @@
+export { loadAddon, addonPath, type NativeAddon } from './addon.ts';
+export { registerNativeKernels, type NativeKernels } from './register.ts';
+export { installKernelProfiler, type KernelProfiler, type KernelTime } from './kernel-profile.ts';
