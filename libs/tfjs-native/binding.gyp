@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "divblur_tfjs_native",
-      "sources": ["native/addon.cc", "native/conv.cc", "native/pool.cc", "native/eltwise.cc"],
+      "sources": ["native/addon.cc", "native/conv.cc", "native/pool.cc", "native/eltwise.cc", "native/layout.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],

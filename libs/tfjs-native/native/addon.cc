@@ -6,6 +6,7 @@
 
 #include "conv.h"
 #include "eltwise.h"
+#include "layout.h"
 #include "pool.h"
 
 namespace {
@@ -113,6 +114,20 @@ Napi::Value Slice(const Napi::CallbackInfo& info) {
   return guarded(info, [&] { divblur::slice(ints(info[0]), ints(info[1]), ints(info[2]), floats(info[3]), floats(info[4])); });
 }
 
+// batchMatMul(batchA, batchB, m, n, k, transposeA, transposeB, a, b, out)
+Napi::Value BatchMatMul(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    divblur::batch_matmul(int_of(info[0]), int_of(info[1]), int_of(info[2]), int_of(info[3]), int_of(info[4]),
+                          info[5].As<Napi::Boolean>().Value(), info[6].As<Napi::Boolean>().Value(), floats(info[7]),
+                          floats(info[8]), floats(info[9]));
+  });
+}
+
+// transpose(shape, perm, x, out)
+Napi::Value Transpose(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] { divblur::transpose(ints(info[0]), ints(info[1]), floats(info[2]), floats(info[3])); });
+}
+
 Napi::Value Threads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), omp_get_max_threads()); }
 
 // setThreads(n): OpenMP threads for every later call (primitives are cached per thread count).
@@ -140,6 +155,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("reduceSum", Napi::Function::New(env, ReduceSum));
   exports.Set("slice", Napi::Function::New(env, Slice));
+  exports.Set("batchMatMul", Napi::Function::New(env, BatchMatMul));
+  exports.Set("transpose", Napi::Function::New(env, Transpose));
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("trimMemory", Napi::Function::New(env, TrimMemory));

@@ -21,6 +21,9 @@ export interface NativeAddon {
   unary(op: number, alpha: number, x: Float32Array, out: Float32Array): void;
   reduceSum(outer: number, reduced: number, inner: number, x: Float32Array, out: Float32Array): void;
   slice(shape: number[], begin: number[], size: number[], x: Float32Array, out: Float32Array): void;
+  batchMatMul(batchA: number, batchB: number, m: number, n: number, k: number, transposeA: boolean, transposeB: boolean,
+    a: Float32Array, b: Float32Array, out: Float32Array): void;
+  transpose(shape: number[], perm: number[], x: Float32Array, out: Float32Array): void;
   threads(): number;
   /** OpenMP threads for every later call. */
   setThreads(threads: number): void;

@@ -98,3 +98,15 @@ test('sum over leading, trailing, middle and all axes, and slices, match tfjs', 
   check('sum', () => [tf.sum(x, [0, 1, 2]), tf.sum(x, 3), tf.sum(x), tf.sum(x, [1, 2], true), tf.sum(x, [0, 2])], [['Sum', 1]]);
   check('slice', () => [tf.slice(x, [0, 1, 2, 0], [-1, 3, 3, -1]), tf.slice(x, [1, 0, 0, 0], [1, -1, -1, -1]), tf.slice(x, [0, 0, 0, 2], [3, 5, 6, 4])], [['Slice', 1]]);
 });
+
+test('batch matmul (transposes, batch broadcast) and transposes (chunked and element-wise) match tfjs', { skip }, () => {
+  const a = rand([3, 4, 5], 16);
+  const b = rand([3, 5, 6], 17);
+  check('matmul', () => [tf.matMul(a, b), tf.matMul(tf.transpose(a, [0, 2, 1]), b, true, false),
+    tf.matMul(a, tf.transpose(b, [0, 2, 1]), false, true), tf.matMul(rand([7, 5], 18), rand([5, 3], 19)),
+    tf.matMul(a, rand([1, 5, 2], 20)), tf.matMul(rand([5, 4], 21), rand([2, 5], 22), true, true)], ['BatchMatMul']);
+  const x = rand([2, 3, 4, 2, 2, 5], 23);
+  check('transpose', () => [tf.transpose(x, [0, 1, 3, 2, 4, 5]), tf.transpose(x, [5, 4, 3, 2, 1, 0]),
+    tf.transpose(rand([6, 7], 24)), tf.transpose(x, [0, 1, 2, 3, 4, 5])], ['Transpose']);
+  check('matmul middle broadcast (fallback)', () => tf.matMul(rand([2, 1, 3, 4], 25), rand([1, 2, 4, 3], 26)));
+});

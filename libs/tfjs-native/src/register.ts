@@ -6,6 +6,7 @@ import { convKernels } from './kernels/conv.ts';
 import { poolKernels } from './kernels/pool.ts';
 import { elementwiseKernels } from './kernels/elementwise.ts';
 import { reduceKernels } from './kernels/reduce.ts';
+import { layoutKernels } from './kernels/layout.ts';
 
 export interface NativeKernels {
   addon: NativeAddon;
@@ -36,7 +37,7 @@ export function registerNativeKernels(): NativeKernels | null {
     return (args) => { count.fallbacks++; return config.kernelFunc(args); };
   };
   const configs = [...convKernels(addon, original), ...poolKernels(addon, original),
-    ...elementwiseKernels(addon, original), ...reduceKernels(addon, original)];
+    ...elementwiseKernels(addon, original), ...reduceKernels(addon, original), ...layoutKernels(addon, original)];
   for (const config of configs) {
     const count = counts.get(config.kernelName) as { calls: number };
     unregisterKernel(config.kernelName, 'cpu');
