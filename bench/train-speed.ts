@@ -2,7 +2,7 @@
 // 11×11 PSF valid-mode data term + KL, Adam) on each engine that loads here, and PyTorch's reference step
 // (../shared/reference/torch_train_step.py) in the same run. Engines alternate over rounds so that all see
 // the same machine load; each engine's figure is its best round median.
-//   node --import tsx bench/train-speed.ts [--rounds 2] [--steps 12] [--wasm-steps 3] [--engines native,native-1t,wasm,pytorch]
+//   node --import tsx bench/train-speed.ts [--rounds 2] [--steps 12] [--wasm-steps 3] [--engines pytorch,native,...]
 //   node --import tsx bench/train-speed.ts --engine native --profile    (one engine, per-kernel profile)
 // Writes bench/results/train-speed.json (rows { engine, threads, median_ms, samples_per_s }) and .md.
 import { execFileSync } from 'node:child_process';
@@ -13,9 +13,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const torchScript = resolve(repoRoot, '../shared/reference/torch_train_step.py');
+const torchScripts: Record<string, string> = {
+  pytorch: resolve(repoRoot, '../shared/reference/torch_train_step.py'),
+  // The same reference with divblur's decoder (up-sampling before the convs, DESIGN.md's contract).
+  'pytorch-same-network': resolve(repoRoot, 'bench/torch_contract_step.py'),
+};
 const { values: args } = parseArgs({ options: {
-  engine: { type: 'string' }, engines: { type: 'string', default: 'native,native-1t,wasm,pytorch' },
+  engine: { type: 'string' }, engines: { type: 'string', default: 'pytorch,native,pytorch-same-network,native-1t,wasm' },
   rounds: { type: 'string', default: '2' }, steps: { type: 'string', default: '12' },
   'wasm-steps': { type: 'string', default: '3' }, warmup: { type: 'string', default: '2' },
   batch: { type: 'string', default: '32' }, patch: { type: 'string', default: '64' }, psf: { type: 'string', default: '11' },
@@ -76,7 +80,8 @@ async function runEngine(engine: string): Promise<void> {
 }
 
 function runChild(engine: string): Row | null {
-  if (engine === 'pytorch') {
+  const torchScript = torchScripts[engine];
+  if (torchScript) {
     if (!existsSync('/usr/bin/python3') || !existsSync(torchScript)) return null;
     try {
       const out = execFileSync('/usr/bin/python3', [torchScript, '--threads', String(availableParallelism()), '--steps', args.steps as string,

@@ -93,9 +93,10 @@ test('unary ops match tfjs, NaN included', { skip }, () => {
     ['Relu', 'Step', 'Neg', 'Exp', 'Square', 'Sqrt', 'Log']);
 });
 
-test('sum over leading, trailing, middle and all axes, and slices, match tfjs', { skip }, () => {
+test('sum and mean over leading, trailing, middle and all axes, and slices, match tfjs', { skip }, () => {
   const x = rand([3, 5, 6, 7], 15);
   check('sum', () => [tf.sum(x, [0, 1, 2]), tf.sum(x, 3), tf.sum(x), tf.sum(x, [1, 2], true), tf.sum(x, [0, 2])], [['Sum', 1]]);
+  check('mean', () => [tf.mean(x, [0, 1, 2]), tf.mean(x), tf.mean(x, 3, true), tf.mean(x, [0, 2])], [['Mean', 1]]);
   check('slice', () => [tf.slice(x, [0, 1, 2, 0], [-1, 3, 3, -1]), tf.slice(x, [1, 0, 0, 0], [1, -1, -1, -1]), tf.slice(x, [0, 0, 0, 2], [3, 5, 6, 4])], [['Slice', 1]]);
 });
 

@@ -1,4 +1,4 @@
-// Sum over a contiguous range of axes (a bias gradient's [0,1,2] of NHWC, a loss's all axes) and Slice,
+// Sum and Mean over a contiguous range of axes (a bias gradient's [0,1,2] of NHWC, a loss's all axes) and Slice,
 // for float32 tensors; other axis sets and dtypes go to tfjs's kernels.
 import { backend_util, slice_util, util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
@@ -7,7 +7,8 @@ import { floatsOf, sizeOf } from './tensor-data.ts';
 
 type Args = Parameters<KernelFunc>[0];
 
-function sum(addon: NativeAddon, fallback: KernelFunc, args: Args): TensorInfo | TensorInfo[] {
+/** Sum (scale 1) or Mean (scale 1 / reduced count) over a contiguous range of axes. */
+function sum(addon: NativeAddon, fallback: KernelFunc, args: Args, mean = false): TensorInfo | TensorInfo[] {
   const backend = args.backend as MathBackendCPU;
   const { x } = args.inputs as Record<string, TensorInfo>;
   const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
@@ -23,6 +24,7 @@ function sum(addon: NativeAddon, fallback: KernelFunc, args: Args): TensorInfo |
   const [outShape] = backend_util.computeOutAndReduceShapes(x.shape, axes);
   const out = new Float32Array(outer * inner);
   addon.reduceSum(outer, reduced, inner, xs, out);
+  if (mean) for (let i = 0; i < out.length; i++) out[i] /= reduced;
   const shape = keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
   return backend.makeTensorInfo(shape, 'float32', out);
 }
@@ -43,9 +45,11 @@ function slice(addon: NativeAddon, fallback: KernelFunc, args: Args): TensorInfo
 
 export function reduceKernels(addon: NativeAddon, original: (name: string) => KernelFunc): KernelConfig[] {
   const sumFallback = original('Sum');
+  const meanFallback = original('Mean');
   const sliceFallback = original('Slice');
   return [
     { kernelName: 'Sum', backendName: 'cpu', kernelFunc: (args) => sum(addon, sumFallback, args) },
+    { kernelName: 'Mean', backendName: 'cpu', kernelFunc: (args) => sum(addon, meanFallback, args, true) },
     { kernelName: 'Slice', backendName: 'cpu', kernelFunc: (args) => slice(addon, sliceFallback, args) },
   ];
 }
