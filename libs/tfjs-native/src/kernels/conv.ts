@@ -4,7 +4,7 @@ import { backend_util, type KernelConfig, type KernelFunc, type NamedAttrMap, ty
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from '../addon.ts';
 import { convGeometry } from '../geometry.ts';
-import { floatsOf, sizeOf } from './tensor-data.ts';
+import { floatsOf, sizeOf, uninitialisedFloats } from './tensor-data.ts';
 
 type Args = Parameters<KernelFunc>[0];
 type Conv2DAttrs = NamedAttrMap & {
@@ -30,7 +30,7 @@ function forward(addon: NativeAddon, fallback: KernelFunc, args: Args, fused: bo
   const ws = floatsOf(backend, filter);
   const bs = bias ? floatsOf(backend, bias) : null;
   if (!g || !xs || !ws || (bias && (!bs || bias.shape.length !== 1 || bias.shape[0] !== info.outChannels))) return fallback(args);
-  const out = new Float32Array(sizeOf(info.outShape));
+  const out = uninitialisedFloats(sizeOf(info.outShape));
   addon.convForward(g, xs, ws, bs, activation === 'relu', out);
   return backend.makeTensorInfo(info.outShape, 'float32', out);
 }
@@ -44,7 +44,7 @@ function backwardData(addon: NativeAddon, fallback: KernelFunc, args: Args): Ten
   const dys = floatsOf(backend, dy);
   const ws = floatsOf(backend, filter);
   if (!g || !dys || !ws) return fallback(args);
-  const dx = new Float32Array(sizeOf(info.inShape));
+  const dx = uninitialisedFloats(sizeOf(info.inShape));
   addon.convBackwardData(g, dys, ws, dx);
   return backend.makeTensorInfo(info.inShape, 'float32', dx);
 }
@@ -58,7 +58,7 @@ function backwardFilter(addon: NativeAddon, fallback: KernelFunc, args: Args): T
   const xs = floatsOf(backend, x);
   const dys = floatsOf(backend, dy);
   if (!g || !xs || !dys) return fallback(args);
-  const dw = new Float32Array(sizeOf(info.filterShape));
+  const dw = uninitialisedFloats(sizeOf(info.filterShape));
   addon.convBackwardWeights(g, xs, dys, dw);
   return backend.makeTensorInfo(info.filterShape, 'float32', dw);
 }

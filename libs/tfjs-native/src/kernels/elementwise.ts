@@ -4,7 +4,7 @@
 import { backend_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from '../addon.ts';
-import { floatsOf, sizeOf } from './tensor-data.ts';
+import { floatsOf, sizeOf, uninitialisedFloats } from './tensor-data.ts';
 
 type Args = Parameters<KernelFunc>[0];
 
@@ -44,7 +44,7 @@ function binary(addon: NativeAddon, op: number, fallback: KernelFunc, args: Args
   const mode = broadcastMode(a.shape, b.shape, outShape);
   const size = sizeOf(outShape);
   if (!mode || size === 0) return fallback(args);
-  const out = new Float32Array(size);
+  const out = uninitialisedFloats(size);
   addon.binary(op, mode[0], size, mode[1], as, bs, out);
   return backend.makeTensorInfo(outShape, 'float32', out);
 }
@@ -54,7 +54,7 @@ function unary(addon: NativeAddon, op: number, fallback: KernelFunc, args: Args)
   const { x } = args.inputs as Record<string, TensorInfo>;
   const xs = floatsOf(backend, x);
   if (!xs || xs.length === 0) return fallback(args);
-  const out = new Float32Array(xs.length);
+  const out = uninitialisedFloats(xs.length);
   const alpha = typeof args.attrs?.alpha === 'number' ? args.attrs.alpha : 0;
   addon.unary(op, alpha, xs, out);
   return backend.makeTensorInfo(x.shape, 'float32', out);

@@ -3,7 +3,7 @@
 import { broadcast_util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from '../addon.ts';
-import { floatsOf, sizeOf } from './tensor-data.ts';
+import { floatsOf, sizeOf, uninitialisedFloats } from './tensor-data.ts';
 
 type Args = Parameters<KernelFunc>[0];
 
@@ -28,8 +28,8 @@ function batchMatMul(addon: NativeAddon, fallback: KernelFunc, args: Args): Tens
   if (k !== kB || !(sameOuter || batchA === 1 || batchB === 1) || m * n === 0) return fallback(args);
   const outShape = [...broadcast_util.assertAndGetBroadcastShape(outerA, outerB), m, n];
   if (sizeOf(outShape) !== Math.max(batchA, batchB) * m * n) return fallback(args);
-  const out = new Float32Array(sizeOf(outShape));
-  if (k === 0) return backend.makeTensorInfo(outShape, 'float32', out);
+  if (k === 0) return backend.makeTensorInfo(outShape, 'float32', new Float32Array(sizeOf(outShape)));
+  const out = uninitialisedFloats(sizeOf(outShape));
   addon.batchMatMul(batchA, batchB, m, n, k, transposeA, transposeB, as, bs, out);
   return backend.makeTensorInfo(outShape, 'float32', out);
 }
@@ -40,7 +40,7 @@ function transpose(addon: NativeAddon, fallback: KernelFunc, args: Args): Tensor
   const { perm } = args.attrs as { perm: number[] };
   const xs = floatsOf(backend, x);
   if (!xs || xs.length === 0 || perm.length !== x.shape.length) return fallback(args);
-  const out = new Float32Array(xs.length);
+  const out = uninitialisedFloats(xs.length);
   addon.transpose(x.shape, perm, xs, out);
   return backend.makeTensorInfo(perm.map((p) => x.shape[p]), 'float32', out);
 }

@@ -3,7 +3,7 @@ import { backend_util, type KernelConfig, type KernelFunc, type NamedAttrMap, ty
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from '../addon.ts';
 import { poolGeometry } from '../geometry.ts';
-import { floatsOf, sizeOf } from './tensor-data.ts';
+import { floatsOf, sizeOf, uninitialisedFloats } from './tensor-data.ts';
 
 type Args = Parameters<KernelFunc>[0];
 type PoolAttrs = NamedAttrMap & {
@@ -23,7 +23,7 @@ function maxPool(addon: NativeAddon, fallback: KernelFunc, args: Args): TensorIn
   const g = poolGeometry(info);
   const xs = floatsOf(backend, x);
   if (!g || !xs || sizeOf(info.outShape) === 0) return fallback(args);
-  const out = new Float32Array(sizeOf(info.outShape));
+  const out = uninitialisedFloats(sizeOf(info.outShape));
   addon.maxPoolForward(g, xs, out);
   return backend.makeTensorInfo(info.outShape, 'float32', out);
 }

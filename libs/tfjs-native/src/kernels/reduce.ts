@@ -3,7 +3,7 @@
 import { backend_util, slice_util, util, type KernelConfig, type KernelFunc, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from '../addon.ts';
-import { floatsOf, sizeOf } from './tensor-data.ts';
+import { floatsOf, sizeOf, uninitialisedFloats } from './tensor-data.ts';
 
 type Args = Parameters<KernelFunc>[0];
 
@@ -22,7 +22,7 @@ function sum(addon: NativeAddon, fallback: KernelFunc, args: Args, mean = false)
   const reduced = sizeOf(x.shape.slice(lo, hi + 1));
   const inner = sizeOf(x.shape.slice(hi + 1));
   const [outShape] = backend_util.computeOutAndReduceShapes(x.shape, axes);
-  const out = new Float32Array(outer * inner);
+  const out = uninitialisedFloats(outer * inner);
   addon.reduceSum(outer, reduced, inner, xs, out);
   if (mean) for (let i = 0; i < out.length; i++) out[i] /= reduced;
   const shape = keepDims ? backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
@@ -38,7 +38,7 @@ function slice(addon: NativeAddon, fallback: KernelFunc, args: Args): TensorInfo
   const [$begin, $size] = slice_util.parseSliceParams(x, begin, size);
   // A contiguous slice is a view in tfjs's kernel already; an empty one needs no copy.
   if (sizeOf($size) === 0 || slice_util.isSliceContinous(x.shape, $begin, $size)) return fallback(args);
-  const out = new Float32Array(sizeOf($size));
+  const out = uninitialisedFloats(sizeOf($size));
   addon.slice(x.shape, $begin, $size, xs, out);
   return backend.makeTensorInfo($size, 'float32', out);
 }

@@ -14,3 +14,13 @@ export function sizeOf(shape: readonly number[]): number {
   for (const d of shape) size *= d;
   return size;
 }
+
+/**
+ * A Float32Array whose contents are undefined (no zero fill): for outputs a native kernel overwrites
+ * entirely. Zero-filling a 16 MB activation costs about as much as the elementwise op itself. Its own
+ * ArrayBuffer (allocUnsafeSlow never slices Node's shared pool), so it is safe to keep as tensor storage.
+ */
+export function uninitialisedFloats(length: number): Float32Array {
+  const bytes = Buffer.allocUnsafeSlow(length * 4);
+  return new Float32Array(bytes.buffer, bytes.byteOffset, length);
+}
