@@ -24,7 +24,7 @@ const nodeGyp = process.env.npm_config_node_gyp
   ?? join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
 // Use the installed Node headers (Debian's nodejs ships them) so that nothing is downloaded.
 const nodeDir = existsSync('/usr/include/node/node_api.h') ? ['--nodedir=/usr'] : [];
-const result = spawnSync(process.execPath, [nodeGyp, 'rebuild', ...nodeDir], { cwd: packageDir, stdio: 'inherit' });
+const result = spawnSync(process.execPath, [nodeGyp, 'rebuild', '--loglevel=warn', ...nodeDir], { cwd: packageDir, stdio: 'inherit' });
 if (result.status !== 0) {
   console.log('@divblur/tfjs-native: addon build failed, tfjs kernels will be used');
 }
