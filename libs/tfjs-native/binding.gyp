@@ -7,8 +7,11 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-std=c++17", "-O3", "-march=native", "-fopenmp"],
-      "libraries": ["-ldnnl", "-fopenmp"]
+      "cflags_cc": ["-std=c++17", "-O3", "-fopenmp"],
+      "libraries": ["-ldnnl", "-fopenmp"],
+      "conditions": [
+        ["target_arch=='x64'", { "cflags_cc": ["-march=x86-64-v3"] }]
+      ]
     }
   ]
 }
