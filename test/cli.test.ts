@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { readImageFile, meanPsnr } from '@divblur/imaging';
+
+const run = promisify(execFile);
+const cli = join(import.meta.dirname, '..', 'apps', 'cli', 'bin', 'divblur.js');
+
+async function divblur(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env: { ...process.env, DIVBLUR_BACKEND: 'wasm' } });
+    return { stdout, stderr, code: 0 };
+  } catch (error) {
+    const e = error as { stdout: string; stderr: string; code: number };
+    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  }
+}
+
+test('simulate → baseline → score: RL beats the input it was given, and score agrees with the library', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'divblur-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const simulated = await divblur('simulate', '--preset', 'dataset1', '--count', '3', '--size', '48', '--seed', '5', '--out', dir);
+  assert.equal(simulated.code, 0, simulated.stderr);
+  assert.deepEqual((await readdir(dir)).sort(), ['gt.tif', 'meta.json', 'noisy.tif', 'psf.tif']);
+
+  const baseline = await divblur('baseline', '--in', join(dir, 'noisy.tif'), '--psf', join(dir, 'psf.tif'), '--method', 'rl', '--sigma', '0.03', '--out', join(dir, 'rl.tif'));
+  assert.equal(baseline.code, 0, baseline.stderr);
+  const [gt, noisy, rl] = await Promise.all(['gt.tif', 'noisy.tif', 'rl.tif'].map((f) => readImageFile(join(dir, f))));
+  assert.equal(rl.rank, 3);
+  assert.equal(rl.stack.count, 3);
+  assert.ok(meanPsnr(gt.stack, rl.stack) > meanPsnr(gt.stack, noisy.stack));
+
+  const scored = await divblur('score', '--gt', join(dir, 'gt.tif'), '--est', join(dir, 'rl.tif'), '--format', 'json');
+  assert.equal(scored.code, 0, scored.stderr);
+  const report = JSON.parse(scored.stdout) as { images: unknown[]; mean: { psnr: number; ssim: number } };
+  assert.equal(report.images.length, 3);
+  assert.ok(Math.abs(report.mean.psnr - meanPsnr(gt.stack, rl.stack)) < 1e-9);
+});
+
+test('bad input ends with exit code 2 and a message that names the problem, writing nothing', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'divblur-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'not-a.tif'), 'hello, I am text');
+  await divblur('simulate', '--count', '1', '--size', '32', '--out', dir);
+  const notTiff = await divblur('baseline', '--in', join(dir, 'not-a.tif'), '--psf', join(dir, 'psf.tif'), '--out', join(dir, 'out.tif'));
+  assert.equal(notTiff.code, 2);
+  assert.match(notTiff.stderr, /TIFF/);
+  const evenPsf = join(dir, 'even.npy');
+  const { encodeNpy } = await import('@divblur/imaging');
+  await writeFile(evenPsf, encodeNpy({ data: new Float32Array(16).fill(1), count: 1, height: 4, width: 4 }));
+  const even = await divblur('baseline', '--in', join(dir, 'noisy.tif'), '--psf', evenPsf, '--out', join(dir, 'out.tif'));
+  assert.equal(even.code, 2);
+  assert.match(even.stderr, /odd/);
+  const badPreset = await divblur('simulate', '--preset', 'dataset9', '--out', join(dir, 'x'));
+  assert.equal(badPreset.code, 2);
+  assert.match(badPreset.stderr, /dataset1, dataset2/);
+  const sigma = await divblur('simulate', '--sigma', '0', '--out', join(dir, 'x'));
+  assert.notEqual(sigma.code, 0);
+  assert.match(sigma.stderr, /> 0/);
+  assert.ok(!(await readdir(dir)).includes('out.tif'));
+  assert.ok(!(await readdir(dir)).includes('x'));
+});
+
+test('train → deconvolve on simulated files writes a model, a loss curve and an MMSE of the input shape', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'divblur-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await divblur('simulate', '--count', '4', '--size', '32', '--seed', '1', '--out', dir);
+  const model = join(dir, 'model');
+  const trained = await divblur('train', '--data', join(dir, 'noisy.tif'), '--psf', join(dir, 'psf.tif'), '--sigma', '0.03',
+    '--steps', '4', '--batch-size', '2', '--patch-size', '16', '--seed', '3', '--out', model);
+  assert.equal(trained.code, 0, trained.stderr);
+  assert.match(trained.stderr, /backend/);
+  const files = await readdir(model);
+  for (const f of ['model.json', 'weights.bin', 'loss.csv']) assert.ok(files.includes(f), `${f} missing: ${files.join(', ')}`);
+  const decon = await divblur('deconvolve', '--model', model, '--in', join(dir, 'noisy.tif'), '--out', join(dir, 'mmse.tif'), '--std', join(dir, 'std.tif'), '--samples', '3');
+  assert.equal(decon.code, 0, decon.stderr);
+  const [mmse, std] = await Promise.all([readImageFile(join(dir, 'mmse.tif')), readImageFile(join(dir, 'std.tif'))]);
+  assert.deepEqual([mmse.stack.count, mmse.stack.height, mmse.stack.width], [4, 32, 32]);
+  assert.ok(std.stack.data.every((v) => v >= 0));
+});
