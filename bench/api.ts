@@ -9,13 +9,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { Redis } from 'ioredis';
-import { createLogger } from '@divblur/config';
+import { createLogger, loadConfig } from '@divblur/config';
+import { createTestDatabase } from '@divblur/db';
+import { createRedis } from '@divblur/queue';
 import { LocalBlobStore } from '@divblur/storage';
 import { buildApp } from '../apps/api/src/app.ts';
 import { createPgRepository } from '../apps/api/src/repo/pg-repository.ts';
 import { createBullmqExperimentQueue } from '../apps/api/src/queue/bullmq-experiment-queue.ts';
-import { createDatabase, deleteRedisPrefix, dropDatabase } from '../test/api-harness.ts';
+import { deleteRedisPrefix } from '../test/api-harness.ts';
 
 const RUNS = 10_000;
 const LOSS_POINTS_PER_RUN = 100;
@@ -26,14 +27,15 @@ const PENALTIES = ['none', 'l1', 'l2', 'positivity', 'positivity_l1'];
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
-const dbName = 'divblur_api_bench';
-const pool = new pg.Pool({ connectionString: await createDatabase(dbName), max: 10 });
+// A migrated database of its own (libs/db's template clone), dropped at the end.
+const database = await createTestDatabase();
+const pool = new pg.Pool({ connectionString: database.url, max: 10 });
 const prefix = 'divblur-bench-api';
-const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+const redis = createRedis(loadConfig().redisUrl);
 await deleteRedisPrefix(redis, prefix);
 const blobDir = await mkdtemp(join(tmpdir(), 'divblur-bench-blobs-'));
 const blobs = new LocalBlobStore(blobDir);
-const queue = createBullmqExperimentQueue({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null }, prefix);
+const queue = createBullmqExperimentQueue(redis, prefix);
 const db = createPgRepository(pool);
 const app = await buildApp({
   logger: createLogger({ logLevel: 'warn' }, { name: 'api-bench' }), db, blobs, queues: queue,
@@ -134,8 +136,8 @@ try {
   await app.close();
   await queue.close();
   await deleteRedisPrefix(redis, prefix);
-  redis.disconnect();
+  await redis.quit();
   await pool.end();
-  await dropDatabase(dbName);
+  await database.drop();
   await rm(blobDir, { recursive: true, force: true });
 }

@@ -12,12 +12,15 @@ describe('experiments, runs, comparisons', () => {
   let h: Harness;
   let datasetId = '';
   let noPsfDatasetId = '';
+  let widePsfDatasetId = '';
   before(async () => {
     h = await createHarness({ limits: { maxSweepRuns: 8 } });
     const form = await multipart({ noisy: encodeTiff(stack(2, 48, (i) => i % 7)), psf: encodeTiff(stack(1, 5, () => 1)) });
     datasetId = (await h.app.inject({ method: 'POST', url: '/v1/datasets', ...form })).json().id;
     const bare = await multipart({ noisy: encodeTiff(stack(2, 48, (i) => i % 3)) });
     noPsfDatasetId = (await h.app.inject({ method: 'POST', url: '/v1/datasets', ...bare })).json().id;
+    const wide = await multipart({ noisy: encodeTiff(stack(2, 48, (i) => i % 5)), psf: encodeTiff(stack(1, 9, () => 1)) });
+    widePsfDatasetId = (await h.app.inject({ method: 'POST', url: '/v1/datasets', ...wide })).json().id;
   });
   after(async () => h?.close());
 
@@ -31,10 +34,13 @@ describe('experiments, runs, comparisons', () => {
     assert.equal(runs.length, 2);
     assert.deepEqual(runs.map((r: { lambda: number }) => r.lambda), [1e-3, 1e-2]);
     assert.equal(runs[0].params.network.latentChannels, 64); // defaults filled
-    const depths = await h.redis.hgetall(`${h.prefix}:train:${runs[0].id}`);
-    assert.equal(JSON.parse(depths.data).runId, runs[0].id);
-    assert.ok(await h.redis.exists(`${h.prefix}:experiments:${experiment.id}`));
-    assert.equal(await h.redis.llen(`${h.prefix}:train:wait`), 2);
+    // libs/queue's flow: `train-run` children on `training`, the `finish-experiment` parent on `experiments`.
+    const child = await h.redis.hgetall(`${h.prefix}:training:train-${runs[0].id}`);
+    assert.equal(child.name, 'train-run');
+    assert.deepEqual(JSON.parse(child.data), { runId: runs[0].id, experimentId: experiment.id });
+    const parent = await h.redis.hgetall(`${h.prefix}:experiments:experiment-${experiment.id}`);
+    assert.equal(parent.name, 'finish-experiment');
+    assert.equal(await h.redis.llen(`${h.prefix}:training:wait`), 2);
     const got = (await h.app.inject({ method: 'GET', url: `/v1/experiments/${experiment.id}` })).json();
     assert.deepEqual(got.runStatus, { queued: 2 });
   });
@@ -62,6 +68,10 @@ describe('experiments, runs, comparisons', () => {
     ['a sweep larger than the cap', () => ({ datasetId, spec, sweep: { lambda: [1, 2, 3], kappa: [1, 2, 3] } }), 400, /9 runs; at most 8/],
     ['a patch larger than the images', () => ({ datasetId, spec: { ...spec, training: { ...spec.training, patchSize: 64 } } }), 400, /larger than the dataset's images/],
     ['divblurring on a dataset without PSF', () => ({ datasetId: noPsfDatasetId, spec }), 400, /no PSF/],
+    ['a PSF not smaller than the patch', () => ({ datasetId: widePsfDatasetId, spec: { ...spec, training: { ...spec.training, patchSize: 8 } } }), 400, /PSF \(9×9 px\) must be smaller/],
+    ['filters not matching the depth', () => ({ datasetId, spec: { ...spec, network: { depth: 3, filters: [8, 16] } } }), 400, /filters lists 2 counts/],
+    ['a patch not a multiple of 2^depth', () => ({ datasetId, spec: { ...spec, training: { ...spec.training, patchSize: 30 } } }), 400, /multiple of 2\^depth = 4/],
+    ['both steps and minutes', () => ({ datasetId, spec: { ...spec, training: { ...spec.training, minutes: 1 } } }), 400, /not both/],
     ['no training budget', () => ({ datasetId, spec: { ...spec, training: { patchSize: 32 } } }), 400, /steps or minutes/],
     ['an unknown dataset', () => ({ datasetId: '00000000-0000-4000-8000-000000000000', spec }), 404, /dataset .* does not exist/],
   ];
@@ -81,7 +91,8 @@ describe('experiments, runs, comparisons', () => {
     assert.equal(res.statusCode, 200, res.body);
     assert.equal(res.json().experiment.status, 'cancelled');
     assert.deepEqual(new Set(res.json().cancelledRuns), new Set(runs.map((r: { id: string }) => r.id)));
-    for (const run of runs) assert.equal(await h.redis.exists(`${h.prefix}:train:${run.id}`), 0);
+    for (const run of runs) assert.equal(await h.redis.exists(`${h.prefix}:training:train-${run.id}`), 0);
+    assert.equal(await h.redis.exists(`${h.prefix}:experiments:experiment-${experiment.id}`), 0);
     const unknown = await h.app.inject({ method: 'POST', url: '/v1/experiments/00000000-0000-4000-8000-000000000000/cancel' });
     assert.equal(unknown.statusCode, 404);
   });
@@ -175,7 +186,7 @@ describe('experiments, runs, comparisons', () => {
     assert.deepEqual(Object.keys(ready.checks).sort(), ['blobStore', 'postgres', 'redis']);
     const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
     assert.match(metrics, /divblur_api_requests_total\{method="GET",route="\/readyz",status="200"\} 1/);
-    assert.match(metrics, /divblur_queue_jobs\{queue="train",state="waiting"\} \d+/);
+    assert.match(metrics, /divblur_queue_jobs\{queue="training",state="waiting"\} \d+/);
     const openapi = (await h.app.inject({ method: 'GET', url: '/docs/json' })).json();
     assert.ok(openapi.paths['/v1/experiments/{id}/compare']);
     assert.ok(openapi.paths['/v1/runs'].get.parameters.some((p: { name: string }) => p.name === 'lambdaMin'));

@@ -1,22 +1,21 @@
 /**
- * Builds the API against the machine's real Postgres (a database of its own, migrated with the
- * committed prisma/migrations SQL, dropped afterwards), real Redis (a key prefix of its own,
- * deleted afterwards) and a local blob store in a temp folder. Shared by test/api-*.test.ts.
+ * Builds the API against the machine's real Postgres (a database of its own, cloned from
+ * libs/db's migrated template by `createTestDatabase()`, dropped afterwards), real Redis (a key
+ * prefix of its own, deleted afterwards) and a local blob store in a temp folder. Shared by
+ * test/api-*.test.ts.
  */
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { Redis } from 'ioredis';
-import { createLogger } from '@divblur/config';
+import { createLogger, loadConfig } from '@divblur/config';
+import { createTestDatabase } from '@divblur/db';
+import { createRedis, type Redis } from '@divblur/queue';
 import { LocalBlobStore } from '@divblur/storage';
 import { buildApp, type ApiApp, type ApiLimits } from '../apps/api/src/app.ts';
 import { createPgRepository } from '../apps/api/src/repo/pg-repository.ts';
 import { createBullmqExperimentQueue } from '../apps/api/src/queue/bullmq-experiment-queue.ts';
-
-const ADMIN_URL = 'postgresql://postgres@127.0.0.1:5432/postgres';
-const MIGRATIONS = new URL('../prisma/migrations/', import.meta.url);
 
 export interface Harness {
   app: ApiApp;
@@ -30,34 +29,6 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createDatabase(name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await admin.end();
-  }
-  const url = `postgresql://postgres@127.0.0.1:5432/${name}`;
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const dir of (await readdir(MIGRATIONS)).sort()) {
-      await client.query(await readFile(new URL(`${dir}/migration.sql`, MIGRATIONS), 'utf8'));
-    }
-  } finally {
-    await client.end();
-  }
-  return url;
-}
-
-export async function dropDatabase(name: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  try { await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`); } finally { await admin.end(); }
-}
-
 export async function deleteRedisPrefix(redis: Redis, prefix: string): Promise<void> {
   let cursor = '0';
   do {
@@ -69,13 +40,13 @@ export async function deleteRedisPrefix(redis: Redis, prefix: string): Promise<v
 
 export async function createHarness(options: { limits?: Partial<ApiLimits>; s3Import?: (uri: string) => Promise<Buffer> } = {}): Promise<Harness> {
   const suffix = `${process.pid}_${randomBytes(3).toString('hex')}`;
-  const dbName = `divblur_api_test_${suffix}`;
-  const pool = new pg.Pool({ connectionString: await createDatabase(dbName), max: 4 });
+  const database = await createTestDatabase();
+  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
   const prefix = `divblur-test-api-${suffix}`;
-  const redis = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null });
+  const redis = createRedis(loadConfig().redisUrl);
   const blobDir = await mkdtemp(join(tmpdir(), 'divblur-api-blobs-'));
   const blobs = new LocalBlobStore(blobDir);
-  const queue = createBullmqExperimentQueue({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: null }, prefix);
+  const queue = createBullmqExperimentQueue(redis, prefix);
   const db = createPgRepository(pool);
   const logger = createLogger({ logLevel: 'silent' }, { name: 'api-test' });
   const app = await buildApp({
@@ -103,9 +74,9 @@ export async function createHarness(options: { limits?: Partial<ApiLimits>; s3Im
       await app.close();
       await queue.close();
       await deleteRedisPrefix(redis, prefix);
-      redis.disconnect();
+      await redis.quit();
       await pool.end();
-      await dropDatabase(dbName);
+      await database.drop();
       await blobs.close();
       await rm(blobDir, { recursive: true, force: true });
     },

@@ -1,5 +1,6 @@
 export { buildApp, DEFAULT_LIMITS, type ApiApp, type ApiDeps, type ApiLimits } from './app.ts';
-export { wireDeps, redisConnection } from './wiring.ts';
+export { wireDeps } from './wiring.ts';
 export { createPgRepository } from './repo/pg-repository.ts';
-export { createBullmqExperimentQueue, QUEUE_NAMES } from './queue/bullmq-experiment-queue.ts';
-export { ExperimentSpec, Sweep, type RunParams } from './schemas/experiment-spec.ts';
+export { createBullmqExperimentQueue } from './queue/bullmq-experiment-queue.ts';
+/** The spec schema lives in libs/queue (shared with the trainer); re-exported for the API's users. */
+export { ExperimentSpec, Sweep, type RunParams } from '@divblur/queue';

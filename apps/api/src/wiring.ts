@@ -1,7 +1,8 @@
-/** Production wiring: the real Postgres pool, BullMQ queue, blob store and S3 importer from the config. */
+/** Production wiring: the real Postgres pool, libs/queue's queues on one Redis connection, blob store and S3 importer from the config. */
 import pg from 'pg';
 import type { Config, Logger } from '@divblur/config';
 import { createBlobStore } from '@divblur/storage';
+import { createRedis } from '@divblur/queue';
 import { DEFAULT_LIMITS, type ApiDeps } from './app.ts';
 import { createPgRepository } from './repo/pg-repository.ts';
 import { createBullmqExperimentQueue } from './queue/bullmq-experiment-queue.ts';
@@ -9,21 +10,11 @@ import { createS3Importer } from './lib/s3-import.ts';
 
 export interface WiredDeps { deps: ApiDeps; close(): Promise<void> }
 
-export function redisConnection(redisUrl: string) {
-  const url = new URL(redisUrl);
-  return {
-    host: url.hostname, port: Number(url.port || 6379),
-    ...(url.password ? { password: decodeURIComponent(url.password) } : {}),
-    ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
-    db: url.pathname.length > 1 ? Number(url.pathname.slice(1)) : 0,
-    maxRetriesPerRequest: null,
-  };
-}
-
 export function wireDeps(config: Config, logger: Logger): WiredDeps {
   const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
   const db = createPgRepository(pool);
-  const queue = createBullmqExperimentQueue(redisConnection(config.redisUrl), config.queuePrefix);
+  const redis = createRedis(config.redisUrl);
+  const queue = createBullmqExperimentQueue(redis, config.queuePrefix);
   const blobs = createBlobStore(config.blobStore);
   const s3 = config.blobStore.kind === 's3' ? config.blobStore : undefined;
   const importer = createS3Importer({
@@ -42,6 +33,7 @@ export function wireDeps(config: Config, logger: Logger): WiredDeps {
     deps,
     async close() {
       await queue.close();
+      await redis.quit();
       await importer.close();
       await blobs.close();
       await pool.end();

@@ -22,3 +22,10 @@ export class HandlerRegistrationError extends QueueError {
     super('HANDLERS_INVALID', message);
   }
 }
+
+/** A run's parameters that cannot train: filters that do not match the depth, a patch not a multiple of 2^depth, no budget… */
+export class RunParamsError extends QueueError {
+  constructor(message: string) {
+    super('RUN_PARAMS_INVALID', message);
+  }
+}

@@ -1,13 +1,14 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { JobPayloadError } from './errors.ts';
+import './formats.ts';
 
 /**
  * Every job of the system as one discriminated union `{ name, data }`: a handler is typed by its
  * name, and a payload is validated on enqueue and again when a worker takes it. Jobs carry ids,
  * never data (the rows and blobs hold that).
  */
-const Id = Type.String({ description: 'a UUID', pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
+const Id = Type.String({ format: 'uuid', description: 'a UUID' });
 
 function job<N extends string, D extends TSchema>(name: N, data: D) {
   return Type.Object({ name: Type.Literal(name), data }, { additionalProperties: false });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Value } from '@sinclair/typebox/value';
-import { ExperimentSpec, Sweep } from '../schemas/experiment-spec.ts';
+import { ExperimentSpec, Sweep } from '@divblur/queue';
 import { expandSweep, sweepSize } from './sweep.ts';
 import { BadRequestError } from './errors.ts';
 
@@ -11,7 +11,8 @@ test('fills the report\'s defaults into a minimal spec', () => {
   assert.equal(spec.network.depth, 2);
   assert.equal(spec.network.latentChannels, 64);
   assert.equal(spec.training.batchSize, 32);
-  assert.equal(spec.training.lr, 1e-3);
+  assert.equal(spec.training.learningRate, 1e-3);
+  assert.equal(spec.training.lrSchedule, 'plateau');
 });
 
 test('no sweep gives one run with the spec\'s values', () => {
@@ -32,8 +33,10 @@ test('expands lists to their cartesian product, every combination once', () => {
   assert.equal(keys.size, 12);
   assert.ok(keys.has('positivity/0.01/2'));
   // Runs share no nested objects: changing one must not change another.
-  runs[0].training.lr = 1;
-  assert.equal(runs[1].training.lr, 1e-3);
+  runs[0].training.learningRate = 1;
+  runs[0].network.filters[0] = 1;
+  assert.equal(runs[1].training.learningRate, 1e-3);
+  assert.deepEqual(runs[1].network.filters, [32, 64]);
 });
 
 test('refuses a sweep larger than the cap, naming both numbers', () => {
@@ -41,6 +44,17 @@ test('refuses a sweep larger than the cap, naming both numbers', () => {
   assert.throws(() => expandSweep(spec, sweep, 14), (e: unknown) =>
     e instanceof BadRequestError && e.code === 'SWEEP_TOO_LARGE' && /15 runs/.test(e.message) && /14/.test(e.message));
   assert.equal(expandSweep(spec, sweep, 15).length, 15);
+});
+
+test('refuses what the schema cannot see: filters not matching the depth, a patch not a multiple of 2^depth, steps and minutes', () => {
+  const bad = [
+    { ...spec, network: { ...spec.network, depth: 3, filters: [8, 16] } },
+    { ...spec, training: { ...spec.training, patchSize: 34 } },
+    { ...spec, training: { ...spec.training, minutes: 1 } },
+  ];
+  for (const each of bad) {
+    assert.throws(() => expandSweep(each as ExperimentSpec, undefined, 10), (e: unknown) => e instanceof BadRequestError && e.code === 'RUN_PARAMS_INVALID');
+  }
 });
 
 test('schema rejects λ < 0, σ ≤ 0 and unknown penalties', () => {

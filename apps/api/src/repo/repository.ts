@@ -1,5 +1,5 @@
 /** The database operations of the API. `createPgRepository` implements them on Postgres. */
-import type { RunParams, ExperimentSpec, Sweep } from '../schemas/experiment-spec.ts';
+import type { RunParams, ExperimentSpec, Sweep } from '@divblur/queue';
 import type {
   BaselineRecord, DatasetRecord, ExperimentRecord, LossPoint, MetricRecord, ModelRecord, NewDataset, RunPageQuery, RunRecord,
 } from './types.ts';

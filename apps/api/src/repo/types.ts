@@ -1,5 +1,5 @@
 /** Rows as the API returns them (ids are strings, dates ISO strings, nulls explicit). */
-import type { ExperimentSpec, RunParams, Sweep } from '../schemas/experiment-spec.ts';
+import type { ExperimentSpec, RunParams, Sweep } from '@divblur/queue';
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 export type ExperimentStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';

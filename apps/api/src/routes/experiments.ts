@@ -31,6 +31,10 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices
     if (runs.some((run) => run.method === 'divblurring') && dataset.psfKey === null) {
       throw new BadRequestError('PSF_MISSING', `dataset ${datasetId} has no PSF; divblurring needs one (upload a psf file, or use method divnoising)`);
     }
+    const psfSide = dataset.psfShape === null ? 0 : Math.max(...dataset.psfShape);
+    if (runs.some((run) => run.method === 'divblurring') && psfSide >= spec.training.patchSize) {
+      throw new BadRequestError('PSF_LARGER_THAN_PATCH', `the dataset's PSF (${dataset.psfShape!.join('×')} px) must be smaller than spec.training.patchSize ${spec.training.patchSize}`);
+    }
     const idempotencyKey = request.headers['idempotency-key'] ?? null;
     const result = await db.createExperiment({ datasetId, spec, sweep: sweep ?? null, idempotencyKey, runs });
     if (!result.created) {

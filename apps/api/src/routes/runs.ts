@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { ApiServices } from '../services.ts';
 import { ErrorResponse, IdParams } from '../schemas/dataset.ts';
 import { Run, RunStatusSchema } from '../schemas/experiment.ts';
-import { Method, Penalty } from '../schemas/experiment-spec.ts';
+import { Method, Penalty } from '@divblur/queue';
 import { RUN_SORTS, type RunSortField, type RunStatus, type LossPoint } from '../repo/types.ts';
 import { decodeCursor, encodeCursor } from '../lib/cursor.ts';
 import { downsampleMean } from '../lib/downsample.ts';

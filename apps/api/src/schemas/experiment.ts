@@ -1,6 +1,6 @@
 /** Experiment and run request/response schemas. */
 import { Type } from '@sinclair/typebox';
-import { ExperimentSpec, Method, Penalty, Sweep } from './experiment-spec.ts';
+import { ExperimentSpec, Method, Penalty, Sweep } from '@divblur/queue';
 
 export const CreateExperimentBody = Type.Object({
   datasetId: Type.String({ minLength: 1, maxLength: 64 }),

@@ -1,0 +1,113 @@
+/**
+ * The experiment spec: one TypeBox schema for the API's request validation, its TS type and
+ * OpenAPI, and for the trainer's reading of a run's resolved parameters. Every field has the
+ * name, the meaning and the default of the matching field of libs/divblurring's `TrainOptions`
+ * (`model` → `network`), so a run maps 1:1 onto `TrainOptions` (`toTrainOptions`, run-params.ts).
+ * Defaults are the report's recipe (divblurring's options.ts and REPORT_MODEL); a test checks
+ * them against `resolveHyperparameters`.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+
+export const Method = Type.Union([Type.Literal('divblurring'), Type.Literal('divnoising')], {
+  description: 'divblurring: A = convolution with the PSF; divnoising: A = identity (the baseline)',
+});
+export type Method = Static<typeof Method>;
+
+export const PENALTIES = ['none', 'l1', 'l2', 'positivity', 'positivity_l1'] as const;
+export const Penalty = Type.Union([
+  Type.Literal('none'), Type.Literal('l1'), Type.Literal('l2'), Type.Literal('positivity'), Type.Literal('positivity_l1'),
+], {
+  description: 'R(x): none | l1 λΣ|x| | l2 λΣx² | positivity λΣmin(x,0)² | positivity_l1 κΣmin(x,0)² + λΣ|x|',
+});
+export type Penalty = Static<typeof Penalty>;
+
+/** λ ≥ 0 weights R(g(z)) in L = ‖Ag(z) − y‖²/(2σ²) + KL + λR(g(z)). */
+export const Lambda = Type.Number({ minimum: 0, description: 'penalty weight λ ≥ 0' });
+export const Kappa = Type.Number({ minimum: 0, description: 'κ ≥ 0, weight of Σmin(x,0)² in positivity_l1' });
+export const NoiseSigma = Type.Union(
+  [Type.Number({ exclusiveMinimum: 0 }), Type.Literal('estimate')],
+  { description: 'noise σ > 0 in the data\'s intensity units, or "estimate" (from the data)' },
+);
+
+export const LR_SCHEDULES = ['plateau', 'cosine', 'constant'] as const;
+export const LrSchedule = Type.Union([Type.Literal('plateau'), Type.Literal('cosine'), Type.Literal('constant')], {
+  default: 'plateau',
+  description: 'plateau: ×0.5 after 10 windows of 100 steps without a better mean; cosine; constant',
+});
+
+/** divblurring's `ModelConfig`; `filters` (one count per level) defaults to 32·2^level, i.e. [32, 64] at depth 2. */
+export const Network = Type.Object(
+  {
+    depth: Type.Integer({ minimum: 1, maximum: 4, default: 2, description: 'encoder/decoder levels (2×2 pooling each)' }),
+    filters: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 512 }), {
+      minItems: 1, maxItems: 4, description: 'conv filters per level, one per depth level; default 32·2^level',
+    })),
+    latentChannels: Type.Integer({ minimum: 1, maximum: 512, default: 64 }),
+    kernelSize: Type.Union([Type.Literal(1), Type.Literal(3), Type.Literal(5), Type.Literal(7)], { default: 3, description: 'conv kernel side, odd' }),
+    output: Type.Union([Type.Literal('linear'), Type.Literal('softplus')], {
+      default: 'linear', description: 'softplus makes the estimate positive by construction',
+    }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+/** divblurring's `TrainOptions` budget, batch and optimiser fields, same names and defaults. */
+export const Training = Type.Object(
+  {
+    steps: Type.Optional(Type.Integer({ minimum: 1, description: 'stop after this many optimiser steps' })),
+    minutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'or stop after this wall time (not both)' })),
+    batchSize: Type.Integer({ minimum: 1, maximum: 1024, default: 32 }),
+    patchSize: Type.Integer({ minimum: 8, maximum: 1024, default: 64, description: 'square patch side, px; a multiple of 2^depth' }),
+    learningRate: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 1e-3, description: 'Adam learning rate' }),
+    lrSchedule: LrSchedule,
+    klHoldFraction: Type.Number({ minimum: 0, maximum: 1, default: 0.05, description: 'β = 0 for this fraction of the steps' }),
+    klRampFraction: Type.Number({ minimum: 0, maximum: 1, default: 0.1, description: 'then β ramps linearly to 1 over this fraction' }),
+    freeBitsNats: Type.Number({ minimum: 0, maximum: 1, default: 0.01, description: 'free-bits floor, nats per latent channel and pixel' }),
+    collapseThreshold: Type.Number({ minimum: 0, default: 1e-3, description: 'KL per pixel (nats) below which the run restarts' }),
+    collapseWindowSteps: Type.Integer({ minimum: 1, default: 20, description: 'steps over which the KL is averaged for the collapse test' }),
+    maxRestarts: Type.Integer({ minimum: 0, maximum: 10, default: 3 }),
+    seed: Type.Integer({ minimum: 0, default: 0, description: 'everything random comes from it' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const ExperimentSpec = Type.Object(
+  {
+    method: Type.Optional(Method),
+    penalty: Type.Optional(Penalty),
+    lambda: Type.Optional(Lambda),
+    kappa: Type.Optional(Kappa),
+    noiseSigma: Type.Optional(NoiseSigma),
+    network: Network,
+    training: Training,
+  },
+  { additionalProperties: false },
+);
+export type ExperimentSpec = Static<typeof ExperimentSpec>;
+
+/** Lists whose cartesian product gives the runs; a missing key keeps the spec's value. */
+export const Sweep = Type.Object(
+  {
+    lambda: Type.Optional(Type.Array(Lambda, { minItems: 1 })),
+    kappa: Type.Optional(Type.Array(Kappa, { minItems: 1 })),
+    penalty: Type.Optional(Type.Array(Penalty, { minItems: 1 })),
+    method: Type.Optional(Type.Array(Method, { minItems: 1 })),
+    seed: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1 })),
+  },
+  { additionalProperties: false },
+);
+export type Sweep = Static<typeof Sweep>;
+
+export type RunNetwork = Required<Static<typeof Network>>;
+export type RunTraining = Static<typeof Training>;
+
+/** The fully resolved parameters of one run (stored on the run row; what the trainer trains). */
+export interface RunParams {
+  method: Method;
+  penalty: Penalty;
+  lambda: number;
+  kappa: number;
+  noiseSigma: number | 'estimate';
+  network: RunNetwork;
+  training: RunTraining;
+}

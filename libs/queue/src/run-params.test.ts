@@ -1,0 +1,84 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolveHyperparameters, type TrainOptions } from '@divblur/divblurring';
+import type { Image, Stack } from '@divblur/imaging';
+import { RunParamsError } from './errors.ts';
+import type { ExperimentSpec } from './experiment-spec.ts';
+import { resolveSpec, runParamsFromRow, toTrainOptions, type RunRow } from './run-params.ts';
+
+const images: Stack = { data: new Float32Array(2 * 64 * 64), count: 2, height: 64, width: 64 };
+const psf: Image = { data: new Float32Array(25).fill(1 / 25), height: 5, width: 5 };
+
+/** A run row as the API stores it: the spec's run, resolved, with its seed and σ as columns. */
+function rowOf(spec: Partial<ExperimentSpec>): RunRow {
+  const params = resolveSpec(spec as ExperimentSpec);
+  return {
+    method: params.method, penalty: params.penalty, lambda: params.lambda, kappa: params.kappa, seed: params.training.seed,
+    noiseSigma: typeof params.noiseSigma === 'number' ? params.noiseSigma : null, network: params.network, training: params.training,
+  };
+}
+
+test('the spec\'s defaults are divblurring\'s defaults (the report\'s recipe)', () => {
+  const options: TrainOptions = toTrainOptions(rowOf({ training: { steps: 3000 } } as never), images, psf);
+  const fromRun = resolveHyperparameters(options, 0.03);
+  const fromDefaults = resolveHyperparameters({ images, psf, steps: 3000 }, 0.03);
+  assert.deepEqual(fromRun, fromDefaults);
+  assert.deepEqual(fromRun.model.filters, [32, 64]);
+});
+
+test('every resolved field reaches TrainOptions under its own name', () => {
+  const spec = {
+    method: 'divblurring', penalty: 'positivity_l1', lambda: 0.2, kappa: 3, noiseSigma: 0.05,
+    network: { depth: 3, filters: [8, 16, 24], latentChannels: 12, kernelSize: 5, output: 'softplus' },
+    training: {
+      minutes: 2.5, batchSize: 7, patchSize: 48, learningRate: 3e-4, lrSchedule: 'cosine', klHoldFraction: 0.2,
+      klRampFraction: 0.3, freeBitsNats: 0.05, collapseThreshold: 2e-3, collapseWindowSteps: 40, maxRestarts: 1, seed: 9,
+    },
+  } as const;
+  const options = toTrainOptions(rowOf(spec as never), images, psf);
+  assert.equal(options.noiseSigma, 0.05);
+  const resolved = resolveHyperparameters(options, options.noiseSigma!);
+  assert.deepEqual(resolved, {
+    method: 'divblurring', noiseSigma: 0.05, penalty: 'positivity_l1', lambda: 0.2, kappa: 3,
+    model: { depth: 3, filters: [8, 16, 24], latentChannels: 12, kernelSize: 5, output: 'softplus' },
+    patchSize: 48, batchSize: 7, steps: null, minutes: 2.5, seed: 9, learningRate: 3e-4, lrSchedule: 'cosine',
+    klHoldFraction: 0.2, klRampFraction: 0.3, freeBitsNats: 0.05, collapseThreshold: 2e-3, collapseWindowSteps: 40,
+    maxRestarts: 1, checkpointEverySteps: 0,
+  });
+});
+
+test('divnoising trains without the PSF; divblurring refuses a dataset without one', () => {
+  const divnoising = toTrainOptions(rowOf({ method: 'divnoising', training: { steps: 5 } } as never), images, psf);
+  assert.equal(divnoising.psf, null);
+  assert.equal(resolveHyperparameters(divnoising, 0.1).method, 'divnoising');
+  assert.throws(() => toTrainOptions(rowOf({ training: { steps: 5 } } as never), images, null), /needs the dataset's PSF/);
+});
+
+test('"estimate" leaves σ out, so divblurring estimates it; the row\'s seed column wins', () => {
+  const row = { ...rowOf({ training: { steps: 5, seed: 1 } } as never), seed: 4 };
+  const options = toTrainOptions(row, images, psf);
+  assert.equal('noiseSigma' in options, false);
+  assert.equal(options.seed, 4);
+});
+
+test('refuses parameter sets the schema cannot catch, naming each problem', () => {
+  const cases: [unknown, RegExp][] = [
+    [{ network: { depth: 3, filters: [8, 16] }, training: { steps: 5 } }, /filters lists 2 counts; network.depth 3/],
+    [{ network: { depth: 3 }, training: { steps: 5, patchSize: 36 } }, /patchSize 36 must be a multiple of 2\^depth = 8/],
+    [{ training: { steps: 5, minutes: 1 } }, /steps or minutes, not both/],
+    [{ training: {} }, /needs steps or minutes/],
+  ];
+  for (const [spec, message] of cases) {
+    assert.throws(() => resolveSpec(spec as ExperimentSpec), (error: unknown) => error instanceof RunParamsError && message.test(error.message),
+      JSON.stringify(spec));
+  }
+});
+
+test('a stored row with malformed JSON is refused with the field named; old rows get defaults', () => {
+  const row = rowOf({ training: { steps: 5 } } as never);
+  assert.throws(() => runParamsFromRow({ ...row, training: { steps: 5, learningRate: 'fast' } }), /\/training\/learningRate/);
+  assert.throws(() => runParamsFromRow({ ...row, penalty: 'tv' }), /\/penalty/);
+  const legacy = runParamsFromRow({ ...row, network: { depth: 2 }, training: { steps: 5 } });
+  assert.deepEqual(legacy.network, { depth: 2, filters: [32, 64], latentChannels: 64, kernelSize: 3, output: 'linear' });
+  assert.equal(legacy.training.learningRate, 1e-3);
+});

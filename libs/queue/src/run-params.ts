@@ -1,0 +1,150 @@
+/**
+ * A run's resolved parameters: from a spec (defaults filled, cross-field checks the schema cannot
+ * express), from a stored run row (what the trainer reads), and onto libs/divblurring's
+ * `TrainOptions`. The mapping is 1:1 by name, except `network` → `model` and the method, which
+ * TrainOptions expresses by the PSF (`psf: null` is DivNoising).
+ */
+import { Value } from '@sinclair/typebox/value';
+import { Type } from '@sinclair/typebox';
+import { RunParamsError } from './errors.ts';
+import {
+  Kappa, Lambda, Method, Network, Penalty, Training, type ExperimentSpec, type RunNetwork, type RunParams, type RunTraining,
+} from './experiment-spec.ts';
+
+export const SPEC_DEFAULTS = { method: 'divblurring', penalty: 'none', lambda: 0, kappa: 0, noiseSigma: 'estimate' } as const;
+
+/** The report's filter counts generalised to any depth: 32·2^level ([32, 64] at depth 2). */
+export function defaultFilters(depth: number): number[] {
+  return Array.from({ length: depth }, (_, level) => 32 * 2 ** level);
+}
+
+/** The problems of a resolved parameter set that the JSON schema cannot see (empty when none). */
+export function runParamsProblems(params: Pick<RunParams, 'network' | 'training'>): string[] {
+  const { network, training } = params;
+  const problems: string[] = [];
+  if (network.filters.length !== network.depth) {
+    problems.push(`network.filters lists ${network.filters.length} counts; network.depth ${network.depth} needs one per level`);
+  }
+  const multiple = 2 ** network.depth;
+  if (training.patchSize % multiple !== 0) {
+    problems.push(`training.patchSize ${training.patchSize} must be a multiple of 2^depth = ${multiple}`);
+  }
+  if (training.steps === undefined && training.minutes === undefined) problems.push('training needs steps or minutes');
+  if (training.steps !== undefined && training.minutes !== undefined) problems.push('training takes steps or minutes, not both');
+  return problems;
+}
+
+/** The spec's run (before any sweep), defaults filled; throws `RunParamsError` naming every problem. */
+export function resolveSpec(spec: ExperimentSpec): RunParams {
+  const filledNetwork = Value.Default(Network, structuredClone(spec.network ?? {})) as ExperimentSpec['network'];
+  const network: RunNetwork = { ...filledNetwork, filters: filledNetwork.filters ?? defaultFilters(filledNetwork.depth) } as RunNetwork;
+  const training = Value.Default(Training, structuredClone(spec.training ?? {})) as RunTraining;
+  const params: RunParams = {
+    method: spec.method ?? SPEC_DEFAULTS.method,
+    penalty: spec.penalty ?? SPEC_DEFAULTS.penalty,
+    lambda: spec.lambda ?? SPEC_DEFAULTS.lambda,
+    kappa: spec.kappa ?? SPEC_DEFAULTS.kappa,
+    noiseSigma: spec.noiseSigma ?? SPEC_DEFAULTS.noiseSigma,
+    network,
+    training,
+  };
+  const problems = runParamsProblems(params);
+  if (problems.length > 0) throw new RunParamsError(problems.join('; '));
+  return params;
+}
+
+/** The run columns the mapping reads: a Prisma `Run` row fits (network and training are JSON). */
+export interface RunRow {
+  method: string;
+  penalty: string;
+  lambda: number;
+  kappa: number;
+  seed: number;
+  /** σ given in the spec; null when it is to be estimated from the images. */
+  noiseSigma: number | null;
+  network: unknown;
+  training: unknown;
+}
+
+const StoredRun = Type.Object({
+  method: Method, penalty: Penalty, lambda: Lambda, kappa: Kappa, seed: Type.Integer({ minimum: 0 }),
+  network: Type.Required(Network), training: Training,
+});
+
+/** A stored run's parameters, checked (defaults filled for JSON written before a field existed). */
+export function runParamsFromRow(run: RunRow): RunParams & { seed: number } {
+  const candidate = {
+    method: run.method, penalty: run.penalty, lambda: run.lambda, kappa: run.kappa, seed: run.seed,
+    network: Value.Default(Network, structuredClone(run.network ?? {})),
+    training: Value.Default(Training, structuredClone(run.training ?? {})),
+  };
+  const network = candidate.network as { depth?: number; filters?: number[] };
+  if (network.filters === undefined && typeof network.depth === 'number') network.filters = defaultFilters(network.depth);
+  const errors = [...Value.Errors(StoredRun, candidate)];
+  if (errors.length > 0) {
+    throw new RunParamsError(`run parameters: ${errors.slice(0, 5).map((error) => `${error.path}: ${error.message}`).join('; ')}`);
+  }
+  const params = candidate as unknown as RunParams & { seed: number };
+  const problems = runParamsProblems(params);
+  if (problems.length > 0) throw new RunParamsError(`run parameters: ${problems.join('; ')}`);
+  return { ...params, noiseSigma: run.noiseSigma ?? 'estimate' };
+}
+
+/**
+ * The options of divblurring's `trainModel` for a run (the type is `TrainOptions` there; this
+ * package stays free of tfjs, so it is generic in the image types). The trainer adds
+ * `checkpointEverySteps` and `resumeFrom`, which are about the job, not the run.
+ */
+export interface RunTrainOptions<TStack, TImage> {
+  images: TStack;
+  psf: TImage | null;
+  noiseSigma?: number;
+  penalty: Penalty;
+  lambda: number;
+  kappa: number;
+  model: { depth: number; filters: number[]; latentChannels: number; kernelSize: number; output: 'linear' | 'softplus' };
+  patchSize: number;
+  batchSize: number;
+  steps?: number;
+  minutes?: number;
+  seed: number;
+  learningRate: number;
+  lrSchedule: 'plateau' | 'cosine' | 'constant';
+  klHoldFraction: number;
+  klRampFraction: number;
+  freeBitsNats: number;
+  collapseThreshold: number;
+  collapseWindowSteps: number;
+  maxRestarts: number;
+}
+
+/** Maps a run row onto `TrainOptions`; a divblurring run needs the dataset's PSF, a divnoising run ignores it. */
+export function toTrainOptions<TStack, TImage>(run: RunRow, images: TStack, psf: TImage | null): RunTrainOptions<TStack, TImage> {
+  const params = runParamsFromRow(run);
+  if (params.method === 'divblurring' && psf === null) {
+    throw new RunParamsError('a divblurring run needs the dataset\'s PSF; the dataset has none');
+  }
+  const { network, training } = params;
+  return {
+    images,
+    psf: params.method === 'divblurring' ? psf : null,
+    ...(params.noiseSigma === 'estimate' ? {} : { noiseSigma: params.noiseSigma }),
+    penalty: params.penalty,
+    lambda: params.lambda,
+    kappa: params.kappa,
+    model: { depth: network.depth, filters: [...network.filters], latentChannels: network.latentChannels, kernelSize: network.kernelSize, output: network.output },
+    patchSize: training.patchSize,
+    batchSize: training.batchSize,
+    ...(training.steps === undefined ? {} : { steps: training.steps }),
+    ...(training.minutes === undefined ? {} : { minutes: training.minutes }),
+    seed: params.seed,
+    learningRate: training.learningRate,
+    lrSchedule: training.lrSchedule,
+    klHoldFraction: training.klHoldFraction,
+    klRampFraction: training.klRampFraction,
+    freeBitsNats: training.freeBitsNats,
+    collapseThreshold: training.collapseThreshold,
+    collapseWindowSteps: training.collapseWindowSteps,
+    maxRestarts: training.maxRestarts,
+  };
+}
