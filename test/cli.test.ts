@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,7 +12,7 @@ const cli = join(import.meta.dirname, '..', 'apps', 'cli', 'bin', 'divblur.js');
 
 async function divblur(...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [cli, ...args], { env: { ...process.env, DIVBLUR_BACKEND: 'wasm' } });
+    const { stdout, stderr } = await run(process.execPath, [cli, ...args], {});
     return { stdout, stderr, code: 0 };
   } catch (error) {
     const e = error as { stdout: string; stderr: string; code: number };
@@ -75,7 +75,31 @@ test('train → deconvolve on simulated files writes a model, a loss curve and a
   assert.equal(trained.code, 0, trained.stderr);
   assert.match(trained.stderr, /backend/);
   const files = await readdir(model);
-  for (const f of ['model.json', 'weights.bin', 'loss.csv']) assert.ok(files.includes(f), `${f} missing: ${files.join(', ')}`);
+  for (const f of ['model.json', 'weights.bin', 'loss.csv', 'checkpoint']) assert.ok(files.includes(f), `${f} missing: ${files.join(', ')}`);
+  const csv = (await readFile(join(model, 'loss.csv'), 'utf8')).trim().split('\n');
+  assert.equal(csv[0], 'step,total,data,kl,penalty,beta,learning_rate');
+  assert.deepEqual(csv.slice(1).map((line) => Number(line.split(',')[0])), [1, 2, 3, 4]);
+  // Interrupt a longer run with SIGINT once it has checkpointed, then resume it: the curve continues with no repeated step.
+  const long = join(dir, 'long');
+  const trainArgs = ['train', '--data', join(dir, 'noisy.tif'), '--psf', join(dir, 'psf.tif'), '--sigma', '0.03',
+    '--steps', '400', '--batch-size', '2', '--patch-size', '16', '--seed', '3', '--checkpoint-every', '5', '--out', long];
+  const child = spawn(process.execPath, [cli, ...trainArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let childErr = '';
+  let interrupted = false;
+  child.stderr.on('data', (chunk) => {
+    childErr += chunk;
+    if (!interrupted && / (1[0-9]|[2-9][0-9])\/400 /.test(childErr)) interrupted = child.kill('SIGINT');
+  });
+  const exitCode = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(exitCode, 0, childErr);
+  assert.match(childErr, /stopped at step \d+/);
+  const stoppedAt = Number(/stopped at step (\d+)/.exec(childErr)![1]);
+  assert.ok(stoppedAt < 400);
+  const resumed = await divblur(...trainArgs, '--resume');
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, /trained 400 steps/);
+  const steps = (await readFile(join(long, 'loss.csv'), 'utf8')).trim().split('\n').slice(1).map((line) => Number(line.split(',')[0]));
+  assert.deepEqual(steps, Array.from({ length: 400 }, (_, i) => i + 1));
   const decon = await divblur('deconvolve', '--model', model, '--in', join(dir, 'noisy.tif'), '--out', join(dir, 'mmse.tif'), '--std', join(dir, 'std.tif'), '--samples', '3');
   assert.equal(decon.code, 0, decon.stderr);
   const [mmse, std] = await Promise.all([readImageFile(join(dir, 'mmse.tif')), readImageFile(join(dir, 'std.tif'))]);

@@ -128,6 +128,8 @@ export async function trainModel(options: TrainOptions, hooks: TrainHooks = {}):
         hooks.log?.('posterior collapse: restarting under a new seed', collapses[collapses.length - 1] as unknown as Record<string, unknown>);
         continue;
       }
+      // The last state is always checkpointed (when checkpoints are on), so a finished or aborted run can be resumed or extended.
+      if (base.checkpointEverySteps > 0 && trainer.step % base.checkpointEverySteps !== 0) await hooks.onCheckpoint?.(trainer.checkpoint());
       const trainSeconds = (performance.now() - started) / 1000;
       const backend = activeBackend()?.engine ?? 'unknown';
       return {

@@ -1,6 +1,6 @@
-import { mkdir, writeFile, access } from 'node:fs/promises';
+import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { estimateStackNoiseSigma, ParameterError } from '@divblur/imaging';
+import { estimateStackNoiseSigma, ParameterError, writeFileAtomic } from '@divblur/imaging';
 import {
   initBackend, loadCheckpoint, saveCheckpoint, saveModel, trainModel, PENALTIES,
 } from '@divblur/divblurring';
@@ -49,6 +49,10 @@ export async function trainCommand(args: TrainArgs): Promise<void> {
     model: args.output ? { output: args.output as 'linear' | 'softplus' } : undefined,
     checkpointEverySteps: args.checkpointEvery, resumeFrom,
   };
+  // Ctrl-C / SIGTERM stop after the current step; the last state is checkpointed and --resume continues it.
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
   let progress: ReturnType<typeof createProgress> | null = null;
   const result = await trainModel(options, {
     onProgress: (p) => {
@@ -59,18 +63,30 @@ export async function trainCommand(args: TrainArgs): Promise<void> {
       });
     },
     onCheckpoint: (checkpoint) => saveCheckpoint(checkpointDir, checkpoint),
+    signal: stop.signal,
   });
+  process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   (progress as ReturnType<typeof createProgress> | null)?.stop();
   await saveModel(args.out, result.model);
-  await writeFile(join(args.out, 'loss.csv'), lossCsv(result.history));
+  // On resume, the curve so far comes from the previous loss.csv, up to the checkpoint's step (later lines were not kept).
+  const earlier = resumeFrom ? await earlierLossLines(join(args.out, 'loss.csv'), resumeFrom.step) : [];
+  await writeFileAtomic(join(args.out, 'loss.csv'), Buffer.from(lossCsv(result.history, earlier)));
   for (const c of result.collapses) process.stderr.write(`posterior collapse at step ${c.step} (KL ${c.klPerPixel.toExponential(2)} nats/pixel): restarted with seed ${c.seed}\n`);
+  if (stop.signal.aborted) process.stderr.write(`stopped at step ${result.steps}: run again with --resume to continue\n`);
   process.stdout.write(`trained ${result.steps} steps in ${result.trainSeconds.toFixed(1)} s on ${backend.engine}; model in ${args.out}\n`);
 }
 
-function lossCsv(history: readonly LossPoint[]): string {
-  const lines = ['step,total,data,kl,penalty,beta,learning_rate'];
+const LOSS_HEADER = 'step,total,data,kl,penalty,beta,learning_rate';
+
+function lossCsv(history: readonly LossPoint[], earlier: readonly string[]): string {
+  const lines = [LOSS_HEADER, ...earlier];
   for (const p of history) lines.push([p.step, p.total, p.data, p.kl, p.penalty, p.beta, p.learningRate].join(','));
   return lines.join('\n') + '\n';
+}
+
+async function earlierLossLines(path: string, upToStep: number): Promise<string[]> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return text.split('\n').slice(1).filter((line) => line !== '' && Number(line.split(',')[0]) <= upToStep);
 }
 
 async function exists(path: string): Promise<boolean> {
