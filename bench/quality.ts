@@ -49,6 +49,13 @@ interface Row {
 const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
 
 
+const command = `node --import tsx bench/quality.ts ${process.argv.slice(2).join(' ')}`.trim();
+/** Written after every row, so a long run that is stopped still leaves what it measured (complete: false). */
+async function saveRows(complete: boolean): Promise<void> {
+  await mkdir(dirname(args.out!), { recursive: true });
+  await writeFile(args.out!, JSON.stringify(rows.map((r) => ({ ...r, backend: backend.engine, command, complete })), null, 1) + '\n');
+}
+
 const backend = await initBackend(args.backend as 'auto', (message, fields) => console.error(message, JSON.stringify(fields)));
 const rows: Row[] = [];
 for (const preset of args.presets!.split(',') as SimulationPreset[]) {
@@ -61,6 +68,7 @@ for (const preset of args.presets!.split(',') as SimulationPreset[]) {
   for (const c of classicalBaselines(test.noisy, test.groundTruth, psf, { noiseSigma, maxIterations: 200 })) {
     rows.push({ preset, method: c.method, penalty: null, variant: null, psnr_mmse: c.psnr, psnr_samples: c.psnr, ssim: c.ssim, steps: null, train_seconds: null, steps_per_second: null });
   }
+  await saveRows(false);
 
   const models: Array<{ method: 'divblurring' | 'divnoising'; penalty: PenaltyName; lambda: number }> = [
     { method: 'divblurring', penalty: 'none', lambda: 0 },
@@ -97,6 +105,7 @@ for (const preset of args.presets!.split(',') as SimulationPreset[]) {
         steps: result.steps, train_seconds: result.trainSeconds, steps_per_second: result.steps / result.trainSeconds,
       });
       disposeModel(result.model);
+      await saveRows(false);
     }
   }
 }
@@ -108,7 +117,5 @@ for (const r of rows) {
     `${r.preset.padEnd(9)} ${r.method.padEnd(15)} ${(r.penalty ?? '-').padEnd(11)} ${(r.variant ?? '-').padEnd(9)} ${r.psnr_mmse.toFixed(2).padStart(9)}  ${r.psnr_samples.toFixed(2).padStart(12)}  ${r.ssim.toFixed(3)}  ${r.steps_per_second?.toFixed(2) ?? '-'}`,
   );
 }
-await mkdir(dirname(args.out!), { recursive: true });
-const command = `node --import tsx bench/quality.ts ${process.argv.slice(2).join(' ')}`.trim();
-await writeFile(args.out!, JSON.stringify(rows.map((r) => ({ ...r, backend: backend.engine, command })), null, 1));
+await saveRows(true);
 console.log(`wrote ${args.out} (${command})`);
