@@ -41,3 +41,14 @@ export class InvalidS3UriError extends StorageError {
     super('S3_URI_INVALID', `invalid S3 URI ${JSON.stringify(uri.slice(0, 200))}: ${reason}`);
   }
 }
+
+/** True when `head` finds the blob, false when it throws `BlobNotFoundError`; other errors propagate. */
+export async function existsByHead(head: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await head();
+    return true;
+  } catch (error) {
+    if (error instanceof BlobNotFoundError) return false;
+    throw error;
+  }
+}

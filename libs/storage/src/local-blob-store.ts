@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
 import type { BlobInfo, BlobStore, ByteRange, PutResult } from './blob-store.ts';
 import { assertValidKey, assertValidPrefix } from './blob-key.ts';
-import { BlobNotFoundError, InvalidBlobKeyError } from './errors.ts';
+import { BlobNotFoundError, InvalidBlobKeyError, existsByHead } from './errors.ts';
 import { HashingCounter, readAll, resolveRange, toReadable } from './streams.ts';
 
 const TEMP_DIR = '.tmp';
@@ -67,14 +67,8 @@ export class LocalBlobStore implements BlobStore {
     }
   }
 
-  async exists(key: string): Promise<boolean> {
-    try {
-      await this.head(key);
-      return true;
-    } catch (error) {
-      if (error instanceof BlobNotFoundError) return false;
-      throw error;
-    }
+  exists(key: string): Promise<boolean> {
+    return existsByHead(() => this.head(key));
   }
 
   async delete(key: string): Promise<void> {

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BlobInfo, BlobStore, ByteRange, PutOptions, PutResult } from './blob-store.ts';
 import { assertValidKey, assertValidPrefix } from './blob-key.ts';
-import { BlobNotFoundError } from './errors.ts';
+import { BlobNotFoundError, existsByHead } from './errors.ts';
 import { formatS3Uri } from './s3-uri.ts';
 import { HashingCounter, readAll, resolveRange, toReadable } from './streams.ts';
 
@@ -125,14 +125,8 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async exists(key: string): Promise<boolean> {
-    try {
-      await this.head(key);
-      return true;
-    } catch (error) {
-      if (error instanceof BlobNotFoundError) return false;
-      throw error;
-    }
+  exists(key: string): Promise<boolean> {
+    return existsByHead(() => this.head(key));
   }
 
   async delete(key: string): Promise<void> {
