@@ -179,6 +179,49 @@ describe('experiments, runs, comparisons', () => {
     assert.equal((await h.app.inject({ method: 'GET', url: '/v1/models/00000000-0000-4000-8000-000000000000/onnx' })).statusCode, 404);
   });
 
+  test('GET /v1/runs pages in every sort and page size give exactly the reference order (NULL metrics last, ties by id)', async () => {
+    const lambdas = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1];
+    const { experiment, runs } = (await post({ datasetId, spec, sweep: { lambda: lambdas } })).json();
+    // Ties in psnr_mmse (28 twice) and in created_at (one INSERT) test the id tie-break; 3 runs unevaluated.
+    const psnrs = [28, 31, null, 28, 25, null, 33, null];
+    for (const [i, run] of runs.entries()) {
+      await h.pool.query('UPDATE runs SET psnr_mmse = $2, ssim = $3 WHERE id = $1', [run.id, psnrs[i], psnrs[i] === null ? null : psnrs[i]! / 40]);
+    }
+    type Row = { id: string; lambda: number; psnrMmse: number | null; createdAt: string };
+    const all: Row[] = (await h.app.inject({ method: 'GET', url: `/v1/runs?experimentId=${experiment.id}&limit=100` })).json().items;
+    const keyOf: Record<string, (row: Row) => number | string | null> = {
+      psnr_mmse: (row) => row.psnrMmse, ssim: (row) => (row.psnrMmse === null ? null : row.psnrMmse / 40),
+      lambda: (row) => row.lambda, created: (row) => row.createdAt,
+    };
+    for (const sort of ['-psnr_mmse', 'psnr_mmse', '-ssim', 'lambda', '-lambda', 'created', '-created']) {
+      const descending = sort.startsWith('-');
+      const key = keyOf[sort.replace('-', '')];
+      const expected = [...all].sort((a, b) => {
+        const [ka, kb] = [key(a), key(b)];
+        if (ka === null || kb === null) return ka === kb ? (a.id < b.id ? -1 : 1) * (descending ? -1 : 1) : ka === null ? 1 : -1;
+        const byKey = ka < kb ? -1 : ka > kb ? 1 : (a.id < b.id ? -1 : 1);
+        return descending ? -byKey : byKey;
+      }).map((row) => row.id);
+      for (const limit of [1, 2, 3, 5]) {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const url: string = `/v1/runs?experimentId=${experiment.id}&sort=${sort}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`;
+          const page = await h.app.inject({ method: 'GET', url });
+          assert.equal(page.statusCode, 200, page.body);
+          seen.push(...page.json().items.map((row: Row) => row.id));
+          cursor = page.json().nextCursor;
+        } while (cursor && seen.length <= runs.length);
+        assert.deepEqual(seen, expected, `sort=${sort} limit=${limit}`);
+      }
+    }
+    // A cursor of one sort is refused for another, and a key of the wrong type for its sort.
+    const first = (await h.app.inject({ method: 'GET', url: `/v1/runs?experimentId=${experiment.id}&sort=created&limit=1` })).json();
+    assert.equal((await h.app.inject({ method: 'GET', url: `/v1/runs?sort=lambda&cursor=${first.nextCursor}` })).statusCode, 400);
+    const forged = Buffer.from(JSON.stringify(['created', 12, runs[0].id])).toString('base64url');
+    assert.equal((await h.app.inject({ method: 'GET', url: `/v1/runs?sort=created&cursor=${forged}` })).statusCode, 400);
+  });
+
   test('health, readiness, Prometheus metrics and the OpenAPI document', async () => {
     assert.deepEqual((await h.app.inject({ method: 'GET', url: '/healthz' })).json(), { ok: true });
     const ready = (await h.app.inject({ method: 'GET', url: '/readyz' })).json();

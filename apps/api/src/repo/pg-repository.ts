@@ -132,7 +132,14 @@ export function createPgRepository(pool: Pool): Repository {
 
     async listRuns(query) {
       const { text, values } = buildRunPageSql(query);
-      return (await pool.query(text, values)).rows.map((row) => ({ ...runFromRow(row), sortKey: row.sort_key as number }));
+      return (await pool.query(text, values)).rows.map((row) => ({
+        ...runFromRow(row), sortKey: row.sort_key instanceof Date ? row.sort_key.toISOString() : (row.sort_key as number | null),
+      }));
+    },
+    async runStatusCounts(experimentId) {
+      if (!isUuid(experimentId)) return {};
+      const { rows } = await pool.query('SELECT status, count(*)::int AS n FROM runs WHERE experiment_id = $1 GROUP BY status', [experimentId]);
+      return Object.fromEntries(rows.map((row) => [row.status as string, row.n as number]));
     },
     async getRun(id) {
       if (!isUuid(id)) return null;

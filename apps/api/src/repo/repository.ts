@@ -21,8 +21,10 @@ export interface Repository {
   cancelExperiment(id: string): Promise<string[]>;
   deleteExperiment(id: string): Promise<void>;
 
-  /** A page of runs, each with the key it was sorted by (±Infinity for a missing metric). */
-  listRuns(query: RunPageQuery): Promise<Array<RunRecord & { sortKey: number }>>;
+  /** A page of runs, each with the key it was sorted by (a number, an ISO time for `created`, null for a missing metric). */
+  listRuns(query: RunPageQuery): Promise<Array<RunRecord & { sortKey: number | string | null }>>;
+  /** Runs of an experiment per status. */
+  runStatusCounts(experimentId: string): Promise<Record<string, number>>;
   getRun(id: string): Promise<RunRecord | null>;
   lossPoints(runId: string): Promise<LossPoint[]>;
   metrics(runId: string): Promise<MetricRecord[]>;

@@ -73,10 +73,7 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices
   }, async (request) => {
     const experiment = await db.getExperiment(request.params.id);
     if (!experiment) throw new NotFoundError('experiment', request.params.id);
-    const runs = await db.listRuns({ filter: { experimentId: experiment.id }, sort: 'created', descending: false, limit: 10_000 });
-    const runStatus: Record<string, number> = {};
-    for (const run of runs) runStatus[run.status] = (runStatus[run.status] ?? 0) + 1;
-    return { ...experiment, runStatus };
+    return { ...experiment, runStatus: await db.runStatusCounts(experiment.id) };
   });
 
   app.post('/experiments/:id/cancel', {

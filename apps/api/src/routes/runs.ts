@@ -7,6 +7,7 @@ import { Run, RunStatusSchema } from '../schemas/experiment.ts';
 import { Method, Penalty } from '@divblur/queue';
 import { RUN_SORTS, type RunSortField, type RunStatus, type LossPoint } from '../repo/types.ts';
 import { decodeCursor, encodeCursor } from '../lib/cursor.ts';
+import { cursorKeyType, isNullableSort } from '../repo/run-query.ts';
 import { downsampleMean } from '../lib/downsample.ts';
 import { toCsv } from '../lib/csv.ts';
 import { BadRequestError, NotFoundError } from '../lib/errors.ts';
@@ -47,6 +48,9 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> = a
     const descending = q.sort.startsWith('-');
     const sort = q.sort.replace(/^-/, '') as RunSortField;
     const after = q.cursor ? decodeCursor(q.cursor, q.sort) : undefined;
+    if (after && !(after.key === null ? isNullableSort(sort) : typeof after.key === cursorKeyType(sort))) {
+      throw new BadRequestError('BAD_CURSOR', 'cursor is not one this API returned');
+    }
     const items = await db.listRuns({
       filter: { experimentId: q.experimentId, penalty: q.penalty, method: q.method, status: q.status as RunStatus | undefined, lambdaMin: q.lambdaMin, lambdaMax: q.lambdaMax },
       sort, descending, limit: q.limit, after,
@@ -56,7 +60,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> = a
       throw new NotFoundError('experiment', q.experimentId);
     }
     const last = items[items.length - 1];
-    const nextCursor = items.length === q.limit ? encodeCursor({ sort: q.sort, key: Number.isFinite(last.sortKey) ? last.sortKey : null, id: last.id }) : null;
+    const nextCursor = items.length === q.limit ? encodeCursor({ sort: q.sort, key: last.sortKey, id: last.id }) : null;
     return { items, nextCursor };
   });
 
