@@ -33,3 +33,12 @@ test('every job kind has a queue, and each queue lists its kinds', () => {
   assert.deepEqual(jobNamesOf('training'), ['train-run']);
   assert.deepEqual(jobNamesOf('inference').sort(), ['compute-baselines', 'deconvolve-batch', 'evaluate-run']);
 });
+
+test('ids are checked by the registered uuid format (no "Unknown format" from TypeBox)', async () => {
+  const { Value } = await import('@sinclair/typebox/value');
+  const { Type } = await import('@sinclair/typebox');
+  const schema = Type.String({ format: 'uuid' });
+  assert.equal(Value.Check(schema, randomUUID()), true);
+  assert.equal(Value.Check(schema, 'train-1'), false);
+  assert.equal(parseJob('finish-experiment', { experimentId }).name, 'finish-experiment');
+});
