@@ -35,6 +35,27 @@ const REASONS: Record<number, string> = {
   415: 'Unsupported Media Type', 422: 'Unprocessable Entity', 429: 'Too Many Requests', 500: 'Internal Server Error',
 };
 
+interface AjvIssue { instancePath?: string; keyword: string; params?: Record<string, unknown>; message?: string }
+
+/**
+ * Ajv reports a value outside a union of literals (penalty, method…) as one "must be equal to
+ * constant" per literal plus an anyOf line; say instead which values are allowed, e.g.
+ * "body/spec/penalty must be one of none, l1, l2, positivity, positivity_l1 (got 'lasso')".
+ */
+export function validationMessage(error: { message: string; validation?: unknown; validationContext?: string }): string {
+  const issues = (error.validation ?? []) as AjvIssue[];
+  const byPath = new Map<string, AjvIssue[]>();
+  for (const issue of issues) byPath.set(issue.instancePath ?? '', [...(byPath.get(issue.instancePath ?? '') ?? []), issue]);
+  const parts: string[] = [];
+  for (const [path, group] of byPath) {
+    const allowed = group.filter((i) => i.keyword === 'const').map((i) => String(i.params?.allowedValue));
+    const where = `${error.validationContext ?? 'body'}${path}`;
+    if (allowed.length > 0 && group.every((i) => i.keyword === 'const' || i.keyword === 'anyOf')) parts.push(`${where} must be one of ${allowed.join(', ')}`);
+    else parts.push(...group.filter((i) => i.keyword !== 'anyOf').map((i) => `${where} ${i.message ?? 'is invalid'}`));
+  }
+  return parts.length > 0 ? parts.join('; ') : error.message;
+}
+
 async function errorHandler(app: FastifyInstance): Promise<void> {
   app.setErrorHandler((error, request, reply) => {
     const statusCode = statusOf(error);
@@ -43,7 +64,7 @@ async function errorHandler(app: FastifyInstance): Promise<void> {
       statusCode,
       code: statusCode === 500 ? 'INTERNAL' : (typeof err.code === 'string' ? err.code : (err.validation ? 'VALIDATION' : 'BAD_REQUEST')),
       error: REASONS[statusCode] ?? 'Error',
-      message: statusCode === 500 ? `internal error; quote request id ${request.id}` : err.message,
+      message: statusCode === 500 ? `internal error; quote request id ${request.id}` : (err.validation ? validationMessage(err) : err.message),
       requestId: request.id,
     };
     if (statusCode === 500) request.log.error({ err: error, reqId: request.id }, 'unhandled error');
