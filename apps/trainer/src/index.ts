@@ -1,0 +1,6 @@
+export * from './trainer.ts';
+export * from './services.ts';
+export * from './job-ids.ts';
+export * from './image-split.ts';
+export * from './run-options.ts';
+export * from './checkpoint-store.ts';

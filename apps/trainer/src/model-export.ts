@@ -1,0 +1,47 @@
+/**
+ * A trained model → its blobs and its Model row: the model directory (model.json + weights.bin,
+ * what libs/onnx reads), the four ONNX graphs, and the bioimage.io-style package zip, under
+ * `models/<runId>/`. The row is upserted by run, so a retried export keeps the model id.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { saveModel, type TrainedModel } from '@divblur/divblurring';
+import type { Db, Model } from '@divblur/db';
+import { buildPackage, exportModel, ONNX_FORMAT_VERSION } from '@divblur/onnx';
+import type { BlobStore } from '@divblur/storage';
+
+export const ONNX_OPSET = 17;
+
+export async function exportToBlobs(
+  db: Db, blobs: BlobStore, runId: string, model: TrainedModel, meta: Record<string, unknown>,
+): Promise<Model> {
+  const dir = await mkdtemp(join(tmpdir(), 'divblur-model-'));
+  try {
+    const modelDir = join(dir, 'model');
+    await saveModel(modelDir, model);
+    const exported = await exportModel(modelDir, join(dir, 'onnx'), { runId });
+    const packagePath = join(dir, 'package.zip');
+    await buildPackage(exported, { name: `divblur run ${runId}` }, packagePath);
+    const prefix = `models/${runId}`;
+    const files: Record<string, string> = {};
+    let sizeBytes = 0;
+    const put = async (name: string, path: string) => {
+      const key = `${prefix}/${name}`;
+      sizeBytes += (await blobs.put(key, await readFile(path))).sizeBytes;
+      files[name.replace(/\.[a-z]+$/, '')] = key;
+      return key;
+    };
+    await put('model.json', join(modelDir, 'model.json'));
+    await put('weights.bin', join(modelDir, 'weights.bin'));
+    for (const path of Object.values(exported.files)) await put(basename(path), path);
+    const packageKey = await put('package.zip', packagePath);
+    const row = {
+      onnxKey: files.sample, files, packageKey, sizeBytes: BigInt(sizeBytes), opset: ONNX_OPSET,
+      meta: { ...meta, onnxFormatVersion: ONNX_FORMAT_VERSION } as object,
+    };
+    return await db.model.upsert({ where: { runId }, create: { runId, ...row }, update: row });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
