@@ -1,0 +1,40 @@
+/**
+ * The inference HTTP app: request ids (X-Request-Id honoured or a UUID, echoed back, on every log
+ * line through request.log), error handler, metrics, health, the deconvolve route.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
+import { ConcurrencyLimit } from './concurrency.ts';
+import errorHandler from './plugins/error-handler.ts';
+import metrics from './plugins/metrics.ts';
+import { deconvolveRoutes } from './routes/deconvolve.ts';
+import { healthRoutes } from './routes/health.ts';
+import type { InferenceServices } from './services.ts';
+
+export interface InferenceAppOptions {
+  /** Deconvolutions at once before 429 (default 2: each uses every core through ONNX Runtime). */
+  maxInFlight?: number;
+  /** Largest request body, bytes (default 256 MiB). */
+  bodyLimitBytes?: number;
+}
+
+export type InferenceApp = Awaited<ReturnType<typeof buildInferenceApp>>;
+
+export async function buildInferenceApp(services: InferenceServices, options: InferenceAppOptions = {}) {
+  const limit = new ConcurrencyLimit(options.maxInFlight ?? 2);
+  const bodyLimitBytes = options.bodyLimitBytes ?? 256 * 1024 ** 2;
+  const app = Fastify({
+    loggerInstance: services.logger,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    bodyLimit: bodyLimitBytes,
+  });
+  app.addHook('onSend', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  await app.register(errorHandler);
+  await app.register(metrics, { limit, loadedModels: () => services.sessions.size });
+  await app.register(healthRoutes, { services });
+  await app.register(deconvolveRoutes, { services, limit, bodyLimitBytes });
+  return app;
+}

@@ -1,0 +1,45 @@
+/**
+ * `compute-baselines`: the classical deconvolutions of libs/imaging (input, Richardson–Lucy and
+ * Wiener, each by the discrepancy principle and by a GT oracle) on the same images the runs are
+ * evaluated on (the split recorded by the trainer in a model of the dataset). Once per dataset
+ * and image set: existing rows are kept.
+ */
+import { UnrecoverableError } from 'bullmq';
+import { defineHandler } from '@divblur/queue';
+import { classicalBaselines, estimateStackNoiseSigma, stackImage, toStack } from '@divblur/imaging';
+import type { InferenceServices } from '../services.ts';
+import { evaluationSplitOf, readPsf, readStack } from '../dataset-images.ts';
+
+export const BASELINE_MAX_ITERATIONS = 200;
+
+export const computeBaselinesHandler = (services: InferenceServices) =>
+  defineHandler('compute-baselines', (data) => computeBaselines(services, data.datasetId));
+
+export async function computeBaselines(services: InferenceServices, datasetId: string) {
+  const { db, blobs } = services;
+  const dataset = await db.dataset.findUnique({ where: { id: datasetId } });
+  if (dataset === null) throw new UnrecoverableError(`dataset ${datasetId} does not exist`);
+  if (dataset.gtKey === null || dataset.psfKey === null) return { skipped: 'the dataset needs ground truth and a PSF for baselines' };
+  const model = await db.model.findFirst({ where: { run: { experiment: { datasetId } } }, orderBy: { createdAt: 'desc' } });
+  const noisy = await readStack(blobs, dataset.noisyKey);
+  const split = evaluationSplitOf(model?.meta ?? null, noisy.count);
+  const existing = await db.baseline.count({ where: { datasetId, imageSet: split.imageSet } });
+  if (existing > 0) return { imageSet: split.imageSet, computed: 0 };
+  const groundTruth = await readStack(blobs, dataset.gtKey);
+  const psf = await readPsf(blobs, dataset.psfKey);
+  const pick = (stack: typeof noisy) => toStack(split.evalIndices.map((i) => stackImage(stack, i)));
+  const noiseSigma = dataset.noiseSigma ?? estimateStackNoiseSigma(noisy);
+  const scores = classicalBaselines(pick(noisy), pick(groundTruth), psf!, { noiseSigma, maxIterations: BASELINE_MAX_ITERATIONS });
+  for (const score of scores) {
+    await db.baseline.upsert({
+      where: { datasetId_method_imageSet: { datasetId, method: score.method, imageSet: split.imageSet } },
+      create: {
+        datasetId, method: score.method, imageSet: split.imageSet, psnr: score.psnr, ssim: score.ssim,
+        params: { perImage: score.parameters.map((p) => (Number.isFinite(p) ? p : null)), maxIterations: BASELINE_MAX_ITERATIONS, noiseSigma },
+      },
+      update: {},
+    });
+  }
+  services.logger.info({ datasetId, imageSet: split.imageSet, baselines: scores.map((s) => [s.method, s.psnr]) }, 'baselines computed');
+  return { imageSet: split.imageSet, computed: scores.length };
+}

@@ -1,0 +1,67 @@
+/**
+ * `evaluate-run`: the MMSE of the held-out images through the ONNX sessions that serve requests
+ * (same store, same `mmse`, seed EVALUATION_SEED), a Metric row per (run, image set) (upserted:
+ * idempotent) and the run's denormalised metric columns. With ground truth: PSNR and SSIM; always
+ * the GT-free figures. Then asks once per dataset for the classical baselines.
+ */
+import { UnrecoverableError } from 'bullmq';
+import { defineHandler } from '@divblur/queue';
+import { stackImage } from '@divblur/imaging';
+import { DEFAULT_SAMPLES, mmse } from '@divblur/onnx';
+import type { InferenceServices } from '../services.ts';
+import { evaluationSplitOf, readPsf, readStack } from '../dataset-images.ts';
+import { meanOf, quality, type Quality } from '../quality.ts';
+
+export const EVALUATION_SEED = 0;
+export const baselinesJobId = (datasetId: string) => `baselines-${datasetId}`;
+
+export const evaluateRunHandler = (services: InferenceServices, samples = DEFAULT_SAMPLES) =>
+  defineHandler('evaluate-run', (data) => evaluateRun(services, data.runId, data.modelId, samples));
+
+export async function evaluateRun(services: InferenceServices, runId: string, modelId: string, samples = DEFAULT_SAMPLES) {
+  const { db, blobs, sessions, queues } = services;
+  const started = Date.now();
+  const model = await db.model.findUnique({ where: { id: modelId }, include: { run: { include: { experiment: { include: { dataset: true } } } } } });
+  if (model === null || model.runId !== runId) throw new UnrecoverableError(`model ${modelId} of run ${runId} does not exist`);
+  const { run } = model;
+  const dataset = run.experiment.dataset;
+  const noisy = await readStack(blobs, dataset.noisyKey);
+  const groundTruth = dataset.gtKey === null ? null : await readStack(blobs, dataset.gtKey);
+  const psf = run.method === 'divblurring' ? await readPsf(blobs, dataset.psfKey) : null;
+  const noiseSigma = run.noiseSigma ?? dataset.noiseSigma ?? (model.meta as { noiseSigma?: number }).noiseSigma;
+  if (!(typeof noiseSigma === 'number' && noiseSigma > 0)) throw new UnrecoverableError(`run ${runId} has no noise σ to judge the data fit by`);
+  const split = evaluationSplitOf(model.meta, noisy.count);
+  const loaded = await sessions.get(modelId);
+
+  const perImage: Quality[] = [];
+  for (const index of split.evalIndices) {
+    const image = stackImage(noisy, index);
+    const out = await mmse(loaded, image, { samples, seed: EVALUATION_SEED });
+    perImage.push(quality({
+      noisy: image, mmse: { data: out.mmse, height: out.height, width: out.width }, std: out.std, samples: out.samplesUsed,
+      psf, noiseSigma, ...(groundTruth ? { groundTruth: stackImage(groundTruth, index) } : {}),
+    }));
+  }
+  const average = (pick: (q: Quality) => number | null) => {
+    const values = perImage.map(pick);
+    return values.some((v) => v === null) ? null : meanOf(values as number[]);
+  };
+  const figures = {
+    psnrMmse: average((q) => q.psnrMmse), psnrSamples: average((q) => q.psnrSamples), ssim: average((q) => q.ssim),
+    discrepancy: average((q) => q.discrepancy), meanStd: average((q) => q.meanStd), samples,
+  };
+  await db.metric.upsert({
+    where: { runId_imageSet: { runId, imageSet: split.imageSet } },
+    create: { runId, modelId, imageSet: split.imageSet, ...figures },
+    update: { modelId, ...figures },
+  });
+  await db.run.update({
+    where: { id: runId },
+    data: { psnrMmse: figures.psnrMmse, psnrSamples: figures.psnrSamples, ssim: figures.ssim, evalMs: Date.now() - started },
+  });
+  if (groundTruth !== null && dataset.psfKey !== null) {
+    await queues.enqueue({ name: 'compute-baselines', data: { datasetId: dataset.id } }, { jobId: baselinesJobId(dataset.id) });
+  }
+  services.logger.info({ runId, modelId, imageSet: split.imageSet, images: split.evalIndices.length, ...figures }, 'run evaluated');
+  return { imageSet: split.imageSet, ...figures };
+}

@@ -1,0 +1,85 @@
+/**
+ * POST /v1/models/:id/deconvolve — one image in, its MMSE out, synchronously.
+ * - TIFF body (`image/tiff` or `application/octet-stream`, one page): a float32 TIFF back, the MMSE
+ *   (one page) or with `std=true` two pages, MMSE then the per-pixel posterior std.
+ * - JSON body `{ shape: [H, W], data: <base64 little-endian float32> }` for small images: JSON back
+ *   with `mmse` (and `std`) in the same encoding.
+ * Query: samples (default 100), seed (default 0; the same seed gives the same result), std.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import { decodeTiff, encodeTiff, stackImage, toStack, type Image } from '@divblur/imaging';
+import { DEFAULT_SAMPLES, imageFromShape, mmse, OnnxInputError } from '@divblur/onnx';
+import type { ConcurrencyLimit } from '../concurrency.ts';
+import type { InferenceServices } from '../services.ts';
+
+export const MAX_SAMPLES = 10_000;
+
+const Params = Type.Object({ id: Type.String({ description: 'model id' }) });
+const Query = Type.Object({
+  samples: Type.Integer({ minimum: 1, maximum: MAX_SAMPLES, default: DEFAULT_SAMPLES, description: 'posterior samples averaged' }),
+  seed: Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1, default: 0, description: 'noise seed; the same seed gives the same result' }),
+  std: Type.Boolean({ default: false, description: 'also return the per-pixel posterior std (second page / field)' }),
+}, { additionalProperties: false });
+const JsonImage = Type.Object({
+  shape: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 2, maxItems: 4, description: '[H, W] (or [1, H, W], [1, 1, H, W])' }),
+  data: Type.String({ contentEncoding: 'base64', description: 'little-endian float32 values, row-major' }),
+}, { additionalProperties: false });
+type JsonImage = Static<typeof JsonImage>;
+
+function fromBase64(body: JsonImage): Image {
+  const bytes = Buffer.from(body.data, 'base64');
+  if (bytes.length % 4 !== 0) throw new OnnxInputError('BASE64_LENGTH', `data decodes to ${bytes.length} bytes, not a whole number of float32 values`);
+  const data = new Float32Array(bytes.length / 4);
+  for (let i = 0; i < data.length; i++) data[i] = bytes.readFloatLE(4 * i);
+  return imageFromShape(data, body.shape);
+}
+
+function toBase64(values: Float32Array): string {
+  const bytes = Buffer.alloc(values.length * 4);
+  for (let i = 0; i < values.length; i++) bytes.writeFloatLE(values[i], 4 * i);
+  return bytes.toString('base64');
+}
+
+function fromTiff(body: Buffer): Image {
+  const { stack } = decodeTiff(body);
+  if (stack.count !== 1) throw new OnnxInputError('NOT_ONE_IMAGE', `the TIFF holds ${stack.count} images; this endpoint deconvolves one (batch deconvolution comes with /v1/deconvolutions)`);
+  return stackImage(stack, 0);
+}
+
+export const deconvolveRoutes: FastifyPluginAsync<{ services: InferenceServices; limit: ConcurrencyLimit; bodyLimitBytes: number }> = async (
+  app, { services, limit, bodyLimitBytes },
+) => {
+  app.addContentTypeParser(['image/tiff', 'application/octet-stream'], { parseAs: 'buffer', bodyLimit: bodyLimitBytes },
+    (_request, body, done) => done(null, body));
+
+  app.post<{ Params: Static<typeof Params>; Querystring: Static<typeof Query>; Body: Buffer | JsonImage }>('/v1/models/:id/deconvolve', {
+    bodyLimit: bodyLimitBytes,
+    schema: { params: Params, querystring: Query },
+  }, async (request, reply) => {
+    const { samples, seed, std } = request.query;
+    const json = !Buffer.isBuffer(request.body);
+    if (json && !isJsonImage(request.body)) {
+      throw new OnnxInputError('BAD_JSON_IMAGE', 'a JSON body must be { "shape": [H, W], "data": "<base64 little-endian float32>" }; or send a TIFF as image/tiff');
+    }
+    const image = json ? fromBase64(request.body as JsonImage) : fromTiff(request.body as Buffer);
+    const sessions = await services.sessions.get(request.params.id);
+    const started = performance.now();
+    const out = await limit.run(() => mmse(sessions, image, { samples, seed }));
+    app.deconvolutionSeconds.observe((performance.now() - started) / 1000);
+    request.log.info({ modelId: request.params.id, height: out.height, width: out.width, samples: out.samplesUsed, seed, ms: Math.round(performance.now() - started) }, 'deconvolved');
+    void reply.header('x-samples-used', String(out.samplesUsed)).header('x-model-id', request.params.id);
+    if (json) {
+      return { shape: [out.height, out.width], samplesUsed: out.samplesUsed, seed, mmse: toBase64(out.mmse), ...(std ? { std: toBase64(out.std) } : {}) };
+    }
+    const pages = [{ data: out.mmse, height: out.height, width: out.width }];
+    if (std) pages.push({ data: out.std, height: out.height, width: out.width });
+    return reply.type('image/tiff').send(Buffer.from(encodeTiff(toStack(pages))));
+  });
+};
+
+function isJsonImage(body: unknown): body is JsonImage {
+  const candidate = body as Partial<JsonImage> | null;
+  return candidate !== null && typeof candidate === 'object' && Array.isArray(candidate.shape)
+    && candidate.shape.every((d) => Number.isInteger(d) && d > 0) && typeof candidate.data === 'string';
+}

@@ -1,0 +1,44 @@
+/** What the inference process talks to, built once from the validated config. */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Config, Logger } from '@divblur/config';
+import { createDb, type Db } from '@divblur/db';
+import { createQueues, createRedis, type Queues, type Redis } from '@divblur/queue';
+import { createBlobStore, type BlobStore } from '@divblur/storage';
+import { ModelSessionStore } from './model-sessions.ts';
+
+export interface InferenceServices {
+  readonly config: Readonly<Config>;
+  readonly logger: Logger;
+  readonly db: Db;
+  readonly blobs: BlobStore;
+  readonly redis: Redis;
+  readonly queues: Queues;
+  readonly sessions: ModelSessionStore;
+  close(): Promise<void>;
+}
+
+export interface InferenceServiceOptions {
+  /** Where model graphs are copied for ONNX Runtime; default `<tmpdir>/divblur-models`. */
+  modelCacheDir?: string;
+  /** Models kept loaded (LRU); default 4. */
+  sessionCapacity?: number;
+}
+
+export function createInferenceServices(config: Readonly<Config>, logger: Logger, options: InferenceServiceOptions = {}): InferenceServices {
+  const db = createDb(config, { maxConnections: 4 });
+  const blobs = createBlobStore(config.blobStore);
+  const redis = createRedis(config.redisUrl);
+  const queues = createQueues(redis, config.queuePrefix);
+  const sessions = new ModelSessionStore(db, blobs, options.modelCacheDir ?? join(tmpdir(), 'divblur-models'), options.sessionCapacity ?? 4);
+  return {
+    config, logger, db, blobs, redis, queues, sessions,
+    async close() {
+      await sessions.close();
+      await queues.close();
+      redis.disconnect();
+      await db.$disconnect();
+      await blobs.close();
+    },
+  };
+}
