@@ -103,7 +103,7 @@ export async function trainRunWith(services: TrainerServices, runId: string, job
     let model;
     try {
       model = await exportToBlobs(db, blobs, runId, result.model, {
-        evaluation: split, backend: backend.engine, steps: result.steps, noiseSigma: result.model.noiseSigma,
+        evaluation: split, backend: backend.engine, steps: result.steps, resumedFromStep: resumeFrom?.step ?? null, noiseSigma: result.model.noiseSigma,
         collapses: result.collapses.length, trainSeconds: result.trainSeconds,
       });
     } finally {
