@@ -1,0 +1,83 @@
+/**
+ * A training job killed part-way (its sandboxed child process SIGKILLed after a checkpoint) is
+ * retried by BullMQ, resumes from the newest checkpoint in the blob store, and leaves a loss curve
+ * with every step exactly once — the same curve as a run that was never interrupted.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { trainJobId } from '@divblur/queue';
+import { startTrainer, type RunningTrainer } from '@divblur/trainer';
+import { createServiceHarness, tinyTraining, waitFor, type ServiceHarness } from './service-harness.ts';
+
+const STEPS = 60;
+const CHECKPOINT_EVERY = 10;
+let harness: ServiceHarness;
+let trainer: RunningTrainer;
+
+before(async () => {
+  harness = await createServiceHarness();
+  trainer = startTrainer(harness.config, harness.logger);
+});
+
+after(async () => {
+  await trainer?.close();
+  await harness?.close();
+});
+
+/** This process's children running BullMQ's sandbox main (Linux /proc). */
+function sandboxChildren(): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (parent === process.pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('bullmq')) pids.push(Number(entry));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return pids;
+}
+
+const finished = (runId: string) => waitFor(`run ${runId} to finish`, async () => {
+  const run = await harness.db.run.findUniqueOrThrow({ where: { id: runId }, include: { model: true } });
+  return run.status === 'succeeded' || run.status === 'failed' ? run : undefined;
+}, 120_000);
+
+const lossCurve = async (runId: string) => harness.db.lossPoint.findMany({ where: { runId }, orderBy: { step: 'asc' } });
+
+test('a killed training job resumes from its checkpoint with no duplicate or missing loss steps', async (t) => {
+  const { runIds: [killedRun, cleanRun] } = await harness.createExperiment(2, tinyTraining(STEPS, CHECKPOINT_EVERY));
+  await harness.queues.enqueue({ name: 'train-run', data: { runId: killedRun, experimentId: (await harness.db.run.findUniqueOrThrow({ where: { id: killedRun } })).experimentId } },
+    { jobId: trainJobId(killedRun), attempts: 2, backoff: { type: 'fixed', delay: 100 } });
+
+  const checkpoint = await waitFor('a first checkpoint', async () =>
+    (await harness.db.checkpoint.findFirst({ where: { runId: killedRun } })) ?? undefined, 60_000);
+  const children = sandboxChildren();
+  assert.equal(children.length, 1, `one sandbox child expected, found ${children}`);
+  process.kill(children[0], 'SIGKILL');
+  const stepsAtKill = (await harness.db.run.findUniqueOrThrow({ where: { id: killedRun } })).stepsDone;
+  t.diagnostic(`killed the child after checkpoint step ${checkpoint.step} (run row at step ${stepsAtKill})`);
+
+  const run = await finished(killedRun);
+  assert.equal(run.status, 'succeeded', run.error ?? '');
+  assert.equal(run.attempts, 2);
+  const meta = run.model!.meta as { resumedFromStep: number | null; steps: number };
+  assert.ok(meta.resumedFromStep !== null && meta.resumedFromStep >= CHECKPOINT_EVERY && meta.resumedFromStep < STEPS,
+    `resumed from ${meta.resumedFromStep}`);
+  assert.equal(meta.steps, STEPS);
+  const curve = await lossCurve(killedRun);
+  assert.deepEqual(curve.map((p) => p.step), Array.from({ length: STEPS }, (_, i) => i + 1));
+
+  // The same run, never interrupted, draws the same curve: the resume continued the exact state.
+  const experimentId = run.experimentId;
+  await harness.queues.enqueue({ name: 'train-run', data: { runId: cleanRun, experimentId } }, { jobId: trainJobId(cleanRun), attempts: 1 });
+  assert.equal((await finished(cleanRun)).status, 'succeeded');
+  const reference = await lossCurve(cleanRun);
+  for (let i = 0; i < STEPS; i++) {
+    assert.ok(Math.abs(curve[i].total - reference[i].total) <= 1e-4 * Math.max(1, Math.abs(reference[i].total)),
+      `step ${i + 1}: ${curve[i].total} resumed vs ${reference[i].total} uninterrupted`);
+  }
+});
