@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
-import { trainJobId } from '@divblur/queue';
+import { enqueueExperimentFlow, trainJobId } from '@divblur/queue';
 import { startTrainer, type RunningTrainer } from '@divblur/trainer';
 import { createServiceHarness, tinyTraining, waitFor, type ServiceHarness } from './service-harness.ts';
 
@@ -80,4 +80,25 @@ test('a killed training job resumes from its checkpoint with no duplicate or mis
     assert.ok(Math.abs(curve[i].total - reference[i].total) <= 1e-4 * Math.max(1, Math.abs(reference[i].total)),
       `step ${i + 1}: ${curve[i].total} resumed vs ${reference[i].total} uninterrupted`);
   }
+});
+
+test('a run that cannot train fails at once with the reason, and its experiment settles as failed', async () => {
+  const dataset = await harness.db.dataset.findUniqueOrThrow({ where: { id: harness.datasetId } });
+  const { id: _id, createdAt: _createdAt, stats, meta, ...fields } = dataset;
+  const withoutPsf = await harness.db.dataset.create({ data: { ...fields, stats: stats as object, meta: meta as object, psfKey: null, name: 'no psf' } });
+  const experiment = await harness.db.experiment.create({ data: { datasetId: withoutPsf.id, spec: {}, runCount: 1 } });
+  const run = await harness.db.run.create({
+    data: { experimentId: experiment.id, method: 'divblurring', penalty: 'none', lambda: 0, seed: 1, network: {}, training: tinyTraining(5, 5) },
+  });
+  await enqueueExperimentFlow(harness.queues.flows, { experimentId: experiment.id, runIds: [run.id], attempts: 3 });
+  const failed = await finished(run.id);
+  assert.equal(failed.status, 'failed');
+  assert.match(failed.error ?? '', /needs a PSF/);
+  assert.equal(failed.attempts, 0, 'refused before training, without retries');
+  const settled = await waitFor('the experiment to settle', async () => {
+    const row = await harness.db.experiment.findUniqueOrThrow({ where: { id: experiment.id } });
+    return row.finishedAt ? row : undefined;
+  });
+  assert.equal(settled.status, 'failed');
+  assert.match(settled.error ?? '', /1 of 1 runs failed/);
 });
