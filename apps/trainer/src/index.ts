@@ -4,3 +4,4 @@ export * from './job-ids.ts';
 export * from './image-split.ts';
 export * from './run-options.ts';
 export * from './checkpoint-store.ts';
+export * from './loss-writer.ts';
