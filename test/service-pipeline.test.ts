@@ -6,6 +6,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { decodeTiff, encodeTiff, psnr, stackImage, toStack } from '@divblur/imaging';
 import { enqueueExperimentFlow } from '@divblur/queue';
 import { startTrainer, type RunningTrainer } from '@divblur/trainer';
@@ -21,11 +24,13 @@ let worker: Worker;
 let app: InferenceApp;
 let runId: string;
 let experimentId: string;
+let modelCacheDir: string;
 
 before(async () => {
   harness = await createServiceHarness();
   trainer = startTrainer(harness.config, harness.logger);
-  inference = createInferenceServices(harness.config, harness.logger);
+  modelCacheDir = await mkdtemp(join(tmpdir(), 'divblur-model-cache-'));
+  inference = createInferenceServices(harness.config, harness.logger, { modelCacheDir });
   worker = startInferenceWorker(inference);
   app = await buildInferenceApp(inference, { maxInFlight: 1 });
   const created = await harness.createExperiment(1, tinyTraining(STEPS, 5));
@@ -40,6 +45,7 @@ after(async () => {
   await trainer?.close();
   await inference?.close();
   await harness?.close();
+  if (modelCacheDir) await rm(modelCacheDir, { recursive: true, force: true });
 });
 
 const metricOf = () => waitFor('the evaluation metric row', async () =>
