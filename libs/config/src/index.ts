@@ -3,3 +3,4 @@ export * from './env-schema.ts';
 export * from './config.ts';
 export * from './redact.ts';
 export * from './logger.ts';
+export * from './shutdown.ts';
