@@ -6,33 +6,11 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { normalAt, planeKey } from './noise.ts';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION } from './saved-model.ts';
+import { parameterShapes, REPORT_MODEL } from '@divblur/divblurring/architecture';
 import type { ModelManifest, NetworkConfig, Normalisation, WeightEntry } from './saved-model.ts';
 
-export const REPORT_NETWORK: NetworkConfig = { depth: 2, filters: [32, 64], latentChannels: 64, kernelSize: 3, output: 'linear' };
-
-/** Parameter names and tfjs shapes of the contract, in the order the method helper saves them. */
-export function parameterShapes(config: NetworkConfig): [string, number[]][] {
-  const k = config.kernelSize;
-  const shapes: [string, number[]][] = [];
-  const add = (layer: string, w: number[], channelsOut: number) => shapes.push([`${layer}.w`, w], [`${layer}.b`, [channelsOut]]);
-  let channels = 1;
-  for (let i = 0; i < config.depth; i++) {
-    add(`enc.${i}.conv0`, [k, k, channels, config.filters[i]], config.filters[i]);
-    add(`enc.${i}.conv1`, [k, k, config.filters[i], config.filters[i]], config.filters[i]);
-    channels = config.filters[i];
-  }
-  add('enc.mu', [k, k, channels, config.latentChannels], config.latentChannels);
-  add('enc.logvar', [k, k, channels, config.latentChannels], config.latentChannels);
-  let up = config.latentChannels;
-  for (let i = config.depth - 1; i >= 0; i--) {
-    add(`dec.${i}.up`, [2, 2, config.filters[i], up], config.filters[i]);
-    add(`dec.${i}.conv0`, [k, k, config.filters[i], config.filters[i]], config.filters[i]);
-    add(`dec.${i}.conv1`, [k, k, config.filters[i], config.filters[i]], config.filters[i]);
-    up = config.filters[i];
-  }
-  add('dec.out', [k, k, config.filters[0], 1], 1);
-  return shapes;
-}
+export { parameterShapes };
+export const REPORT_NETWORK: NetworkConfig = REPORT_MODEL;
 
 export interface RandomModelOptions {
   readonly config?: NetworkConfig;

@@ -9,19 +9,9 @@ import { OnnxModelError } from './errors.ts';
 export const MODEL_FORMAT = 'divblur-model';
 export const MODEL_FORMAT_VERSION = 1;
 
-export interface NetworkConfig {
-  readonly depth: number;
-  readonly filters: readonly number[];
-  readonly latentChannels: number;
-  readonly kernelSize: number;
-  readonly output: 'linear' | 'softplus';
-}
-
-/** Training-data statistics, in data units: the network sees (y − mean) / std. */
-export interface Normalisation {
-  readonly mean: number;
-  readonly std: number;
-}
+/** The network and normalisation types are the method's own (tfjs-free module, type-only import). */
+import type { ModelConfig as NetworkConfig, Normalisation } from '@divblur/divblurring/architecture';
+export type { NetworkConfig, Normalisation };
 
 export interface WeightEntry {
   readonly name: string;

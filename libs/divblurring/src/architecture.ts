@@ -1,0 +1,63 @@
+/**
+ * The model contract without TensorFlow.js: the network's configuration, the data normalisation, and every
+ * parameter's name and shape in the order of weights.bin. The ONNX exporter imports this file alone
+ * (`@divblur/divblurring/architecture`), so the inference process never loads tfjs.
+ */
+import { DivblurConfigError } from './errors.ts';
+
+export interface ModelConfig {
+  readonly depth: number;
+  readonly filters: readonly number[];
+  readonly latentChannels: number;
+  readonly kernelSize: number;
+  /** 'softplus' makes the estimate positive by construction: x = log(1 + exp(t)). */
+  readonly output: 'linear' | 'softplus';
+}
+
+/** Data normalisation of the training data, in data units. */
+export interface Normalisation {
+  readonly mean: number;
+  readonly std: number;
+}
+
+/** The report's network. */
+export const REPORT_MODEL: ModelConfig = { depth: 2, filters: [32, 64], latentChannels: 64, kernelSize: 3, output: 'linear' };
+
+export function checkModelConfig(config: ModelConfig): ModelConfig {
+  const { depth, filters, latentChannels, kernelSize, output } = config;
+  if (!Number.isInteger(depth) || depth < 1) throw new DivblurConfigError(`model depth must be an integer ≥ 1, got ${depth}`);
+  if (filters.length !== depth || filters.some((f) => !Number.isInteger(f) || f < 1)) {
+    throw new DivblurConfigError(`model filters must list ${depth} positive integers, got [${filters}]`);
+  }
+  if (!Number.isInteger(latentChannels) || latentChannels < 1) {
+    throw new DivblurConfigError(`latentChannels must be a positive integer, got ${latentChannels}`);
+  }
+  if (!Number.isInteger(kernelSize) || kernelSize < 1 || kernelSize % 2 === 0) {
+    throw new DivblurConfigError(`kernelSize must be odd, got ${kernelSize}`);
+  }
+  if (output !== 'linear' && output !== 'softplus') throw new DivblurConfigError(`output must be linear|softplus, got ${output}`);
+  return config;
+}
+
+/** Name → tfjs shape of every parameter, in the contract's order (also the weights.bin order). */
+export function parameterShapes(config: ModelConfig): Array<[string, number[]]> {
+  const { depth, filters, latentChannels: latent, kernelSize: k } = checkModelConfig(config);
+  const shapes: Array<[string, number[]]> = [];
+  const conv = (name: string, cin: number, cout: number): void => {
+    shapes.push([`${name}.w`, [k, k, cin, cout]], [`${name}.b`, [cout]]);
+  };
+  for (let i = 0; i < depth; i++) {
+    conv(`enc.${i}.conv0`, i === 0 ? 1 : filters[i - 1], filters[i]);
+    conv(`enc.${i}.conv1`, filters[i], filters[i]);
+  }
+  conv('enc.mu', filters[depth - 1], latent);
+  conv('enc.logvar', filters[depth - 1], latent);
+  for (let i = depth - 1; i >= 0; i--) {
+    const cin = i === depth - 1 ? latent : filters[i + 1];
+    shapes.push([`dec.${i}.up.w`, [2, 2, filters[i], cin]], [`dec.${i}.up.b`, [filters[i]]]);
+    conv(`dec.${i}.conv0`, filters[i], filters[i]);
+    conv(`dec.${i}.conv1`, filters[i], filters[i]);
+  }
+  conv('dec.out', filters[0], 1);
+  return shapes;
+}
