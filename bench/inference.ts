@@ -1,8 +1,10 @@
 /**
  * 100-sample MMSE latency: ONNX Runtime (libs/onnx) vs the tfjs path (libs/divblurring's encode/decode on its
- * best backend) vs the FLOP lower bound (decoder FLOPs × samples / GFLOP/s of an ORT 2048² MatMul probe, same run).
- * Each (size, engine) case runs in its own child process so that its peak RSS is its own.
- *   node --import tsx bench/inference.ts            → bench/results/inference.{json,md}
+ * best backend: native oneDNN where built, else wasm) vs the FLOP lower bound (decoder FLOPs × samples / the GFLOP/s
+ * of a MatMul probe). Each (size, engine) case runs in its own child process, so that its peak RSS is its own, and
+ * that child measures the probe itself just before its images: on a shared machine the bound then sees the same
+ * load as the case it bounds.
+ *   node --import tsx bench/inference.ts [--images-2048 3] [--quick]   → bench/results/inference.{json,md}
  * Random weights of the report's network (speed does not depend on the values).
  */
 import { spawnSync } from 'node:child_process';
@@ -15,17 +17,28 @@ import { GraphBuilder, encodeModel, exportModel, loadModelSessions, mmse, REPORT
 import type { NetworkConfig } from '@divblur/onnx';
 
 const SAMPLES = 100;
-/** [size, engine, images, samples]: fewer repetitions where one image takes minutes (reported in the .md). */
+const option = (name: string, fallback: number): number => {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? Number(process.argv[at + 1]) : fallback;
+};
+/**
+ * [size, engine, images, samples]. ONNX Runtime, the serving path, gets 20 images of 100 samples at 128² and 512²;
+ * at 2048² one 100-sample MMSE is ~34 TFLOP (minutes on 2 cores), so the image count is an option (default 3).
+ * The tfjs path, the slower reference, gets fewer images where it takes minutes (ms per sample compared).
+ */
 const FULL_CASES: [number, 'onnxruntime' | 'tfjs', number, number][] = [
-  [128, 'onnxruntime', 20, SAMPLES], [128, 'tfjs', 3, SAMPLES],
-  [512, 'onnxruntime', 3, SAMPLES], [512, 'tfjs', 1, 20],
-  [2048, 'onnxruntime', 1, 10], [2048, 'tfjs', 1, 2],
+  [128, 'onnxruntime', 20, SAMPLES], [128, 'tfjs', option('--tfjs-images-128', 10), SAMPLES],
+  [512, 'onnxruntime', 20, SAMPLES], [512, 'tfjs', option('--tfjs-images-512', 3), SAMPLES],
+  [2048, 'onnxruntime', option('--images-2048', 3), SAMPLES], [2048, 'tfjs', 1, option('--tfjs-samples-2048', 10)],
 ];
 /** `--quick`: a smoke run of the harness (seconds), results not written. */
 const QUICK = process.argv.includes('--quick');
 const CASES = QUICK ? FULL_CASES.map(([size, engine]) => [size / 4, engine, 2, 4] as (typeof FULL_CASES)[number]) : FULL_CASES;
 
-interface Row { size: number; engine: string; samples: number; images: number; median_ms: number; p95_ms: number; flop_bound_ms: number; peak_rss_mb: number; note?: string }
+interface Row {
+  size: number; engine: string; backend: string; samples: number; images: number; median_ms: number; p95_ms: number;
+  flop_bound_ms: number; probe_gflops: number; peak_rss_mb: number;
+}
 
 /** Decoder multiply-adds ×2 for one H×W sample (convs 3×3, up-convs 2×2/2, output conv). */
 export function decoderFlops(config: NetworkConfig, height: number, width: number): number {
@@ -40,19 +53,27 @@ export function decoderFlops(config: NetworkConfig, height: number, width: numbe
   return flops + 2 * height * width * 9 * channels;
 }
 
+/**
+ * The machine's sgemm GFLOP/s: ORT's MatMul (MLAS, all cores) on square matrices of 512, 1024 and 2048, best of
+ * several runs each, the best of the three sizes. A GEMM at its best size is what conv kernels approach, so
+ * decoder FLOPs / this is a lower bound on a decode's time (up to the probe's own noise).
+ */
 async function matmulGflops(): Promise<number> {
-  const n = 2048;
-  const b = new GraphBuilder('probe');
-  b.node('MatMul', [b.input('a', [n, n]), b.input('b', [n, n])], {}, [b.output('c', [n, n])]);
-  const session = await ort.InferenceSession.create(encodeModel(b.graph(), {}, 'probe'), { intraOpNumThreads: availableParallelism(), graphOptimizationLevel: 'all' });
-  const a = new ort.Tensor('float32', Float32Array.from({ length: n * n }, (_, i) => (i % 7) / 7), [n, n]);
-  let best = Infinity;
-  for (let k = 0; k < 10; k++) {
-    const t = performance.now();
-    await session.run({ a, b: a });
-    best = Math.min(best, performance.now() - t);
+  let best = 0;
+  for (const n of [512, 1024, 2048]) {
+    const b = new GraphBuilder('probe');
+    b.node('MatMul', [b.input('a', [n, n]), b.input('b', [n, n])], {}, [b.output('c', [n, n])]);
+    const session = await ort.InferenceSession.create(encodeModel(b.graph(), {}, 'probe'), { intraOpNumThreads: availableParallelism(), graphOptimizationLevel: 'all' });
+    const a = new ort.Tensor('float32', Float32Array.from({ length: n * n }, (_, i) => (i % 7) / 7), [n, n]);
+    const runs = Math.max(5, Math.round(2 ** 33 / (2 * n ** 3))); // ≥ ~8 GFLOP of work per size
+    for (let k = 0; k < runs; k++) {
+      const t = performance.now();
+      await session.run({ a, b: a });
+      best = Math.max(best, (2 * n ** 3) / ((performance.now() - t) * 1e6));
+    }
+    await session.release();
   }
-  return (2 * n ** 3) / (best * 1e6);
+  return best;
 }
 
 function image(size: number, index: number): { data: Float32Array; height: number; width: number } {
@@ -61,7 +82,7 @@ function image(size: number, index: number): { data: Float32Array; height: numbe
   return { data, height: size, width: size };
 }
 
-async function tfjsMmse(size: number, images: number, samples: number, modelDir: string): Promise<number[]> {
+async function tfjsMmse(size: number, images: number, samples: number, modelDir: string): Promise<{ times: number[]; backend: string }> {
   const tf = await import('@tensorflow/tfjs');
   const { initBackend, encode, decode, sampleLatent } = await import('@divblur/divblurring');
   const { readSavedModel } = await import('@divblur/onnx');
@@ -90,10 +111,10 @@ async function tfjsMmse(size: number, images: number, samples: number, modelDir:
     await tf.div(sum, samples).data();
     times.push(performance.now() - t);
   }
-  return times;
+  return { times, backend: info.engine };
 }
 
-async function ortMmse(size: number, images: number, samples: number, onnxDir: string): Promise<number[]> {
+async function ortMmse(size: number, images: number, samples: number, onnxDir: string): Promise<{ times: number[]; backend: string }> {
   const sessions = await loadModelSessions('bench', onnxDir);
   await mmse(sessions, image(32, 0), { samples: 2 }); // warm-up: graph optimisation, arena
   const times: number[] = [];
@@ -102,7 +123,7 @@ async function ortMmse(size: number, images: number, samples: number, onnxDir: s
     await mmse(sessions, image(size, k), { samples, seed: k });
     times.push(performance.now() - t);
   }
-  return times;
+  return { times, backend: `ort-cpu-${ort.env.versions.common}` };
 }
 
 const quantile = (values: number[], q: number) => {
@@ -112,17 +133,16 @@ const quantile = (values: number[], q: number) => {
 
 async function child(args: string[]): Promise<void> {
   const [size, engine, images, samples, modelDir] = [Number(args[0]), args[1], Number(args[2]), Number(args[3]), args[4]];
-  const times = engine === 'onnxruntime' ? await ortMmse(size, images, samples, join(modelDir, 'onnx')) : await tfjsMmse(size, images, samples, modelDir);
+  const gflops = await matmulGflops();
+  const { times, backend } = engine === 'onnxruntime' ? await ortMmse(size, images, samples, join(modelDir, 'onnx')) : await tfjsMmse(size, images, samples, modelDir);
   const peak = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ times, peak_rss_mb: Math.round(peak) }));
+  console.log(JSON.stringify({ times, backend, gflops, peak_rss_mb: Math.round(peak) }));
 }
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'divblur-bench-'));
   await writeRandomModel(dir, { config: REPORT_NETWORK, seed: 1 });
   await exportModel(dir, join(dir, 'onnx'));
-  const gflops = await matmulGflops();
-  console.log(`matmul probe: ${gflops.toFixed(1)} GFLOP/s (${availableParallelism()} threads, ${cpus()[0]?.model})`);
   const rows: Row[] = [];
   for (const [size, engine, images, samples] of CASES) {
     const run = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', String(size), engine, String(images), String(samples), dir],
@@ -132,29 +152,30 @@ async function main(): Promise<void> {
       console.log(`${size}² ${engine}: failed (status ${run.status})`);
       continue;
     }
-    const { times, peak_rss_mb } = JSON.parse(line) as { times: number[]; peak_rss_mb: number };
+    const { times, backend, gflops, peak_rss_mb } = JSON.parse(line) as { times: number[]; backend: string; gflops: number; peak_rss_mb: number };
     const flopBound = (decoderFlops(REPORT_NETWORK, size, size) * samples) / (gflops * 1e6);
-    const row: Row = { size, engine, samples, images, median_ms: Math.round(quantile(times, 0.5)), p95_ms: Math.round(quantile(times, 0.95)),
-      flop_bound_ms: Math.round(flopBound), peak_rss_mb };
+    const row: Row = { size, engine, backend, samples, images, median_ms: Math.round(quantile(times, 0.5)), p95_ms: Math.round(quantile(times, 0.95)),
+      flop_bound_ms: Math.round(flopBound), probe_gflops: Math.round(gflops * 10) / 10, peak_rss_mb };
     rows.push(row);
     console.log(JSON.stringify(row), `×bound ${(row.median_ms / flopBound).toFixed(2)}`);
   }
   if (QUICK) return;
   const results = join(fileURLToPath(new URL('.', import.meta.url)), 'results');
-  await writeFile(join(results, 'inference.json'), JSON.stringify({ matmul_gflops: gflops, rows }, null, 1) + '\n');
+  const command = `node --import tsx bench/inference.ts ${process.argv.slice(2).join(' ')}`.trim();
+  await writeFile(join(results, 'inference.json'), JSON.stringify({ command, date: new Date().toISOString(), rows }, null, 1) + '\n');
   const lines = [
-    '# MMSE inference latency', '', `Command: \`node --import tsx bench/inference.ts\` (${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores, ${cpus()[0]?.model}).`,
-    `Report network, random weights. FLOP bound = decoder FLOPs × samples / ${gflops.toFixed(1)} GFLOP/s (ORT 2048² MatMul probe, best of 10).`,
-    'Images per case and samples are in the table: large cases use fewer images and fewer samples to keep the run near 15 minutes;',
-    'per-sample cost is linear in samples, so the speed-up column compares ms per sample.', '',
-    '| size | engine | images | samples | median ms | p95 ms | FLOP bound ms | × bound | peak RSS MB | ORT speed-up vs tfjs (per sample) |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    '# MMSE inference latency', '', `Command: \`${command}\` (${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores, ${cpus()[0]?.model}).`,
+    'Report network, random weights. FLOP bound = decoder FLOPs × samples / the GFLOP/s of an ORT MatMul probe (best of',
+    '512², 1024², 2048²) measured by the same child process just before its case.',
+    'Images per case and samples are in the table; per-sample cost is linear in samples, so the speed-up column compares ms per sample.', '',
+    '| size | engine | backend | images | samples | median ms | p95 ms | probe GFLOP/s | FLOP bound ms | × bound | peak RSS MB | ORT speed-up vs tfjs (per sample) |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const row of rows) {
     const ortRow = rows.find((r) => r.size === row.size && r.engine === 'onnxruntime');
     const tfRow = rows.find((r) => r.size === row.size && r.engine === 'tfjs');
     const speedup = ortRow && tfRow ? ((tfRow.median_ms / tfRow.samples) / (ortRow.median_ms / ortRow.samples)).toFixed(1) : '';
-    lines.push(`| ${row.size}² | ${row.engine} | ${row.images} | ${row.samples} | ${row.median_ms} | ${row.p95_ms} | ${row.flop_bound_ms} | ${(row.median_ms / row.flop_bound_ms).toFixed(2)} | ${row.peak_rss_mb} | ${row.engine === 'tfjs' ? speedup : ''} |`);
+    lines.push(`| ${row.size}² | ${row.engine} | ${row.backend} | ${row.images} | ${row.samples} | ${row.median_ms} | ${row.p95_ms} | ${row.probe_gflops} | ${row.flop_bound_ms} | ${(row.median_ms / row.flop_bound_ms).toFixed(2)} | ${row.peak_rss_mb} | ${row.engine === 'tfjs' ? speedup : ''} |`);
   }
   await writeFile(join(results, 'inference.md'), lines.join('\n') + '\n');
 }
