@@ -10,7 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeTiff, encodeTiff, psnr, stackImage, toStack } from '@divblur/imaging';
-import { enqueueExperimentFlow } from '@divblur/queue';
+import { enqueueExperimentFlow, experimentJobId, trainJobId } from '@divblur/queue';
 import { startTrainer, type RunningTrainer } from '@divblur/trainer';
 import { buildInferenceApp, createInferenceServices, startInferenceWorker, type InferenceApp, type InferenceServices } from '@divblur/inference';
 import type { Worker } from 'bullmq';
@@ -20,7 +20,7 @@ const STEPS = 10;
 let harness: ServiceHarness;
 let trainer: RunningTrainer;
 let inference: InferenceServices;
-let worker: Worker;
+let worker: Worker | undefined;
 let app: InferenceApp;
 let runId: string;
 let experimentId: string;
@@ -31,7 +31,6 @@ before(async () => {
   trainer = startTrainer(harness.config, harness.logger);
   modelCacheDir = await mkdtemp(join(tmpdir(), 'divblur-model-cache-'));
   inference = createInferenceServices(harness.config, harness.logger, { modelCacheDir });
-  worker = startInferenceWorker(inference);
   app = await buildInferenceApp(inference, { maxInFlight: 1 });
   const created = await harness.createExperiment(1, tinyTraining(STEPS, 5));
   [runId] = created.runIds;
@@ -48,8 +47,30 @@ after(async () => {
   if (modelCacheDir) await rm(modelCacheDir, { recursive: true, force: true });
 });
 
-const metricOf = () => waitFor('the evaluation metric row', async () =>
-  (await harness.db.metric.findFirst({ where: { runId } })) ?? undefined, 120_000);
+/** The inference worker starts late (see the first test); any test that needs a metric starts it. */
+const startWorker = () => { worker ??= startInferenceWorker(inference); };
+
+const metricOf = () => {
+  startWorker();
+  return waitFor('the evaluation metric row', async () => (await harness.db.metric.findFirst({ where: { runId } })) ?? undefined, 120_000);
+};
+
+test('the experiment stays open until its trained runs are evaluated; once final, every succeeded run has its metrics', async () => {
+  // Trained, its train-run job completed, no inference worker yet: the evaluation is pending.
+  await waitFor('the training job to complete', async () =>
+    (await harness.queues.byName.training.getJobState(trainJobId(runId))) === 'completed' ? true : undefined, 120_000);
+  assert.equal((await harness.db.run.findUniqueOrThrow({ where: { id: runId } })).status, 'succeeded');
+  assert.equal(await harness.queues.byName.experiments.getJobState(experimentJobId(experimentId)), 'waiting-children');
+  assert.equal((await harness.db.experiment.findUniqueOrThrow({ where: { id: experimentId } })).finishedAt, null);
+  startWorker();
+  const experiment = await waitFor('the experiment to settle', async () => {
+    const row = await harness.db.experiment.findUniqueOrThrow({ where: { id: experimentId } });
+    return row.finishedAt ? row : undefined;
+  }, 120_000);
+  assert.equal(experiment.status, 'succeeded');
+  const runs = await harness.db.run.findMany({ where: { experimentId }, include: { metrics: true } });
+  for (const run of runs) if (run.status === 'succeeded') assert.ok(run.metrics.length > 0, `run ${run.id} succeeded without metrics`);
+});
 
 test('training writes every loss point once, checkpoints, the model row and its ONNX blobs; the experiment settles', async () => {
   await metricOf();

@@ -23,25 +23,28 @@ test('the discrepancy of the true image is ≈ 1 and grows for a wrong one', () 
   assert.equal(dataFitDiscrepancy(noisy, noisy, null, 0.1), 0);
 });
 
-test('psnr_samples is the PSNR of the sample-averaged MSE: MSE(x̂) plus the biased sample variance', () => {
+test('psnr_samples is the mean of the per-sample PSNRs (the report\'s definition), not the PSNR of the mean MSE', () => {
   const truth = noiseImage(16, 16, 1, 3);
   for (let i = 0; i < truth.data.length; i++) truth.data[i] = Math.abs(truth.data[i]);
   const random = new Random(4);
-  const samples = Array.from({ length: 5 }, () => Float32Array.from(truth.data, (v) => v + 0.2 * random.normal()));
+  // Samples of very different quality, so that the two definitions differ clearly.
+  const samples = [0.05, 0.1, 0.2, 0.4, 0.8].map((noise) => Float32Array.from(truth.data, (v) => v + noise * random.normal()));
   const mean = Float32Array.from(truth.data, (_, i) => samples.reduce((s, x) => s + x[i], 0) / 5);
   const std = Float32Array.from(mean, (m, i) => Math.sqrt(samples.reduce((s, x) => s + (x[i] - m) ** 2, 0) / 4));
   const mmse = { data: mean, height: 16, width: 16 };
-  const q = quality({ noisy: mmse, mmse, std, samples: 5, psf: null, noiseSigma: 0.2, groundTruth: truth });
+  const sampleMse = samples.map((x) => x.reduce((t, v, i) => t + (v - truth.data[i]) ** 2, 0) / x.length);
+  const q = quality({ noisy: mmse, mmse, std, sampleMse, psf: null, noiseSigma: 0.2, groundTruth: truth });
   assert.equal(q.psnrMmse, psnr(truth, mmse));
-  const pooled = samples.reduce((s, x) => s + x.reduce((t, v, i) => t + (v - truth.data[i]) ** 2, 0) / x.length, 0) / 5;
-  const peak = Math.max(...truth.data);
-  assert.ok(Math.abs((q.psnrSamples as number) - 20 * Math.log10(peak / Math.sqrt(pooled))) < 1e-3);
-  assert.ok((q.psnrSamples as number) < (q.psnrMmse as number));
+  const perSample = samples.map((data) => psnr(truth, { data, height: 16, width: 16 }));
+  const expected = perSample.reduce((a, b) => a + b) / 5;
+  assert.ok(Math.abs((q.psnrSamples as number) - expected) < 1e-9, `${q.psnrSamples} vs ${expected}`);
+  const pooled = 20 * Math.log10(Math.max(...truth.data) / Math.sqrt(sampleMse.reduce((a, b) => a + b) / 5));
+  assert.ok((q.psnrSamples as number) - pooled > 1, 'the mean of PSNRs is well above the PSNR of the mean MSE here');
   assert.ok(q.ssim !== null && q.ssim > 0 && q.ssim <= 1);
 });
 
 test('without ground truth only the GT-free figures are given', () => {
   const image = noiseImage(16, 16, 1, 5);
-  const q = quality({ noisy: image, mmse: image, std: new Float32Array(256).fill(0.5), samples: 10, psf: null, noiseSigma: 1 });
+  const q = quality({ noisy: image, mmse: image, std: new Float32Array(256).fill(0.5), psf: null, noiseSigma: 1 });
   assert.deepEqual(q, { psnrMmse: null, psnrSamples: null, ssim: null, discrepancy: 0, meanStd: 0.5 });
 });

@@ -1,8 +1,8 @@
 /**
  * Quality figures of one MMSE estimate x̂ (mean of S posterior samples, per-pixel sample std s):
- * - with ground truth: psnr_mmse = PSNR(GT, x̂); ssim(GT, x̂); psnr_samples from the sample-averaged
- *   MSE, (1/S) Σ_s MSE(GT, x_s) = MSE(GT, x̂) + mean_pixels(s²·(S−1)/S) (the exact bias–variance split).
- *   Note: the report averages per-sample PSNRs instead; by Jensen this figure is ≤ that one.
+ * - with ground truth: psnr_mmse = PSNR(GT, x̂); ssim(GT, x̂); psnr_samples = (1/S) Σ_s PSNR(GT, x_s), the
+ *   mean of the per-sample PSNRs (the report's table definition), from each sample's MSE against GT
+ *   (`mmse(…, { groundTruth })` accumulates them while decoding), with psnr()'s peak max(GT).
  * - always (GT-free): the data-fit discrepancy ‖A x̂ − y‖² / (N σ²) over the N pixels where the
  *   PSF fits inside the image ('valid' mode, no boundary guess; ≈ 1 when x̂ explains y to the noise
  *   level), and the mean posterior std.
@@ -13,7 +13,8 @@ export interface QualityInput {
   readonly noisy: Image;
   readonly mmse: Image;
   readonly std: Float32Array;
-  readonly samples: number;
+  /** With groundTruth: each sample's MSE against it (`MmseResult.sampleMse`). */
+  readonly sampleMse?: ArrayLike<number>;
   /** Null: A = identity (DivNoising). */
   readonly psf: Image | null;
   readonly noiseSigma: number;
@@ -49,23 +50,16 @@ export function meanOf(values: ArrayLike<number>): number {
 }
 
 export function quality(input: QualityInput): Quality {
-  const { noisy, mmse, std, samples, psf, noiseSigma, groundTruth } = input;
+  const { noisy, mmse, std, sampleMse, psf, noiseSigma, groundTruth } = input;
   const discrepancy = dataFitDiscrepancy(noisy, mmse, psf, noiseSigma);
   const meanStd = meanOf(std);
   if (groundTruth === undefined) return { psnrMmse: null, psnrSamples: null, ssim: null, discrepancy, meanStd };
+  if (sampleMse === undefined || sampleMse.length === 0) throw new Error('quality: psnr_samples needs each sample\'s MSE against the ground truth');
   const psnrMmse = psnr(groundTruth, mmse);
-  const mseMmse = (groundTruth.data.length === 0 ? 0 : meanSquared(groundTruth.data, mmse.data));
-  let variance = 0;
-  for (let i = 0; i < std.length; i++) variance += std[i] * std[i];
-  variance = (variance / std.length) * ((samples - 1) / samples);
   // PSNR with the same peak as psnr(): 20 log10(max GT / √MSE).
-  const peakDb = psnrMmse + 10 * Math.log10(mseMmse);
-  const psnrSamples = peakDb - 10 * Math.log10(mseMmse + variance);
-  return { psnrMmse, psnrSamples, ssim: ssim(groundTruth, mmse), discrepancy, meanStd };
-}
-
-function meanSquared(a: Float32Array, b: Float32Array): number {
+  let peak = -Infinity;
+  for (const value of groundTruth.data) if (value > peak) peak = value;
   let sum = 0;
-  for (let i = 0; i < a.length; i++) sum += (a[i] - b[i]) ** 2;
-  return sum / a.length;
+  for (let s = 0; s < sampleMse.length; s++) sum += 20 * Math.log10(peak / Math.sqrt(sampleMse[s]));
+  return { psnrMmse, psnrSamples: sum / sampleMse.length, ssim: ssim(groundTruth, mmse), discrepancy, meanStd };
 }

@@ -15,19 +15,24 @@ function image(height: number, width: number) {
   return { data, height, width };
 }
 
-test('MMSE and std equal the mean and sample std of the decoded samples (direct computation)', async () => {
-  const y = image(16, 24);
-  const samples = 7;
-  const result = await mmse(sessions, y, { samples, seed: 5, maxBatch: 3 });
+/** The posterior samples of a 16×24 image decoded one by one through the encoder and decoder graphs: s·384 + pixel. */
+async function decodeDirectly(y: { data: Float32Array }, samples: number, seed: number): Promise<Float32Array> {
   const enc = await sessions.encoder.session.run({ y: new ort.Tensor('float32', y.data, [1, 1, 16, 24]) });
   const decoder = await ort.InferenceSession.create(model.exported.files.decoder);
   const cells = latent * 4 * 6;
   const eps = new Float32Array(samples * cells);
-  fillNoise(eps, { seed: 5, channels: latent, planeWidth: 6, top: 0, left: 0, height: 4, width: 6 }, 0, samples);
+  fillNoise(eps, { seed, channels: latent, planeWidth: 6, top: 0, left: 0, height: 4, width: 6 }, 0, samples);
   const mu = enc.mu.data as Float32Array;
   const logvar = enc.logvar.data as Float32Array;
   const z = eps.map((e, i) => mu[i % cells] + Math.exp(0.5 * logvar[i % cells]) * e);
-  const x = (await decoder.run({ z: new ort.Tensor('float32', z, [samples, latent, 4, 6]) })).x.data as Float32Array;
+  return (await decoder.run({ z: new ort.Tensor('float32', z, [samples, latent, 4, 6]) })).x.data as Float32Array;
+}
+
+test('MMSE and std equal the mean and sample std of the decoded samples (direct computation)', async () => {
+  const y = image(16, 24);
+  const samples = 7;
+  const result = await mmse(sessions, y, { samples, seed: 5, maxBatch: 3 });
+  const x = await decodeDirectly(y, samples, 5);
   for (const p of [0, 37, 200, 383]) {
     const values = Array.from({ length: samples }, (_, s) => x[s * 384 + p]);
     const mean = values.reduce((a, b) => a + b) / samples;
@@ -77,4 +82,35 @@ test('sizes not multiple of 4 are reflect-padded and cropped back', async () => 
   assert.equal(result.plan.paddedHeight, 32);
   assert.equal(result.plan.paddedWidth, 48);
   assert.ok(result.mmse.every(Number.isFinite) && result.std.every((s) => s >= 0));
+});
+
+test('with the ground truth, sampleMse is each decoded sample\'s MSE against it (direct computation)', async () => {
+  const y = image(16, 24);
+  const groundTruth = { data: Float32Array.from(y.data, (v, i) => v + 0.1 * Math.cos(i)), height: 16, width: 24 };
+  const samples = 7;
+  const result = await mmse(sessions, y, { samples, seed: 5, maxBatch: 3, groundTruth });
+  const x = await decodeDirectly(y, samples, 5);
+  assert.equal(result.sampleMse?.length, samples);
+  for (let s = 0; s < samples; s++) {
+    let squared = 0;
+    for (let p = 0; p < 384; p++) squared += (x[s * 384 + p] - groundTruth.data[p]) ** 2;
+    const expected = squared / 384;
+    assert.ok(Math.abs(result.sampleMse![s] - expected) <= 1e-6 * expected, `sample ${s}: ${result.sampleMse![s]} vs ${expected}`);
+  }
+  // The samples differ, so their mean PSNR is not the PSNR of their mean MSE.
+  assert.ok(new Set(result.sampleMse).size === samples);
+  assert.equal((await mmse(sessions, y, { samples: 3 })).sampleMse, undefined);
+});
+
+test('sampleMse counts only the image\'s pixels (not the padding), tiled or not', async () => {
+  const y = image(30, 45);
+  const groundTruth = { data: Float32Array.from(y.data, (v) => 0.9 * v), height: 30, width: 45 };
+  // One sample: the MMSE is that sample, so its MSE is MSE(GT, x̂) over the 30×45 pixels.
+  for (const tileCorePx of [undefined, 16]) {
+    const result = await mmse(sessions, y, { samples: 1, seed: 2, groundTruth, ...(tileCorePx ? { tileCorePx } : {}) });
+    if (tileCorePx) assert.ok(result.plan.tiles.length > 1);
+    const expected = result.mmse.reduce((sum, v, p) => sum + (v - groundTruth.data[p]) ** 2, 0) / (30 * 45);
+    assert.ok(Math.abs(result.sampleMse![0] - expected) <= 1e-6 * expected, `tile ${tileCorePx}: ${result.sampleMse![0]} vs ${expected}`);
+  }
+  await assert.rejects(mmse(sessions, y, { groundTruth: image(30, 44) }), /groundTruth is 30×44/);
 });

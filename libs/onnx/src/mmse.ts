@@ -3,6 +3,7 @@
  * samples in batches through the sampler graph (z = μ + σ·ε formed in-graph), streaming the per-pixel mean and
  * variance (Welford). MMSE x̂ = (1/N) Σ g(z_s); std map = per-pixel sample std; Monte-Carlo standard error of
  * x̂ = std/√N (reported as RMS and max over pixels). Optional early stop once the RMS standard error < tolerance.
+ * Given the ground truth, each sample's MSE against it is accumulated on the way (no sample is kept).
  */
 import * as ort from 'onnxruntime-node';
 import type { Image } from '@divblur/imaging';
@@ -12,6 +13,7 @@ import { fillNoise } from './noise.ts';
 import { cropWindow, planTiles, reflectPad } from './tiled.ts';
 import type { TilePlan } from './tiled.ts';
 import { WelfordImage } from './welford.ts';
+import { SampleSquaredErrors } from './mmse-sample-errors.ts';
 import { OnnxOptionError } from './errors.ts';
 
 export const DEFAULT_SAMPLES = 100;
@@ -30,6 +32,11 @@ export interface MmseOptions {
   readonly maxBatch?: number;
   /** Force tiling with this core size (px), for tests and benchmarks. */
   readonly tileCorePx?: number;
+  /**
+   * The image's ground truth (same shape): each decoded sample's MSE against it is returned as `sampleMse`, for
+   * the mean per-sample PSNR, without keeping the samples.
+   */
+  readonly groundTruth?: Image;
   /** Called after each batch with the samples done so far. */
   readonly onProgress?: (samplesDone: number, samplesPlanned: number) => void;
 }
@@ -42,6 +49,8 @@ export interface MmseResult {
   /** Monte-Carlo standard error of the MMSE, std/√N: RMS and max over pixels, data units. */
   readonly standardError: { readonly rms: number; readonly max: number };
   readonly samplesUsed: number;
+  /** With `groundTruth`: MSE of each sample used against it, in sample order. */
+  readonly sampleMse?: Float64Array;
   readonly stoppedEarly: boolean;
   readonly plan: TilePlan;
 }
@@ -62,6 +71,10 @@ export async function mmse(sessions: ModelSessions, image: Image, options: MmseO
   const samples = options.samples ?? DEFAULT_SAMPLES;
   const memoryBudgetBytes = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
   checkOptions(samples, memoryBudgetBytes, options.tolerance);
+  const { groundTruth } = options;
+  if (groundTruth !== undefined && (groundTruth.height !== image.height || groundTruth.width !== image.width)) {
+    throw new OnnxOptionError('GROUND_TRUTH', `groundTruth is ${groundTruth.height}×${groundTruth.width}, the image ${image.height}×${image.width}`);
+  }
   const { config } = sessions.sampler;
   const cell = 2 ** config.depth;
   const latent = config.latentChannels;
@@ -78,6 +91,7 @@ export async function mmse(sessions: ModelSessions, image: Image, options: MmseO
   }
 
   const accumulator = new WelfordImage(plan.paddedHeight, plan.paddedWidth);
+  const sampleErrors = groundTruth === undefined ? null : new SampleSquaredErrors(groundTruth);
   const noiseBuffer = new Float32Array(plan.batchSize * latent * Math.max(...plan.tiles.map((t) => t.inputHeight * t.inputWidth)) / (cell * cell));
   const minSamples = Math.min(samples, options.minSamples ?? 16);
   let stoppedEarly = false;
@@ -93,9 +107,10 @@ export async function mmse(sessions: ModelSessions, image: Image, options: MmseO
       const eps = new ort.Tensor('float32', noiseBuffer.subarray(0, size), [batch, latent, latentHeight, latentWidth]);
       const out = await sessions.sampler.session.run({ mu: encoded[t].mu, logvar: encoded[t].logvar, eps });
       const x = out.x as ort.Tensor;
-      accumulator.addRegion(x.data as Float32Array, batch, tile.inputHeight * tile.inputWidth, tile.inputWidth, {
-        top: tile.coreTop, left: tile.coreLeft, height: tile.coreHeight, width: tile.coreWidth,
-        rowOffset: tile.coreTop - tile.inputTop, columnOffset: tile.coreLeft - tile.inputLeft });
+      const core = { top: tile.coreTop, left: tile.coreLeft, height: tile.coreHeight, width: tile.coreWidth,
+        rowOffset: tile.coreTop - tile.inputTop, columnOffset: tile.coreLeft - tile.inputLeft };
+      accumulator.addRegion(x.data as Float32Array, batch, tile.inputHeight * tile.inputWidth, tile.inputWidth, core);
+      sampleErrors?.addRegion(accumulator.count, x.data as Float32Array, batch, tile.inputHeight * tile.inputWidth, tile.inputWidth, core);
       x.dispose();
     }
     accumulator.commit(batch);
@@ -114,5 +129,8 @@ export async function mmse(sessions: ModelSessions, image: Image, options: MmseO
   const { height, width } = image;
   const mean = cropWindow(accumulator.mean, plan.paddedWidth, 0, 0, height, width);
   const std = cropWindow(accumulator.std(), plan.paddedWidth, 0, 0, height, width);
-  return { height, width, mmse: mean, std, standardError: accumulator.standardError(), samplesUsed: accumulator.count, stoppedEarly, plan };
+  return {
+    height, width, mmse: mean, std, standardError: accumulator.standardError(), samplesUsed: accumulator.count, stoppedEarly, plan,
+    ...(sampleErrors === null ? {} : { sampleMse: sampleErrors.meanSquaredErrors(accumulator.count) }),
+  };
 }

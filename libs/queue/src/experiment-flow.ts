@@ -1,4 +1,4 @@
-import type { FlowProducer } from 'bullmq';
+import type { FlowProducer, JobsOptions } from 'bullmq';
 import { parseJob } from './job-payloads.ts';
 import { QUEUE_NAMES } from './queue-names.ts';
 import { DEFAULT_JOB_OPTIONS } from './queues.ts';
@@ -40,4 +40,23 @@ export async function enqueueExperimentFlow(flows: FlowProducer, flow: Experimen
       },
     })),
   });
+}
+
+/** What a running job knows of its flow parent (BullMQ's `job.parent`, also in a sandboxed child). */
+export interface FlowMember {
+  readonly parent?: { readonly id?: string; readonly queueKey: string };
+}
+
+/**
+ * Options that make a job added while `running` is processed one more child of `running`'s flow
+ * parent: the parent keeps waiting until this job has finished too (a child may add siblings while
+ * it runs, as the parent is still waiting for it). So `train-run` hands its `evaluate-run` to the
+ * experiment, and `finish-experiment` runs only after the metrics are written. A job without a
+ * parent (enqueued on its own) gets no options. A sibling that fails for good does not block the
+ * parent, like the runs themselves.
+ */
+export function siblingOptions(running: FlowMember): JobsOptions {
+  const parent = running.parent;
+  if (parent?.id === undefined) return {};
+  return { parent: { id: parent.id, queue: parent.queueKey }, ignoreDependencyOnFailure: true };
 }

@@ -1,7 +1,8 @@
 /**
  * `evaluate-run`: the MMSE of the held-out images through the ONNX sessions that serve requests
  * (same store, same `mmse`, seed EVALUATION_SEED), a Metric row per (run, image set) (upserted:
- * idempotent) and the run's denormalised metric columns. With ground truth: PSNR and SSIM; always
+ * idempotent) and the run's denormalised metric columns. With ground truth: psnr_mmse, psnr_samples
+ * (mean of the per-sample PSNRs; each sample's error is taken while decoding) and SSIM; always
  * the GT-free figures. Then asks once per dataset for the classical baselines.
  */
 import { UnrecoverableError } from 'bullmq';
@@ -16,7 +17,20 @@ export const EVALUATION_SEED = 0;
 export const baselinesJobId = (datasetId: string) => `baselines-${datasetId}`;
 
 export const evaluateRunHandler = (services: InferenceServices, samples = DEFAULT_SAMPLES) =>
-  defineHandler('evaluate-run', (data) => evaluateRun(services, data.runId, data.modelId, samples));
+  defineHandler('evaluate-run', async (data, job) => {
+    try {
+      return await evaluateRun(services, data.runId, data.modelId, samples);
+    } catch (error) {
+      // The last try failed: the run has no metrics, so it did not succeed; say why on the run.
+      if (error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+        await services.db.run.updateMany({
+          where: { id: data.runId, status: 'succeeded' },
+          data: { status: 'failed', error: `trained, but the evaluation failed: ${(error as Error).message}` },
+        });
+      }
+      throw error;
+    }
+  });
 
 export async function evaluateRun(services: InferenceServices, runId: string, modelId: string, samples = DEFAULT_SAMPLES) {
   const { db, blobs, sessions, queues } = services;
@@ -36,10 +50,11 @@ export async function evaluateRun(services: InferenceServices, runId: string, mo
   const perImage: Quality[] = [];
   for (const index of split.evalIndices) {
     const image = stackImage(noisy, index);
-    const out = await mmse(loaded, image, { samples, seed: EVALUATION_SEED });
+    const truth = groundTruth === null ? undefined : stackImage(groundTruth, index);
+    const out = await mmse(loaded, image, { samples, seed: EVALUATION_SEED, ...(truth ? { groundTruth: truth } : {}) });
     perImage.push(quality({
-      noisy: image, mmse: { data: out.mmse, height: out.height, width: out.width }, std: out.std, samples: out.samplesUsed,
-      psf, noiseSigma, ...(groundTruth ? { groundTruth: stackImage(groundTruth, index) } : {}),
+      noisy: image, mmse: { data: out.mmse, height: out.height, width: out.width }, std: out.std,
+      psf, noiseSigma, ...(truth ? { groundTruth: truth, sampleMse: out.sampleMse } : {}),
     }));
   }
   const average = (pick: (q: Quality) => number | null) => {

@@ -2,11 +2,11 @@
  * `train-run`: trains one run (in the sandboxed child, see ../sandbox.ts). Idempotent: a run that
  * already has its model only re-enqueues its evaluation; a retried run resumes from its newest
  * checkpoint, and loss points it re-sends are skipped. Success: model dir → ONNX → blobs → Model
- * row → `evaluate-run`. Failure: the run records the message ('queued' while retries remain).
+ * row → `evaluate-run`, added to the experiment's flow (see `siblingOptions`). Failure: the run records the message ('queued' while retries remain).
  */
 import { UnrecoverableError, type Job } from 'bullmq';
 import { disposeModel, initBackend, trainModel, type Progress } from '@divblur/divblurring';
-import { defineHandler } from '@divblur/queue';
+import { defineHandler, siblingOptions } from '@divblur/queue';
 import { evaluateJobId } from '../job-ids.ts';
 import { backendPreferenceOf } from '../backend-preference.ts';
 import { latestCheckpoint, storeCheckpoint } from '../checkpoint-store.ts';
@@ -32,7 +32,7 @@ export async function trainRunWith(services: TrainerServices, runId: string, job
     return { modelId: '', steps: run.stepsDone };
   }
   if (run.status === 'succeeded' && run.model !== null) {
-    await queues.enqueue({ name: 'evaluate-run', data: { runId, modelId: run.model.id } }, { jobId: evaluateJobId(runId) });
+    await queues.enqueue({ name: 'evaluate-run', data: { runId, modelId: run.model.id } }, { jobId: evaluateJobId(runId), ...siblingOptions(job) });
     return { modelId: run.model.id, steps: run.stepsDone };
   }
   const dataset = run.experiment.dataset;
@@ -116,7 +116,8 @@ export async function trainRunWith(services: TrainerServices, runId: string, job
         trainMs: earlierTrainMs + Date.now() - started, noiseSigma: result.model.noiseSigma,
       },
     });
-    await queues.enqueue({ name: 'evaluate-run', data: { runId, modelId: model.id } }, { jobId: evaluateJobId(runId) });
+    // A sibling in the experiment's flow: the experiment settles only once this run's metrics exist.
+    await queues.enqueue({ name: 'evaluate-run', data: { runId, modelId: model.id } }, { jobId: evaluateJobId(runId), ...siblingOptions(job) });
     log.info({ steps: result.steps, modelId: model.id, lossPoints: losses.written }, 'run trained and exported');
     return { modelId: model.id, steps: result.steps };
   } catch (error) {
