@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createLogger, loadConfig } from '@divblur/config';
+import { createLogger, loadConfig, type Logger } from '@divblur/config';
 import { createTestDatabase } from '@divblur/db';
 import { createRedis, type Redis } from '@divblur/queue';
 import { LocalBlobStore } from '@divblur/storage';
@@ -38,7 +38,7 @@ export async function deleteRedisPrefix(redis: Redis, prefix: string): Promise<v
   } while (cursor !== '0');
 }
 
-export async function createHarness(options: { limits?: Partial<ApiLimits>; s3Import?: (uri: string) => Promise<Buffer> } = {}): Promise<Harness> {
+export async function createHarness(options: { limits?: Partial<ApiLimits>; s3Import?: (uri: string) => Promise<Buffer>; logger?: Logger } = {}): Promise<Harness> {
   const suffix = `${process.pid}_${randomBytes(3).toString('hex')}`;
   const database = await createTestDatabase();
   const pool = new pg.Pool({ connectionString: database.url, max: 4 });
@@ -48,7 +48,7 @@ export async function createHarness(options: { limits?: Partial<ApiLimits>; s3Im
   const blobs = new LocalBlobStore(blobDir);
   const queue = createBullmqExperimentQueue(redis, prefix);
   const db = createPgRepository(pool);
-  const logger = createLogger({ logLevel: 'silent' }, { name: 'api-test' });
+  const logger = options.logger ?? createLogger({ logLevel: 'silent' }, { name: 'api-test' });
   const app = await buildApp({
     logger, db, blobs, queues: queue,
     s3Import: options.s3Import ?? (async (uri) => { throw new Error(`no S3 in this test: ${uri}`); }),

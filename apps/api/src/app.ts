@@ -8,7 +8,7 @@ import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Logger } from '@divblur/config';
+import { requestChildLogger, type Logger } from '@divblur/config';
 import errorHandler from './plugins/error-handler.ts';
 import metrics, { type MetricsSources } from './plugins/metrics.ts';
 import { healthRoutes, type ReadinessChecks } from './routes/health.ts';
@@ -41,6 +41,7 @@ export async function buildApp(deps: ApiDeps) {
   const limits: ApiLimits = { ...DEFAULT_LIMITS, ...deps.limits };
   const app = Fastify({
     loggerInstance: deps.logger,
+    childLoggerFactory: requestChildLogger,
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: 'x-request-id',
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },

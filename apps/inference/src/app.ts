@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
+import { requestChildLogger } from '@divblur/config';
 import { ConcurrencyLimit } from './concurrency.ts';
 import errorHandler from './plugins/error-handler.ts';
 import metrics from './plugins/metrics.ts';
@@ -25,6 +26,7 @@ export async function buildInferenceApp(services: InferenceServices, options: In
   const bodyLimitBytes = options.bodyLimitBytes ?? 256 * 1024 ** 2;
   const app = Fastify({
     loggerInstance: services.logger,
+    childLoggerFactory: requestChildLogger,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     bodyLimit: bodyLimitBytes,

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { createLogger } from './logger.ts';
 import { REDACTED, redactUrlCredentials } from './redact.ts';
+import { redactQuery } from './http-serializers.ts';
 
 const SECRET = 'hunter2-s3cr3t';
 
@@ -51,7 +52,7 @@ test('a secret never appears in the output, wherever it is logged', () => {
   }
   const first = JSON.parse(lines[0]);
   assert.equal(first.password, REDACTED);
-  assert.equal(first.req.headers.authorization, REDACTED);
+  assert.equal(first.req.headers, undefined, 'a request is logged without its headers');
   assert.equal(first.databaseUrl, `postgresql://bob:${REDACTED}@db:5432/divblur`);
   assert.equal(JSON.parse(lines[1]).err.type, 'Error');
 });
@@ -71,4 +72,30 @@ test('redactUrlCredentials hides passwords and a lone user-info part (it may be 
   assert.equal(redactUrlCredentials('https://tok@h/x'), `https://${REDACTED}@h/x`);
   assert.equal(redactUrlCredentials('http://h:9000/b?x=y@z'), 'http://h:9000/b?x=y@z');
   assert.equal(redactUrlCredentials('mail me at a@b.c'), 'mail me at a@b.c');
+});
+
+test('a request and a reply whose fields are prototype getters (as Fastify\'s) keep method, url, client and status', () => {
+  class FakeRequest {
+    headers = { authorization: `Bearer ${SECRET}`, host: 'api:3000' };
+    get method() { return 'POST'; }
+    get url() { return `/v1/runs?X-Amz-Signature=${SECRET}&api_key=${SECRET}&limit=5`; }
+    get ip() { return '10.0.0.7'; }
+  }
+  class FakeReply { get statusCode() { return 201; } }
+  const { logger, lines } = capture();
+  logger.info({ req: new FakeRequest() }, 'incoming request');
+  logger.info({ res: new FakeReply(), responseTime: 3 }, 'request completed');
+  const [incoming, completed] = lines.map((line) => JSON.parse(line));
+  assert.deepEqual(incoming.req, {
+    method: 'POST', url: `/v1/runs?X-Amz-Signature=${REDACTED}&api_key=${REDACTED}&limit=5`, host: 'api:3000', remoteAddress: '10.0.0.7',
+  });
+  assert.deepEqual(completed.res, { statusCode: 201 });
+  for (const line of lines) assert.ok(!line.includes(SECRET), `secret leaked in ${line}`);
+});
+
+test('redactQuery hides secret-looking query values only', () => {
+  assert.equal(redactQuery('/a?token=x&b=2&sigma=0.03'), `/a?token=${REDACTED}&b=2&sigma=0.03`);
+  assert.equal(redactQuery('/a/b'), '/a/b');
+  assert.equal(redactQuery('/a?flag&access_key=k'), `/a?flag&access_key=${REDACTED}`);
+  assert.equal(redactQuery('/a?X-Amz-Credential=AKIA%2F2024&x=%E0'), `/a?X-Amz-Credential=${REDACTED}&x=%E0`);
 });

@@ -1,6 +1,7 @@
 import { pino, stdSerializers, type DestinationStream, type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { redactJsonLine, redactSecrets } from './redact.ts';
+import { serializeHttp, serializeReply, serializeRequest } from './http-serializers.ts';
 
 export type { Logger } from 'pino';
 
@@ -14,7 +15,9 @@ export interface LoggerOptions {
 /**
  * The one pino logger of a process: JSON lines, level from the config, secrets hidden twice —
  * structurally in the merge object (`formatters.log`, any depth, errors included), then textually
- * on the finished line (messages, child bindings, error stacks).
+ * on the finished line (messages, child bindings, error stacks). HTTP requests and replies (`req`,
+ * `res`, as Fastify logs them) are serialized before the redaction: method, url (secret query
+ * values hidden), host, client address; status code. Headers are not logged.
  */
 export function createLogger(config: Pick<Config, 'logLevel'>, options: LoggerOptions): Logger {
   const inner = options.destination ?? pino.destination({ sync: false });
@@ -22,9 +25,14 @@ export function createLogger(config: Pick<Config, 'logLevel'>, options: LoggerOp
     {
       name: options.name,
       level: config.logLevel,
-      formatters: { log: (object) => redactSecrets(object) as Record<string, unknown> },
-      // `redactSecrets` has already turned errors into plain objects; serialize only real ones.
-      serializers: { err: (error: unknown) => (error instanceof Error ? stdSerializers.err(error) : error) },
+      formatters: { log: (object) => redactSecrets(serializeHttp(object)) as Record<string, unknown> },
+      // `redactSecrets` has already turned errors into plain objects; serialize only real ones. `req`
+      // and `res` replace Fastify's serializers (which read getters the redacted copy no longer has).
+      serializers: {
+        err: (error: unknown) => (error instanceof Error ? stdSerializers.err(error) : error),
+        req: serializeRequest,
+        res: serializeReply,
+      },
     },
     scrubbingDestination(inner),
   );

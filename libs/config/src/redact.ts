@@ -4,9 +4,10 @@ export const REDACTED = '[Redacted]';
 
 /**
  * Keys whose values are secrets wherever they appear. Blob keys (`noisyKey`) are not secrets,
- * so a bare `key` does not match; `accessKey`, `apiKey`, `privateKey` do.
+ * so a bare `key` does not match; `accessKey`, `apiKey`, `privateKey` do; so do the query
+ * parameters of presigned URLs (`X-Amz-Credential`, `X-Amz-Signature`, `X-Amz-Security-Token`).
  */
-const SECRET_KEY = /pass(word|wd)?$|passphrase|secret|token|authorization|cookie|api[-_]?key|access[-_]?key|private[-_]?key|credential|session[-_]?id/i;
+const SECRET_KEY = /pass(word|wd)?$|passphrase|secret|token|authorization|cookie|api[-_]?key|access[-_]?key|private[-_]?key|credential|signature|session[-_]?id/i;
 
 /** `scheme://user:password@host` → `scheme://user:[Redacted]@host`; also a lone `scheme://token@host`. */
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:"']*)(?::([^\s/?#@"']*))?@/gi;
