@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under the given folders (default: libs, apps, test) with node's test runner.
+// Runs every *.test.ts under the given folders (default: libs, apps, test), or the test files named with node's test runner.
 // Node 20's --test takes no globs, so the files are listed here.
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ const passThrough = process.argv.slice(2).filter((a) => a.startsWith('-'));
 const skip = new Set(['node_modules', '.git', 'build', 'dist']);
 
 function collect(dir, out) {
+  if (dir.endsWith('.test.ts')) return [...out, dir]; // a file named directly
   let entries;
   try { entries = readdirSync(dir); } catch { return out; }
   for (const name of entries) {

@@ -10,9 +10,17 @@ export interface ModelConfig {
   readonly filters: readonly number[];
   readonly latentChannels: number;
   readonly kernelSize: number;
-  /** 'softplus' makes the estimate positive by construction: x = log(1 + exp(t)). */
+  /**
+   * 'softplus' makes the estimate positive by construction: x = k·log(1 + exp(t/k)), t the linear output in data
+   * units and k = SOFTPLUS_KNEE · std of the training data: a smooth ReLU whose knee is narrow against the data's
+   * spread, so that x ≈ t where the signal is and a background of ≈ 0 costs t ≈ −3k, not t ≈ −5 (an unscaled
+   * softplus outputs 0.69 at t = 0, a bias the output layer cannot unlearn at Adam's step size).
+   */
   readonly output: 'linear' | 'softplus';
 }
+
+/** Width of the softplus output's knee, in units of the training data's std. */
+export const SOFTPLUS_KNEE = 0.1;
 
 /** Data normalisation of the training data, in data units. */
 export interface Normalisation {

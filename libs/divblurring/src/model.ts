@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Random } from './imaging.ts';
 import { conv2dSame, upsample2x } from './conv.ts';
-import { parameterShapes, type ModelConfig, type Normalisation } from './architecture.ts';
+import { parameterShapes, SOFTPLUS_KNEE, type ModelConfig, type Normalisation } from './architecture.ts';
 import { DivblurConfigError } from './errors.ts';
 
 export * from './architecture.ts';
@@ -81,5 +81,7 @@ export function decode(params: Params, config: ModelConfig, norm: Normalisation,
     h = tf.relu(conv(params, `dec.${i}.conv1`, h));
   }
   const t = tf.add(tf.mul(conv(params, 'dec.out', h), norm.std), norm.mean) as tf.Tensor4D;
-  return config.output === 'softplus' ? tf.softplus(t) : t;
+  if (config.output === 'linear') return t;
+  const knee = SOFTPLUS_KNEE * norm.std;
+  return tf.mul(tf.softplus(tf.div(t, knee)), knee);
 }

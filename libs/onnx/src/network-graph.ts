@@ -6,6 +6,7 @@
 import type { GraphBuilder } from './onnx-builder.ts';
 import type { NetworkConfig, Normalisation, Parameter } from './saved-model.ts';
 import { OnnxModelError } from './errors.ts';
+import { SOFTPLUS_KNEE } from '@divblur/divblurring/architecture';
 
 export type Params = ReadonlyMap<string, Parameter>;
 
@@ -76,12 +77,17 @@ export function addDecoder(b: GraphBuilder, params: Params, config: NetworkConfi
     h = conv(b, params, h, `dec.${i}.conv1`, true);
   }
   const o = conv(b, params, h, 'dec.out', false);
-  const scale = b.constant('denorm.std', [], [norm.std]);
-  const shift = b.constant('denorm.mean', [], [norm.mean]);
   if (config.output === 'softplus') {
-    // x = softplus(t) = log(1 + exp(t)): positive by construction (model contract, 'softplus' output).
-    b.node('Softplus', [b.node('Add', [b.node('Mul', [o, scale]), shift])], {}, [output]);
+    // x = k·softplus(t/k), t = o·std + mean, k = SOFTPLUS_KNEE·std (the model contract's 'softplus' output);
+    // t/k is folded into one Mul and one Add.
+    const knee = SOFTPLUS_KNEE * norm.std;
+    const scale = b.constant('denorm.std_over_knee', [], [norm.std / knee]);
+    const shift = b.constant('denorm.mean_over_knee', [], [norm.mean / knee]);
+    const softplus = b.node('Softplus', [b.node('Add', [b.node('Mul', [o, scale]), shift])]);
+    b.node('Mul', [softplus, b.constant('denorm.knee', [], [knee])], {}, [output]);
   } else {
+    const scale = b.constant('denorm.std', [], [norm.std]);
+    const shift = b.constant('denorm.mean', [], [norm.mean]);
     b.node('Add', [b.node('Mul', [o, scale]), shift], {}, [output]);
   }
 }
