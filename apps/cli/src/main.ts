@@ -7,7 +7,7 @@ import { ImagingError } from '@divblur/imaging';
 import { simulateCommand } from './commands/simulate.ts';
 import { baselineCommand } from './commands/baseline.ts';
 import { scoreCommand } from './commands/score.ts';
-import { demoCommand } from './commands/demo.ts';
+import { DEMO_DEFAULTS, demoCommand } from './commands/demo.ts';
 import { trainCommand } from './commands/train.ts';
 import { deconvolveCommand } from './commands/deconvolve.ts';
 import { DivblurError } from '@divblur/divblurring';
@@ -103,10 +103,14 @@ program.command('deconvolve')
   .action(deconvolveCommand);
 
 program.command('demo')
-  .description('simulate dataset1, run Richardson–Lucy and Wiener, print their PSNR table')
-  .option('--count <n>', 'test images', positiveInteger, 8)
+  .description('the service end to end: migrate, start the API, trainer and inference worker, run a 4-run λ sweep '
+    + 'through the HTTP API, print the comparison table with the RL/Wiener baselines, save its SVG plot')
+  .option('--classical', 'instead: the imaging-only demo (simulate dataset1, Richardson–Lucy and Wiener PSNR table), no services', false)
+  .option('--count <n>', 'images of the synthetic dataset (service: 40, a fifth held out; classical: 8 test images)', positiveInteger)
+  .option('--steps <n>', `training steps per run (default ${DEMO_DEFAULTS.training.steps})`, positiveInteger)
   .option('--seed <n>', 'random seed', nonNegativeInteger, 1)
-  .option('--out <dir>', 'where to write the files', 'demo-out')
+  .option('--out <dir>', 'where to write the files (logs, blobs, the plot)', 'demo-out')
+  .option('--database <name>', 'Postgres database of the demo, created if missing', DEMO_DEFAULTS.database)
   .action(demoCommand);
 
 try {

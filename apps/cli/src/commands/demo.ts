@@ -1,44 +1,232 @@
+/**
+ * `divblur demo` (`npm run demo`): the service end to end. Migrates a database of its own, starts the
+ * API, the trainer and the inference worker, then, through the public HTTP API like a LIMS: creates a
+ * synthetic dataset1, posts an experiment with a λ sweep, follows it, prints the comparison table (runs
+ * and the classical baselines) and saves the plot. `--classical`: the imaging-only demo, no services.
+ */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { classicalBaselines, simulate, writeTiff } from '@divblur/imaging';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { loadConfig } from '@divblur/config';
+import { createRedis } from '@divblur/queue';
 import { createProgress } from '../progress.ts';
 import { formatTable } from '../table.ts';
+import { classicalDemo } from './demo-classical.ts';
+import { LimsClient, type CompareResponse, type DatasetResponse, type ExperimentResponse, type RunResponse } from './demo-client.ts';
+import { migrateDatabase, startServices, type RunningServices } from './demo-processes.ts';
 
-export interface DemoArgs { count: number; seed: number; out: string }
+export interface ServiceDemoOptions {
+  /** Logs, the local blob store and the saved plot go here. */
+  out: string;
+  /** Postgres database of the demo on the configured server (created if missing). */
+  database: string;
+  /** Redis key prefix of the demo; its keys are cleared at the start (the demo owns it). */
+  queuePrefix: string;
+  images: number;
+  imageSize: number;
+  seed: number;
+  penalty: 'l1' | 'l2' | 'positivity' | 'positivity_l1';
+  lambdas: readonly number[];
+  kappa?: number;
+  network?: Record<string, unknown>;
+  training: { steps: number; patchSize: number; batchSize: number };
+  /** Progress bar on stderr (default true). */
+  progress?: boolean;
+  print?: (text: string) => void;
+  /** Aborted on Ctrl-C: the experiment is cancelled and the services stopped. */
+  signal?: AbortSignal;
+}
 
-const LABELS: Record<string, string> = {
-  input: 'input (noisy, blurred)',
-  rl_oracle: 'Richardson–Lucy, best iteration on GT (oracle)',
-  rl_discrepancy: 'Richardson–Lucy, discrepancy principle',
-  wiener_oracle: 'Wiener, best balance on GT (oracle)',
-  wiener_discrepancy: 'Wiener, discrepancy principle',
+export interface DemoRow { label: string; lambda: number | null; psnrMmse: number | null; psnrSamples: number | null; ssim: number | null }
+export interface ServiceDemoResult { experimentId: string; rows: DemoRow[]; svgPath: string; seconds: number }
+
+/** l1 (λ Σ|x|, x in data units) at four decades around the data term's weight scale: weak to over-regularised. */
+export const DEMO_DEFAULTS: ServiceDemoOptions = {
+  out: 'demo-out', database: 'divblur_demo', queuePrefix: 'divblur-demo',
+  images: 40, imageSize: 128, seed: 1,
+  penalty: 'l1', lambdas: [1, 10, 100, 1000],
+  training: { steps: 200, patchSize: 32, batchSize: 32 },
 };
 
-/** Simulates dataset1, runs the classical baselines and prints their PSNR/SSIM table. */
-export async function demoCommand(args: DemoArgs): Promise<void> {
+const BASELINE_LABELS: Record<string, string> = {
+  input: 'input (noisy, blurred)',
+  rl_oracle: 'Richardson–Lucy, oracle iteration',
+  rl_discrepancy: 'Richardson–Lucy, discrepancy principle',
+  wiener_oracle: 'Wiener, oracle balance',
+  wiener_discrepancy: 'Wiener, discrepancy principle',
+};
+const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+async function freePort(host: string): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done, fail) => server.once('error', fail).listen(0, host, done));
+  const { port } = server.address() as { port: number };
+  await new Promise((done) => server.close(done));
+  return port;
+}
+
+async function clearPrefix(redisUrl: string, prefix: string): Promise<void> {
+  const redis = createRedis(redisUrl);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export async function runServiceDemo(options: ServiceDemoOptions): Promise<ServiceDemoResult> {
   const started = performance.now();
-  const sim = simulate({ preset: 'dataset1', count: args.count, size: 128, seed: args.seed });
-  process.stdout.write(`dataset1: ${args.count} images of 128², FWHM ${sim.fwhmPx} px, σ ${sim.noiseSigma}, seed ${args.seed}\n`);
-  const progress = createProgress('baselines', args.count * 5);
-  const scores = classicalBaselines(sim.noisy, sim.groundTruth, sim.psf, {
-    noiseSigma: sim.noiseSigma,
-    onProgress: (done) => progress.update(done),
-  });
-  progress.stop();
-  await mkdir(args.out, { recursive: true });
-  await writeTiff(join(args.out, 'noisy.tif'), sim.noisy);
-  await writeTiff(join(args.out, 'gt.tif'), sim.groundTruth);
-  await writeTiff(join(args.out, 'psf.tif'), { ...sim.psf, count: 1 });
-  for (const score of scores) if (score.method !== 'input') await writeTiff(join(args.out, `${score.method}.tif`), score.estimates);
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-  const rows = scores.map((s) => [
-    LABELS[s.method],
-    s.psnr,
-    s.ssim,
-    s.method === 'input' ? '' : s.method.startsWith('rl') ? `${median(s.parameters)} iterations` : `balance ${median(s.parameters).toExponential(1)}`,
-  ]);
-  process.stdout.write('\n' + formatTable(['method', 'PSNR (dB)', 'SSIM', 'parameter (median)'], rows, [0, 2, 4]) + '\n');
-  const json = scores.map(({ method, psnr, ssim, parameters }) => ({ method, psnr, ssim, parameters }));
-  await writeFile(join(args.out, 'scores.json'), JSON.stringify(json, null, 2) + '\n');
-  process.stdout.write(`\nfiles in ${args.out}/ (TIFF stacks and scores.json); ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  const print = options.print ?? ((text: string) => process.stdout.write(text));
+  const { signal } = options;
+  const out = resolve(options.out);
+  const logDir = join(out, 'logs');
+  await mkdir(logDir, { recursive: true });
+
+  // The service's own config loading, on the demo's database, prefix, blob folder and free ports.
+  const base = loadConfig();
+  const host = base.host === '0.0.0.0' ? '127.0.0.1' : base.host;
+  const databaseUrl = new URL(base.databaseUrl);
+  databaseUrl.pathname = `/${options.database}`;
+  const env = {
+    ...process.env, DATABASE_URL: databaseUrl.toString(), QUEUE_PREFIX: options.queuePrefix, BLOB_DIR: join(out, 'blobs'),
+    API_PORT: String(await freePort(host)), INFERENCE_PORT: String(await freePort(host)),
+  };
+  const config = loadConfig(env);
+  print(`divblur service demo: database ${options.database}, Redis prefix ${config.queuePrefix}, logs in ${logDir}/\n`);
+  await clearPrefix(config.redisUrl, config.queuePrefix);
+  await migrateDatabase(env, logDir);
+
+  const services = startServices(env, logDir);
+  let experimentId: string | undefined;
+  const api = new LimsClient(`http://${host}:${config.apiPort}`);
+  try {
+    await waitUntil(services, signal, 180_000, 'the API and the inference service to be ready', async () =>
+      (await api.ready()) && (await new LimsClient(`http://${host}:${config.inferencePort}`).ready()));
+    print(`services up: API ${api.baseUrl} (OpenAPI UI at /docs), inference http://${host}:${config.inferencePort}, trainer\n`);
+
+    const dataset = await api.send<DatasetResponse>('POST', '/v1/datasets', {
+      name: `demo dataset1 (seed ${options.seed})`,
+      synthetic: { preset: 'dataset1', n: options.images, seed: options.seed, size: options.imageSize },
+    });
+    print(`POST /v1/datasets → ${dataset.id}: ${dataset.count} simulated dataset1 images of ${dataset.width}², σ ${dataset.noiseSigma}\n`);
+    const posted = await api.send<{ experiment: ExperimentResponse; runs: RunResponse[] }>('POST', '/v1/experiments', {
+      datasetId: dataset.id,
+      spec: {
+        method: 'divblurring', penalty: options.penalty, ...(options.kappa === undefined ? {} : { kappa: options.kappa }),
+        network: options.network ?? {}, training: options.training,
+      },
+      sweep: { lambda: options.lambdas },
+    }, { 'idempotency-key': `demo-${dataset.id}` });
+    experimentId = posted.experiment.id;
+    print(`POST /v1/experiments → ${experimentId}: ${posted.runs.length} runs, penalty ${options.penalty}, `
+      + `λ ∈ {${options.lambdas.join(', ')}}, ${options.training.steps} steps each\n`);
+
+    await follow(api, services, experimentId, posted.runs.length, { ...options, print });
+    const rows = await comparisonRows(api, services, experimentId, signal);
+    print('\n' + formatTable(['λ', 'penalty / method', 'psnr_mmse (dB)', 'psnr_samples (dB)', 'SSIM'],
+      rows.map((r) => [r.lambda ?? '-', r.label, r.psnrMmse ?? '-', r.psnrSamples ?? '-', r.ssim ?? '-']), [0, 0, 2, 2, 3]) + '\n');
+    const svg = await api.send<string>('GET', `/v1/experiments/${experimentId}/compare?format=svg&metric=psnr_mmse`);
+    const svgPath = join(out, `experiment-${experimentId.slice(0, 8)}-psnr_mmse.svg`);
+    await writeFile(svgPath, svg);
+    print(`\nplot: ${svgPath} (GET /v1/experiments/${experimentId}/compare?format=svg)\n`);
+    return { experimentId, rows, svgPath, seconds: (performance.now() - started) / 1000 };
+  } catch (error) {
+    if (signal?.aborted && experimentId !== undefined) {
+      await api.send('POST', `/v1/experiments/${experimentId}/cancel`).catch(() => undefined);
+      print(`\ncancelled experiment ${experimentId}\n`);
+    }
+    throw error;
+  } finally {
+    await services.stop(signal?.aborted ? 5_000 : 15_000);
+    print(`services stopped; ${((performance.now() - started) / 1000).toFixed(0)} s in all\n`);
+  }
+}
+
+async function waitUntil(services: RunningServices, signal: AbortSignal | undefined, timeoutMs: number, what: string,
+  check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    signal?.throwIfAborted();
+    services.check();
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
+    await sleep(500);
+  }
+}
+
+/** Polls the experiment and its runs until the experiment is settled (its runs trained and evaluated); shows progress. */
+async function follow(api: LimsClient, services: RunningServices, experimentId: string, runCount: number,
+  options: ServiceDemoOptions & { print: (text: string) => void }): Promise<void> {
+  const totalSteps = runCount * options.training.steps;
+  const bar = options.progress === false ? null : createProgress('training', totalSteps, 'runs done {done}/{runs}');
+  let runs: RunResponse[] = [];
+  try {
+    for (;;) {
+      options.signal?.throwIfAborted();
+      services.check();
+      const experiment = await api.send<ExperimentResponse>('GET', `/v1/experiments/${experimentId}`);
+      runs = (await api.send<{ items: RunResponse[] }>('GET', `/v1/runs?experimentId=${experimentId}&limit=500`)).items;
+      const steps = runs.reduce((sum, r) => sum + Math.round(r.progress * options.training.steps), 0);
+      const done = runs.filter((r) => r.psnrMmse !== null || r.status === 'failed' || r.status === 'cancelled').length;
+      bar?.update(steps, { done, runs: runCount });
+      if (FINAL.has(experiment.status)) break;
+      await sleep(1000);
+    }
+  } finally {
+    bar?.stop();
+  }
+  const failed = runs.filter((r) => r.status !== 'succeeded');
+  for (const run of failed) options.print(`run λ=${run.lambda}: ${run.status}: ${run.error ?? ''}\n`);
+  if (failed.length === runs.length) throw new Error(`no run of experiment ${experimentId} succeeded (see the trainer's log)`);
+}
+
+/** The sweep table: one row per λ (GET …/compare, one metric at a time), then the RL/Wiener baselines. */
+async function comparisonRows(api: LimsClient, services: RunningServices, experimentId: string,
+  signal: AbortSignal | undefined): Promise<DemoRow[]> {
+  const compare = (metric: string) => api.send<CompareResponse>('GET', `/v1/experiments/${experimentId}/compare?x=lambda&metric=${metric}`);
+  // Baselines are computed once per dataset, queued after the first evaluation: usually there already.
+  await waitUntil(services, signal, 300_000, 'the RL/Wiener baselines', async () =>
+    (await compare('psnr_mmse')).baselines.length >= Object.keys(BASELINE_LABELS).length);
+  const [mmse, samples, ssim] = await Promise.all([compare('psnr_mmse'), compare('psnr_samples'), compare('ssim')]);
+  const valueAt = (table: CompareResponse, row: { group: string; x: number }) =>
+    table.rows.find((r) => r.group === row.group && r.x === row.x)?.value ?? null;
+  const runRows = mmse.rows.map((row) => ({
+    label: row.group, lambda: row.x, psnrMmse: row.value, psnrSamples: valueAt(samples, row), ssim: valueAt(ssim, row),
+  }));
+  const baselineRows = Object.keys(BASELINE_LABELS).map((method) => ({
+    label: BASELINE_LABELS[method], lambda: null, psnrMmse: mmse.baselines.find((b) => b.method === method)?.value ?? null,
+    psnrSamples: null, ssim: ssim.baselines.find((b) => b.method === method)?.value ?? null,
+  }));
+  return [...runRows, ...baselineRows];
+}
+
+export interface DemoArgs { classical?: boolean; count?: number; seed: number; out: string; steps?: number; database: string }
+
+export async function demoCommand(args: DemoArgs): Promise<void> {
+  if (args.classical) return classicalDemo({ count: args.count ?? 8, seed: args.seed, out: args.out });
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    process.stderr.write('\ninterrupted: cancelling the experiment and stopping the services…\n');
+    controller.abort();
+  };
+  process.once('SIGINT', onInterrupt);
+  process.once('SIGTERM', onInterrupt);
+  try {
+    await runServiceDemo({
+      ...DEMO_DEFAULTS, out: args.out, database: args.database, seed: args.seed, signal: controller.signal,
+      images: args.count ?? DEMO_DEFAULTS.images, training: { ...DEMO_DEFAULTS.training, ...(args.steps ? { steps: args.steps } : {}) },
+    });
+  } catch (error) {
+    if (!controller.signal.aborted) throw error;
+    process.exitCode = 130;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
+  }
 }

@@ -1,0 +1,40 @@
+/**
+ * What the demo does as a lab's LIMS would: plain HTTP against the public API (fetch, JSON), nothing
+ * else. The shapes are the parts of the API's responses the demo reads.
+ */
+export interface DatasetResponse { id: string; count: number; height: number; width: number; noiseSigma: number | null }
+export interface ExperimentResponse { id: string; status: string; runCount: number }
+export interface RunResponse {
+  id: string; status: string; progress: number; penalty: string; lambda: number; error: string | null;
+  psnrMmse: number | null; psnrSamples: number | null; ssim: number | null;
+}
+export interface CompareResponse {
+  rows: { group: string; x: number; value: number | null }[];
+  baselines: { method: string; value: number | null }[];
+}
+
+export class ApiRequestError extends Error {}
+
+export class LimsClient {
+  constructor(readonly baseUrl: string) {}
+
+  async send<T>(method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    const response = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new ApiRequestError(`${method} ${path} → ${response.status}: ${text.slice(0, 500)}`);
+    return (response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text) as T;
+  }
+
+  /** True once GET /readyz answers 200 (Postgres, Redis and the blob store reachable). */
+  async ready(): Promise<boolean> {
+    try {
+      return (await fetch(`${this.baseUrl}/readyz`)).ok;
+    } catch {
+      return false;
+    }
+  }
+}
