@@ -6,7 +6,8 @@ import { formatTable } from '../table.ts';
 
 export interface ClassicalDemoArgs { count: number; seed: number; out: string }
 
-const LABELS: Record<string, string> = {
+/** Names of the classical baselines (libs/imaging's `classicalBaselines` methods, the service's Baseline rows). */
+export const BASELINE_LABELS: Record<string, string> = {
   input: 'input (noisy, blurred)',
   rl_oracle: 'Richardson–Lucy, best iteration on GT (oracle)',
   rl_discrepancy: 'Richardson–Lucy, discrepancy principle',
@@ -32,7 +33,7 @@ export async function classicalDemo(args: ClassicalDemoArgs): Promise<void> {
   for (const score of scores) if (score.method !== 'input') await writeTiff(join(args.out, `${score.method}.tif`), score.estimates);
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const rows = scores.map((s) => [
-    LABELS[s.method],
+    BASELINE_LABELS[s.method],
     s.psnr,
     s.ssim,
     s.method === 'input' ? '' : s.method.startsWith('rl') ? `${median(s.parameters)} iterations` : `balance ${median(s.parameters).toExponential(1)}`,

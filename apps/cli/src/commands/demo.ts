@@ -9,11 +9,11 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '@divblur/config';
 import { createRedis } from '@divblur/queue';
-import { createProgress } from '../progress.ts';
 import { formatTable } from '../table.ts';
 import { classicalDemo } from './demo-classical.ts';
-import { LimsClient, type CompareResponse, type DatasetResponse, type ExperimentResponse, type RunResponse } from './demo-client.ts';
-import { migrateDatabase, startServices, type RunningServices } from './demo-processes.ts';
+import { LimsClient, type DatasetResponse, type ExperimentResponse, type RunResponse } from './demo-client.ts';
+import { comparisonRows, follow, waitUntil, type DemoRow } from './demo-experiment.ts';
+import { migrateDatabase, startServices } from './demo-processes.ts';
 
 export interface ServiceDemoOptions {
   /** Logs, the local blob store and the saved plot go here. */
@@ -37,7 +37,7 @@ export interface ServiceDemoOptions {
   signal?: AbortSignal;
 }
 
-export interface DemoRow { label: string; lambda: number | null; psnrMmse: number | null; psnrSamples: number | null; ssim: number | null }
+export type { DemoRow };
 export interface ServiceDemoResult { experimentId: string; rows: DemoRow[]; svgPath: string; seconds: number }
 
 /** l1 (λ Σ|x|, x in data units) at four decades around the data term's weight scale: weak to over-regularised. */
@@ -45,18 +45,8 @@ export const DEMO_DEFAULTS: ServiceDemoOptions = {
   out: 'demo-out', database: 'divblur_demo', queuePrefix: 'divblur-demo',
   images: 40, imageSize: 128, seed: 1,
   penalty: 'l1', lambdas: [1, 10, 100, 1000],
-  training: { steps: 200, patchSize: 32, batchSize: 32 },
+  training: { steps: 300, patchSize: 32, batchSize: 32 },
 };
-
-const BASELINE_LABELS: Record<string, string> = {
-  input: 'input (noisy, blurred)',
-  rl_oracle: 'Richardson–Lucy, oracle iteration',
-  rl_discrepancy: 'Richardson–Lucy, discrepancy principle',
-  wiener_oracle: 'Wiener, oracle balance',
-  wiener_discrepancy: 'Wiener, discrepancy principle',
-};
-const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 async function freePort(host: string): Promise<number> {
   const server = createServer();
@@ -127,7 +117,7 @@ export async function runServiceDemo(options: ServiceDemoOptions): Promise<Servi
     print(`POST /v1/experiments → ${experimentId}: ${posted.runs.length} runs, penalty ${options.penalty}, `
       + `λ ∈ {${options.lambdas.join(', ')}}, ${options.training.steps} steps each\n`);
 
-    await follow(api, services, experimentId, posted.runs.length, { ...options, print });
+    await follow(api, services, experimentId, { runs: posted.runs.length, steps: options.training.steps, progress: options.progress !== false, print, signal });
     const rows = await comparisonRows(api, services, experimentId, signal);
     print('\n' + formatTable(['λ', 'penalty / method', 'psnr_mmse (dB)', 'psnr_samples (dB)', 'SSIM'],
       rows.map((r) => [r.lambda ?? '-', r.label, r.psnrMmse ?? '-', r.psnrSamples ?? '-', r.ssim ?? '-']), [0, 0, 2, 2, 3]) + '\n');
@@ -146,64 +136,6 @@ export async function runServiceDemo(options: ServiceDemoOptions): Promise<Servi
     await services.stop(signal?.aborted ? 5_000 : 15_000);
     print(`services stopped; ${((performance.now() - started) / 1000).toFixed(0)} s in all\n`);
   }
-}
-
-async function waitUntil(services: RunningServices, signal: AbortSignal | undefined, timeoutMs: number, what: string,
-  check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    signal?.throwIfAborted();
-    services.check();
-    if (await check()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(500);
-  }
-}
-
-/** Polls the experiment and its runs until the experiment is settled (its runs trained and evaluated); shows progress. */
-async function follow(api: LimsClient, services: RunningServices, experimentId: string, runCount: number,
-  options: ServiceDemoOptions & { print: (text: string) => void }): Promise<void> {
-  const totalSteps = runCount * options.training.steps;
-  const bar = options.progress === false ? null : createProgress('training', totalSteps, 'runs done {done}/{runs}');
-  let runs: RunResponse[] = [];
-  try {
-    for (;;) {
-      options.signal?.throwIfAborted();
-      services.check();
-      const experiment = await api.send<ExperimentResponse>('GET', `/v1/experiments/${experimentId}`);
-      runs = (await api.send<{ items: RunResponse[] }>('GET', `/v1/runs?experimentId=${experimentId}&limit=500`)).items;
-      const steps = runs.reduce((sum, r) => sum + Math.round(r.progress * options.training.steps), 0);
-      const done = runs.filter((r) => r.psnrMmse !== null || r.status === 'failed' || r.status === 'cancelled').length;
-      bar?.update(steps, { done, runs: runCount });
-      if (FINAL.has(experiment.status)) break;
-      await sleep(1000);
-    }
-  } finally {
-    bar?.stop();
-  }
-  const failed = runs.filter((r) => r.status !== 'succeeded');
-  for (const run of failed) options.print(`run λ=${run.lambda}: ${run.status}: ${run.error ?? ''}\n`);
-  if (failed.length === runs.length) throw new Error(`no run of experiment ${experimentId} succeeded (see the trainer's log)`);
-}
-
-/** The sweep table: one row per λ (GET …/compare, one metric at a time), then the RL/Wiener baselines. */
-async function comparisonRows(api: LimsClient, services: RunningServices, experimentId: string,
-  signal: AbortSignal | undefined): Promise<DemoRow[]> {
-  const compare = (metric: string) => api.send<CompareResponse>('GET', `/v1/experiments/${experimentId}/compare?x=lambda&metric=${metric}`);
-  // Baselines are computed once per dataset, queued after the first evaluation: usually there already.
-  await waitUntil(services, signal, 300_000, 'the RL/Wiener baselines', async () =>
-    (await compare('psnr_mmse')).baselines.length >= Object.keys(BASELINE_LABELS).length);
-  const [mmse, samples, ssim] = await Promise.all([compare('psnr_mmse'), compare('psnr_samples'), compare('ssim')]);
-  const valueAt = (table: CompareResponse, row: { group: string; x: number }) =>
-    table.rows.find((r) => r.group === row.group && r.x === row.x)?.value ?? null;
-  const runRows = mmse.rows.map((row) => ({
-    label: row.group, lambda: row.x, psnrMmse: row.value, psnrSamples: valueAt(samples, row), ssim: valueAt(ssim, row),
-  }));
-  const baselineRows = Object.keys(BASELINE_LABELS).map((method) => ({
-    label: BASELINE_LABELS[method], lambda: null, psnrMmse: mmse.baselines.find((b) => b.method === method)?.value ?? null,
-    psnrSamples: null, ssim: ssim.baselines.find((b) => b.method === method)?.value ?? null,
-  }));
-  return [...runRows, ...baselineRows];
 }
 
 export interface DemoArgs { classical?: boolean; count?: number; seed: number; out: string; steps?: number; database: string }
