@@ -103,9 +103,11 @@ export async function comparisonRows(api: LimsClient, services: RunningServices,
   const runRows = mmse.rows.map((row) => ({
     label: row.group, lambda: row.x, psnrMmse: row.value, psnrSamples: valueAt(samples, row), ssim: valueAt(ssim, row),
   }));
+  // A classical estimate is one image, not samples: the API gives its PSNR for psnr_samples too.
+  const baselineValue = (table: CompareResponse, method: string) => table.baselines.find((b) => b.method === method)?.value ?? null;
   const baselineRows = Object.keys(BASELINE_LABELS).map((method) => ({
-    label: BASELINE_LABELS[method], lambda: null, psnrMmse: mmse.baselines.find((b) => b.method === method)?.value ?? null,
-    psnrSamples: null, ssim: ssim.baselines.find((b) => b.method === method)?.value ?? null,
+    label: BASELINE_LABELS[method], lambda: null,
+    psnrMmse: baselineValue(mmse, method), psnrSamples: baselineValue(samples, method), ssim: baselineValue(ssim, method),
   }));
   return [...runRows, ...baselineRows];
 }
