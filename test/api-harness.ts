@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createLogger, loadConfig, type Logger } from '@divblur/config';
 import { createTestDatabase } from '@divblur/db';
-import { createRedis, type Redis } from '@divblur/queue';
+import { createRedis, deleteKeysWithPrefix, type Redis } from '@divblur/queue';
 import { LocalBlobStore } from '@divblur/storage';
 import { buildApp, type ApiApp, type ApiLimits } from '../apps/api/src/app.ts';
 import { createPgRepository } from '../apps/api/src/repo/pg-repository.ts';
@@ -29,14 +29,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function deleteRedisPrefix(redis: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    if (keys.length) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
-}
+
+/** Kept for bench/api.ts; the same as libs/queue's `deleteKeysWithPrefix`. */
+export const deleteRedisPrefix = deleteKeysWithPrefix;
 
 export async function createHarness(options: { limits?: Partial<ApiLimits>; s3Import?: (uri: string) => Promise<Buffer>; logger?: Logger } = {}): Promise<Harness> {
   const suffix = `${process.pid}_${randomBytes(3).toString('hex')}`;
@@ -73,7 +68,7 @@ export async function createHarness(options: { limits?: Partial<ApiLimits>; s3Im
     async close() {
       await app.close();
       await queue.close();
-      await deleteRedisPrefix(redis, prefix);
+      await deleteKeysWithPrefix(redis, prefix);
       await redis.quit();
       await pool.end();
       await database.drop();

@@ -12,10 +12,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '@divblur/config';
 import { dropDatabase } from '@divblur/db';
-import { createRedis } from '@divblur/queue';
+import { createRedis, deleteKeysWithPrefix } from '@divblur/queue';
 import { runServiceDemo } from '../apps/cli/src/commands/demo.ts';
 import { BASELINE_LABELS } from '../apps/cli/src/commands/demo-classical.ts';
-import { deleteRedisPrefix } from './api-harness.ts';
 
 const suffix = `${process.pid}_${randomBytes(3).toString('hex')}`;
 const database = `divblur_test_demo_${suffix}`;
@@ -28,7 +27,7 @@ after(async () => {
   url.pathname = `/${database}`;
   await dropDatabase(url.toString());
   const redis = createRedis(config.redisUrl);
-  await deleteRedisPrefix(redis, queuePrefix);
+  await deleteKeysWithPrefix(redis, queuePrefix);
   redis.disconnect();
   if (out) await rm(out, { recursive: true, force: true });
 });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { loadConfig, createLogger, type Config, type Logger } from '@divblur/config';
 import { createDb, createTestDatabase, type Db } from '@divblur/db';
 import { encodeTiff, simulate, toStack, type Simulation } from '@divblur/imaging';
-import { createQueues, createRedis, type Queues, type Redis } from '@divblur/queue';
+import { createQueues, createRedis, deleteKeysWithPrefix, type Queues, type Redis } from '@divblur/queue';
 import { createBlobStore, type BlobStore } from '@divblur/storage';
 
 /** Network and budget small enough for seconds on one core, yet the full path (patches, PSF, KL, checkpoints). */
@@ -81,12 +81,7 @@ export async function createServiceHarness(): Promise<ServiceHarness> {
     },
     async close() {
       await queues.close();
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${config.queuePrefix}:*`, 'COUNT', 500);
-        if (keys.length > 0) await redis.del(...keys);
-        cursor = next;
-      } while (cursor !== '0');
+      await deleteKeysWithPrefix(redis, config.queuePrefix);
       redis.disconnect();
       await db.$disconnect();
       await database.drop();

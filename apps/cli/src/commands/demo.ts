@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '@divblur/config';
-import { createRedis } from '@divblur/queue';
+import { createRedis, deleteKeysWithPrefix } from '@divblur/queue';
 import { formatTable } from '../table.ts';
 import { classicalDemo } from './demo-classical.ts';
 import { LimsClient, type DatasetResponse, type ExperimentResponse, type RunResponse } from './demo-client.ts';
@@ -59,12 +59,7 @@ async function freePort(host: string): Promise<number> {
 async function clearPrefix(redisUrl: string, prefix: string): Promise<void> {
   const redis = createRedis(redisUrl);
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    await deleteKeysWithPrefix(redis, prefix);
   } finally {
     redis.disconnect();
   }
