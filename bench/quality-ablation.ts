@@ -37,6 +37,8 @@ const CONFIGS: Record<string, (s2: number) => Overrides> = {
   cosine: () => ({ lrSchedule: 'cosine' }),
   softplus: () => ({ model: { output: 'softplus' }, lrSchedule: 'cosine' }),
   positivity: (s2) => ({ penalty: 'positivity', lambda: s2 }),
+  pos100: (s2) => ({ penalty: 'positivity', lambda: 100 * s2 }),
+  'softplus-plateau': () => ({ model: { output: 'softplus' } }),
   'l1-10': () => ({ penalty: 'l1', lambda: 10 }),
   'l1-30': () => ({ penalty: 'l1', lambda: 30 }),
   'l1-100': () => ({ penalty: 'l1', lambda: 100 }),
@@ -45,6 +47,8 @@ const CONFIGS: Record<string, (s2: number) => Overrides> = {
   'posl1-100': (s2) => ({ penalty: 'positivity_l1', lambda: 100, kappa: s2 }),
   'softplus-l1-30': () => ({ model: { output: 'softplus' }, lrSchedule: 'cosine', penalty: 'l1', lambda: 30 }),
   'lr3e-3': () => ({ learningRate: 3e-3, lrSchedule: 'cosine' }),
+  'lr2e-3': () => ({ learningRate: 2e-3 }),
+  'softplus-lr2e-3': () => ({ model: { output: 'softplus' }, learningRate: 2e-3 }),
   wide: () => ({ model: { filters: [48, 96] }, lrSchedule: 'cosine' }),
   'patch96': () => ({ patchSize: 96, batchSize: 14 }),
 };

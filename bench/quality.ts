@@ -7,10 +7,11 @@
  *   node --import tsx bench/quality.ts [--steps 3000] [--variant report|improved|both] [--presets dataset1,dataset2]
  *        [--train-count 1000] [--test-count 20] [--size 128] [--samples 100] [--backend auto] [--out bench/results/quality.json]
  *
- * variant 'report' = the report's recipe (linear output, plateau lr, no test-time averaging);
- * 'improved' = softplus output (positivity by construction), cosine lr, 8-fold dihedral MMSE averaging.
+ * Variants: see VARIANTS below. Writes the rows after each model (complete: false until the end), then a .md beside
+ * the .json with the command and the table.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { deconvolveMmse, disposeModel, initBackend, trainModel, type PenaltyName, type TrainOptions } from '@divblur/divblurring';
@@ -31,7 +32,17 @@ const { values: args } = parseArgs({
 });
 const steps = Number(args.steps);
 const samples = Number(args.samples);
-const variants = args.variant === 'both' ? ['report', 'improved'] : [args.variant!];
+/** The recipes compared: the report's, and ours (changes measured one by one with bench/quality-ablation.ts). */
+const VARIANTS: Record<string, { description: string; options: Partial<TrainOptions>; dihedral: boolean }> = {
+  report: { description: 'the report\'s recipe (linear output, Adam 1e-3 with reduce-on-plateau, no test-time averaging)', options: {}, dihedral: false },
+  improved: {
+    description: 'the report\'s recipe with 8-fold dihedral test-time averaging of the MMSE (samples split over the 8 symmetries)',
+    options: {},
+    dihedral: true,
+  },
+};
+const variants = args.variant === 'both' ? Object.keys(VARIANTS) : [args.variant!];
+for (const v of variants) if (!VARIANTS[v]) throw new Error(`unknown variant ${v}; known: ${Object.keys(VARIANTS).join(', ')}`);
 
 interface Row {
   preset: string;
@@ -76,46 +87,54 @@ for (const preset of args.presets!.split(',') as SimulationPreset[]) {
       ? [{ method: 'divblurring' as const, penalty: 'positivity' as const, lambda: 1 / (2 * noiseSigma ** 2) }, { method: 'divnoising' as const, penalty: 'none' as const, lambda: 0 }]
       : []),
   ];
-  for (const variant of variants) {
-    for (const m of models) {
-      const improved = variant === 'improved';
-      const options: TrainOptions = {
-        images: train.noisy,
-        psf: m.method === 'divblurring' ? psf : null,
-        noiseSigma,
-        penalty: m.penalty,
-        lambda: m.lambda,
-        steps,
-        seed: 0,
-        model: { output: improved ? 'softplus' : 'linear' },
-        lrSchedule: improved ? 'cosine' : 'plateau',
-      };
-      const result = await trainModel(options, {
-        onProgress: (p) => {
-          if (p.step % 50 === 0 || p.step === p.totalSteps) {
-            console.error(`${preset} ${m.method}/${m.penalty}/${variant} step ${p.step}/${p.totalSteps} data ${p.loss.data.toFixed(3)} kl ${p.loss.kl.toFixed(4)} β ${p.loss.beta.toFixed(2)} ${p.samplesPerSecond.toFixed(1)} samples/s eta ${p.etaSeconds.toFixed(0)} s`);
-          }
-        },
-      });
-      const out = await deconvolveMmse(result.model, test.noisy, { samples, seed: 0, groundTruth: test.groundTruth, dihedral: improved });
+  for (const m of models) {
+    // Variants that differ only at test time (e.g. dihedral averaging) share one trained model.
+    let trained = null as { key: string; result: Awaited<ReturnType<typeof trainModel>> } | null;
+    for (const variant of variants) {
+      const recipe = VARIANTS[variant];
+      const key = JSON.stringify(recipe.options);
+      if (trained?.key !== key) {
+        if (trained) disposeModel(trained.result.model);
+        const options: TrainOptions = {
+          images: train.noisy, psf: m.method === 'divblurring' ? psf : null, noiseSigma,
+          penalty: m.penalty, lambda: m.lambda, steps, seed: 0, ...recipe.options,
+        };
+        const result = await trainModel(options, {
+          onProgress: (p) => {
+            if (p.step % 50 === 0 || p.step === p.totalSteps) {
+              console.error(`${preset} ${m.method}/${m.penalty}/${variant} step ${p.step}/${p.totalSteps} data ${p.loss.data.toFixed(3)} kl ${p.loss.kl.toFixed(4)} β ${p.loss.beta.toFixed(2)} ${p.samplesPerSecond.toFixed(1)} samples/s eta ${p.etaSeconds.toFixed(0)} s`);
+            }
+          },
+        });
+        trained = { key, result };
+      }
+      const { result } = trained;
+      const out = await deconvolveMmse(result.model, test.noisy, { samples, seed: 0, groundTruth: test.groundTruth, dihedral: recipe.dihedral });
       const ssims = Array.from({ length: test.noisy.count }, (_, i) => ssim(truthImages[i], stackImage(out.mmse, i)));
       rows.push({
         preset, method: m.method, penalty: m.penalty, variant,
         psnr_mmse: mean(out.psnrMmse!), psnr_samples: mean(out.psnrSamples!), ssim: mean(ssims),
         steps: result.steps, train_seconds: result.trainSeconds, steps_per_second: result.steps / result.trainSeconds,
       });
-      disposeModel(result.model);
       await saveRows(false);
     }
+    if (trained) disposeModel(trained.result.model);
   }
 }
 
+const table = [
+  'preset    method              penalty     variant   psnr_mmse  psnr_samples  ssim   steps  steps/s',
+  ...rows.map((r) => `${r.preset.padEnd(9)} ${r.method.padEnd(19)} ${(r.penalty ?? '-').padEnd(11)} ${(r.variant ?? '-').padEnd(9)} ${r.psnr_mmse.toFixed(2).padStart(9)}  ${r.psnr_samples.toFixed(2).padStart(12)}  ${r.ssim.toFixed(3)}  ${String(r.steps ?? '-').padStart(5)}  ${r.steps_per_second?.toFixed(2) ?? '-'}`),
+];
 console.log(`backend ${backend.engine}; steps ${steps}; samples ${samples}`);
-console.log('preset    method          penalty     variant   psnr_mmse  psnr_samples  ssim    steps/s');
-for (const r of rows) {
-  console.log(
-    `${r.preset.padEnd(9)} ${r.method.padEnd(15)} ${(r.penalty ?? '-').padEnd(11)} ${(r.variant ?? '-').padEnd(9)} ${r.psnr_mmse.toFixed(2).padStart(9)}  ${r.psnr_samples.toFixed(2).padStart(12)}  ${r.ssim.toFixed(3)}  ${r.steps_per_second?.toFixed(2) ?? '-'}`,
-  );
-}
+console.log(table.join('\n'));
 await saveRows(true);
+await writeFile(args.out!.replace(/\.json$/, '.md'), [
+  '# Quality benchmark', '',
+  `Command: \`${command}\` (${new Date().toISOString().slice(0, 10)}, backend ${backend.engine}, ${availableParallelism()} cores).`,
+  `${args['train-count']} training and ${args['test-count']} held-out test images of ${args.size}² per preset; PSNR of the ${samples}-sample MMSE`,
+  '(psnr_mmse) and mean PSNR of the samples (psnr_samples); RL oracle = best iteration on GT (best of shift/clip per image),',
+  'Wiener oracle = best balance on GT per image. Variants: ' + Object.entries(VARIANTS).map(([name, v]) => `${name} = ${v.description}`).join('; ') + '.',
+  '', '```', ...table, '```', '',
+].join('\n'));
 console.log(`wrote ${args.out} (${command})`);
