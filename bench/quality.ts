@@ -5,7 +5,7 @@
  * Richardson–Lucy (oracle best iteration; discrepancy principle) and Wiener (oracle balance).
  *
  *   node --import tsx bench/quality.ts [--steps 3000] [--variant report|improved|both] [--presets dataset1,dataset2]
- *        [--train-count 1000] [--test-count 20] [--size 128] [--samples 100] [--backend auto] [--out bench/results/quality.json]
+ *        [--train-count 1000] [--test-count 20] [--size 128] [--samples 100] [--backend auto] [--seed 0] [--out bench/results/quality.json]
  *
  * Variants: see VARIANTS below. Writes the rows after each model (complete: false until the end), then a .md beside
  * the .json with the command and the table.
@@ -27,6 +27,7 @@ const { values: args } = parseArgs({
     size: { type: 'string', default: '128' },
     samples: { type: 'string', default: '100' },
     backend: { type: 'string', default: 'auto' },
+    seed: { type: 'string', default: '0' },
     out: { type: 'string', default: 'bench/results/quality.json' },
   },
 });
@@ -97,7 +98,7 @@ for (const preset of args.presets!.split(',') as SimulationPreset[]) {
         if (trained) disposeModel(trained.result.model);
         const options: TrainOptions = {
           images: train.noisy, psf: m.method === 'divblurring' ? psf : null, noiseSigma,
-          penalty: m.penalty, lambda: m.lambda, steps, seed: 0, ...recipe.options,
+          penalty: m.penalty, lambda: m.lambda, steps, seed: Number(args.seed), ...recipe.options,
         };
         const result = await trainModel(options, {
           onProgress: (p) => {
