@@ -41,7 +41,7 @@ export type { DemoRow };
 export interface ServiceDemoResult { experimentId: string; rows: DemoRow[]; svgPath: string; seconds: number }
 
 /**
- * The report's network and 64² patches, a short budget (200 steps of 16 patches, a thirtieth of the report's),
+ * The report's network and 64² patches, a short budget (150 steps of 16 patches, a fortieth of the report's),
  * and the l1 penalty λ Σ|x| (x in data units) over a decade and a half of λ: from the best of the four to
  * over-regularised (the posterior collapses from λ = 30 on; README, "The demo").
  */
@@ -49,7 +49,7 @@ export const DEMO_DEFAULTS: ServiceDemoOptions = {
   out: 'demo-out', database: 'divblur_demo', queuePrefix: 'divblur-demo',
   images: 40, imageSize: 128, seed: 1,
   penalty: 'l1', lambdas: [3, 10, 30, 100],
-  training: { steps: 200, patchSize: 64, batchSize: 16 },
+  training: { steps: 150, patchSize: 64, batchSize: 16 },
 };
 
 async function freePort(host: string): Promise<number> {
