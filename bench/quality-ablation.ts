@@ -15,7 +15,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { deconvolveMmse, disposeModel, initBackend, trainModel, type TrainOptions } from '@divblur/divblurring';
-import { simulate, stackImage, type SimulationPreset, type Stack } from '@divblur/imaging';
+import { simulate, type SimulationPreset, type Stack } from '@divblur/imaging';
 
 const { values: args } = parseArgs({
   options: {
@@ -105,4 +105,3 @@ for (const name of args.configs!.split(',')) {
   await mkdir(dirname(args.out!), { recursive: true });
   await writeFile(args.out!, JSON.stringify(rows, null, 1) + '\n');
 }
-void stackImage;

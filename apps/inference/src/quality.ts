@@ -7,7 +7,7 @@
  *   PSF fits inside the image ('valid' mode, no boundary guess; ≈ 1 when x̂ explains y to the noise
  *   level), and the mean posterior std.
  */
-import { convolve, psnr, ssim, type Image } from '@divblur/imaging';
+import { convolve, psnr, psnrFromMse, ssim, type Image } from '@divblur/imaging';
 
 export interface QualityInput {
   readonly noisy: Image;
@@ -60,6 +60,6 @@ export function quality(input: QualityInput): Quality {
   let peak = -Infinity;
   for (const value of groundTruth.data) if (value > peak) peak = value;
   let sum = 0;
-  for (let s = 0; s < sampleMse.length; s++) sum += 20 * Math.log10(peak / Math.sqrt(sampleMse[s]));
+  for (let s = 0; s < sampleMse.length; s++) sum += psnrFromMse(peak, sampleMse[s]);
   return { psnrMmse, psnrSamples: sum / sampleMse.length, ssim: ssim(groundTruth, mmse), discrepancy, meanStd };
 }

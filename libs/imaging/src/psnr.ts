@@ -33,8 +33,12 @@ export function psnr(groundTruth: Image, estimate: Image): number {
     }
     if (value > peak) peak = value;
   }
+  return psnrFromMse(peak, meanSquaredError(groundTruth, estimate));
+}
+
+/** 20·log10(peak / √mse), the peak being max(GT) > 0: for errors accumulated elsewhere (e.g. per posterior sample). */
+export function psnrFromMse(peak: number, mse: number): number {
   if (!(peak > 0)) throw new ImageValueError('PSNR_PEAK', `psnr needs max(ground truth) > 0, got ${peak}`);
-  const mse = meanSquaredError(groundTruth, estimate);
   return 20 * Math.log10(peak / Math.sqrt(mse));
 }
 
