@@ -48,7 +48,6 @@ export function planeKey(seed: number, sample: number, channel: number): number 
 /** The ziggurat's rare path (~2 %): more bits from a counter stream private to this (key, index). */
 function slowNormal(key: number, index: number, hz: number): number {
   let counter = fmix32(key ^ 0x5bd1e995 ^ Math.imul(index, 0x27d4eb2f));
-  const uniform = () => ((fmix32((counter = (counter + 0x6d2b79f5) | 0)) >>> 0) + 1) / 4294967297; // (0, 1)
   for (;;) {
     const iz = hz & (LAYERS - 1);
     const x = hz * wn[iz];
@@ -56,16 +55,24 @@ function slowNormal(key: number, index: number, hz: number): number {
       let tailX: number;
       let tailY: number;
       do {
-        tailX = -Math.log(uniform()) / TAIL;
-        tailY = -Math.log(uniform());
+        counter = (counter + 0x6d2b79f5) | 0;
+        tailX = -Math.log(uniform(counter)) / TAIL;
+        counter = (counter + 0x6d2b79f5) | 0;
+        tailY = -Math.log(uniform(counter));
       } while (tailY + tailY < tailX * tailX);
       return hz > 0 ? TAIL + tailX : -TAIL - tailX;
     }
-    if (fn[iz] + uniform() * (fn[iz - 1] - fn[iz]) < Math.exp(-0.5 * x * x)) return x;
+    counter = (counter + 0x6d2b79f5) | 0;
+    if (fn[iz] + uniform(counter) * (fn[iz - 1] - fn[iz]) < Math.exp(-0.5 * x * x)) return x;
     hz = fmix32((counter = (counter + 0x6d2b79f5) | 0));
     const next = hz & (LAYERS - 1);
     if (Math.abs(hz) < kn[next]) return hz * wn[next];
   }
+}
+
+/** A uniform deviate in (0, 1) from one counter value (no closure: this path ran at ~600 ns a call with one). */
+function uniform(counter: number): number {
+  return ((fmix32(counter) >>> 0) + 1) / 4294967297;
 }
 
 /** ε at flat position `index` (= row · planeWidth + column) of the plane with key `key`. */
