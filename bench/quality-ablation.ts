@@ -12,9 +12,9 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { deconvolveMmse, disposeModel, initBackend, trainModel, type TrainOptions } from '@divblur/divblurring';
+import { dirname, join } from 'node:path';
+import { deconvolveMmse, disposeModel, initBackend, saveModel, trainModel, type TrainOptions } from '@divblur/divblurring';
 import { simulate, type SimulationPreset, type Stack } from '@divblur/imaging';
 
 const { values: args } = parseArgs({
@@ -27,6 +27,8 @@ const { values: args } = parseArgs({
     samples: { type: 'string', default: '32' },
     backend: { type: 'string', default: 'auto' },
     out: { type: 'string', default: 'bench/results/quality-ablation.json' },
+    /** Keeps each trained model under <dir>/<config> (libs/divblurring saveModel) for later evaluation. */
+    'save-models': { type: 'string' },
   },
 });
 
@@ -39,9 +41,11 @@ const CONFIGS: Record<string, (s2: number) => Overrides> = {
   positivity: (s2) => ({ penalty: 'positivity', lambda: s2 }),
   pos100: (s2) => ({ penalty: 'positivity', lambda: 100 * s2 }),
   'softplus-plateau': () => ({ model: { output: 'softplus' } }),
+  'l1-3': () => ({ penalty: 'l1', lambda: 3 }),
   'l1-10': () => ({ penalty: 'l1', lambda: 10 }),
   'l1-30': () => ({ penalty: 'l1', lambda: 30 }),
   'l1-100': () => ({ penalty: 'l1', lambda: 100 }),
+  'posl1-3': (s2) => ({ penalty: 'positivity_l1', lambda: 3, kappa: s2 }),
   'posl1-10': (s2) => ({ penalty: 'positivity_l1', lambda: 10, kappa: s2 }),
   'posl1-30': (s2) => ({ penalty: 'positivity_l1', lambda: 30, kappa: s2 }),
   'posl1-100': (s2) => ({ penalty: 'positivity_l1', lambda: 100, kappa: s2 }),
@@ -56,7 +60,12 @@ const CONFIGS: Record<string, (s2: number) => Overrides> = {
 interface Row {
   preset: string; config: string; steps: number; train_seconds: number;
   psnr_mmse: number; psnr_mmse_dihedral: number; psnr_samples: number;
-  rmse_filament: number; rmse_background: number; mean_bias: number; command: string;
+  rmse_filament: number; rmse_background: number; mean_bias: number;
+  /** RMSE within a PSF radius of the image's edge (where training's 'valid' data term barely constrains g(z)) and inside it. */
+  rmse_edge: number; rmse_inner: number;
+  /** PSNR of the MMSE with a PSF radius of reflected context around each image (MmseOptions.contextMargin). */
+  psnr_mmse_margin: number;
+  command: string;
 }
 
 const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
@@ -70,6 +79,19 @@ function errorSplit(truth: Stack, estimate: Stack): { filament: number; backgrou
     if (truth.data[i] > 0.1) { fSum += e * e; fN++; } else { bSum += e * e; bN++; }
   }
   return { filament: Math.sqrt(fSum / fN), background: Math.sqrt(bSum / bN), bias: bias / truth.data.length };
+}
+
+/** RMSE on the pixels within `radius` of the image's edge, and on the others. */
+function edgeSplit(truth: Stack, estimate: Stack, radius: number): { edge: number; inner: number } {
+  let eSum = 0, eN = 0, iSum = 0, iN = 0;
+  const { height, width } = truth;
+  for (let i = 0; i < truth.data.length; i++) {
+    const row = Math.floor(i / width) % height;
+    const col = i % width;
+    const e = estimate.data[i] - truth.data[i];
+    if (row < radius || col < radius || row >= height - radius || col >= width - radius) { eSum += e * e; eN++; } else { iSum += e * e; iN++; }
+  }
+  return { edge: Math.sqrt(eSum / eN), inner: Math.sqrt(iSum / iN) };
 }
 
 const command = `node --import tsx bench/quality-ablation.ts ${process.argv.slice(2).join(' ')}`.trim();
@@ -93,12 +115,17 @@ for (const name of args.configs!.split(',')) {
   });
   const plain = await deconvolveMmse(result.model, test.noisy, { samples, seed: 0, groundTruth: test.groundTruth });
   const d4 = await deconvolveMmse(result.model, test.noisy, { samples, seed: 0, groundTruth: test.groundTruth, dihedral: true });
+  const radius = (train.psf.height - 1) / 2;
+  const margined = await deconvolveMmse(result.model, test.noisy, { samples, seed: 0, groundTruth: test.groundTruth, contextMargin: radius });
   const split = errorSplit(test.groundTruth, plain.mmse);
+  const edges = edgeSplit(test.groundTruth, plain.mmse, radius);
   const row: Row = {
     preset, config: name, steps: result.steps, train_seconds: Math.round(result.trainSeconds),
     psnr_mmse: mean(plain.psnrMmse!), psnr_mmse_dihedral: mean(d4.psnrMmse!), psnr_samples: mean(plain.psnrSamples!),
-    rmse_filament: split.filament, rmse_background: split.background, mean_bias: split.bias, command,
+    rmse_filament: split.filament, rmse_background: split.background, mean_bias: split.bias,
+    rmse_edge: edges.edge, rmse_inner: edges.inner, psnr_mmse_margin: mean(margined.psnrMmse!), command,
   };
+  if (args['save-models']) await saveModel(join(args['save-models'], name), result.model);
   console.log(JSON.stringify(row));
   rows.push(row);
   disposeModel(result.model);

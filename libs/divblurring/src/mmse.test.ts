@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend.ts';
+import { DivblurConfigError } from './errors.ts';
 import { psnr, stackImage } from './imaging.ts';
 import { deconvolveMmse } from './mmse.ts';
 import { loadModel, saveModel } from './saved-model.ts';
@@ -48,6 +49,25 @@ test('MMSE is the mean of the samples, std their spread, and PSNRs follow the re
   assert.deepEqual(again.mmse.data, result.mmse.data, 'batching must not change the result');
   const dihedral = await deconvolveMmse(model, stack, { samples: 8, seed: 1, dihedral: true });
   assert.equal(dihedral.mmse.data.length, stack.data.length);
+  disposeModel(model);
+});
+
+test('contextMargin computes the image as the centre of its reflect-padded self, and rejects margins it cannot pad', async () => {
+  const model = trainedTinyModel();
+  const stack = tinyImages(1, 16, 4); // 16 + 2·2 = 20: a multiple of 4, so both paths pad nothing else
+  const padded = tf.tidy(() => tf.mirrorPad(tf.tensor4d(stack.data, [1, 16, 16, 1]), [[0, 0], [2, 2], [2, 2], [0, 0]], 'reflect'));
+  const paddedStack = { data: (await padded.data()) as Float32Array, count: 1, height: 20, width: 20 };
+  padded.dispose();
+  const margined = await deconvolveMmse(model, stack, { samples: 3, seed: 7, contextMargin: 2 });
+  const whole = await deconvolveMmse(model, paddedStack, { samples: 3, seed: 7 });
+  const centre = new Float32Array(16 * 16);
+  for (let i = 0; i < 16; i++) centre.set(whole.mmse.data.subarray((i + 2) * 20 + 2, (i + 2) * 20 + 18), i * 16);
+  const maxDiff = Math.max(...centre.map((v, i) => Math.abs(v - margined.mmse.data[i])));
+  assert.ok(maxDiff < 1e-5, `margined MMSE = centre of the padded image's MMSE (max diff ${maxDiff})`);
+  const plain = await deconvolveMmse(model, stack, { samples: 3, seed: 7 });
+  assert.notDeepEqual(plain.mmse.data, margined.mmse.data, 'the margin changes the edge pixels');
+  await assert.rejects(deconvolveMmse(model, stack, { contextMargin: -1 }), DivblurConfigError);
+  await assert.rejects(deconvolveMmse(model, stack, { contextMargin: 16 }), DivblurConfigError);
   disposeModel(model);
 });
 

@@ -24,6 +24,13 @@ export interface MmseOptions {
   readonly batchSize?: number;
   /** Memory bound for one decode batch (default 256 MiB). */
   readonly maxBatchBytes?: number;
+  /**
+   * Pixels of reflected context added on every side before the network and cropped after (default 0).
+   * Training constrains g(z) only where the PSF's support lies inside the patch ('valid' mode), so a
+   * network has never been asked what to output within a PSF radius of an edge; with this margin the
+   * image's own edge pixels are computed as interior pixels.
+   */
+  readonly contextMargin?: number;
 }
 
 export interface MmseResult {
@@ -33,16 +40,21 @@ export interface MmseResult {
   readonly psnrSamples?: number[];
 }
 
-/** Pads by reflection to a multiple of `factor` on both sides (bottom and right). */
-function padToMultiple(image: Image, factor: number): tf.Tensor4D {
-  const padHeight = (factor - (image.height % factor)) % factor;
-  const padWidth = (factor - (image.width % factor)) % factor;
-  if (padHeight >= image.height || padWidth >= image.width) {
-    throw new DivblurConfigError(`image ${image.height}×${image.width} is too small for the network (needs ≥ ${factor} px a side)`);
+/**
+ * Pads by reflection: `margin` on every side, then to a multiple of `factor` (bottom and right).
+ * The image sits at [margin, margin] in the result.
+ */
+function padForNetwork(image: Image, factor: number, margin: number): tf.Tensor4D {
+  const padHeight = (factor - ((image.height + 2 * margin) % factor)) % factor;
+  const padWidth = (factor - ((image.width + 2 * margin) % factor)) % factor;
+  if (margin + padHeight >= image.height || margin + padWidth >= image.width) {
+    throw new DivblurConfigError(`image ${image.height}×${image.width} is too small for the network (reflect padding by ${margin + padHeight}×${margin + padWidth} px needs more pixels a side)`);
   }
   return tf.tidy(() => {
     const t = tf.tensor4d(image.data, [1, image.height, image.width, 1]);
-    return padHeight === 0 && padWidth === 0 ? t : tf.mirrorPad(t, [[0, 0], [0, padHeight], [0, padWidth], [0, 0]], 'reflect');
+    return margin === 0 && padHeight === 0 && padWidth === 0
+      ? t
+      : tf.mirrorPad(t, [[0, 0], [margin, margin + padHeight], [margin, margin + padWidth], [0, 0]], 'reflect');
   });
 }
 
@@ -67,6 +79,8 @@ export async function deconvolveMmse(model: TrainedModel, stack: Stack, options:
   const psnrMmse: number[] = [];
   const psnrSamples: number[] = [];
   const transforms = options.dihedral ? [0, 1, 2, 3, 4, 5, 6, 7] : [0];
+  const margin = options.contextMargin ?? 0;
+  if (!Number.isInteger(margin) || margin < 0) throw new DivblurConfigError(`contextMargin must be an integer ≥ 0, got ${margin}`);
 
   for (let n = 0; n < stack.count; n++) {
     const sum = new Float64Array(pixels);
@@ -77,7 +91,7 @@ export async function deconvolveMmse(model: TrainedModel, stack: Stack, options:
     for (const [t, k] of transforms.entries()) {
       if (counts[t] === 0) continue;
       const view = dihedral(stackImage(stack, n), k);
-      const padded = padToMultiple(view, factor);
+      const padded = padForNetwork(view, factor, margin);
       const { mu, logvar } = tf.tidy(() => encode(params, config, normalisation, padded));
       const [, paddedHeight, paddedWidth] = padded.shape;
       const bytesPerSample = paddedHeight * paddedWidth * Math.max(...config.filters) * 4 * 3;
@@ -89,7 +103,7 @@ export async function deconvolveMmse(model: TrainedModel, stack: Stack, options:
         const decoded = tf.tidy(() => {
           const eps = tf.concat(seeds.map((seed) => tf.randomNormal([1, ...mu.shape.slice(1)], 0, 1, 'float32', seed)));
           const z = tf.add(tf.tile(mu, [b, 1, 1, 1]), tf.mul(tf.tile(tf.exp(tf.mul(logvar, 0.5)), [b, 1, 1, 1]), eps)) as tf.Tensor4D;
-          return tf.slice(decode(params, config, normalisation, z), [0, 0, 0, 0], [b, view.height, view.width, 1]);
+          return tf.slice(decode(params, config, normalisation, z), [0, margin, margin, 0], [b, view.height, view.width, 1]);
         });
         const values = (await decoded.data()) as Float32Array;
         decoded.dispose();

@@ -107,10 +107,27 @@ test('sampleMse counts only the image\'s pixels (not the padding), tiled or not'
   const groundTruth = { data: Float32Array.from(y.data, (v) => 0.9 * v), height: 30, width: 45 };
   // One sample: the MMSE is that sample, so its MSE is MSE(GT, x̂) over the 30×45 pixels.
   for (const tileCorePx of [undefined, 16]) {
-    const result = await mmse(sessions, y, { samples: 1, seed: 2, groundTruth, ...(tileCorePx ? { tileCorePx } : {}) });
-    if (tileCorePx) assert.ok(result.plan.tiles.length > 1);
-    const expected = result.mmse.reduce((sum, v, p) => sum + (v - groundTruth.data[p]) ** 2, 0) / (30 * 45);
-    assert.ok(Math.abs(result.sampleMse![0] - expected) <= 1e-6 * expected, `tile ${tileCorePx}: ${result.sampleMse![0]} vs ${expected}`);
+    for (const contextMargin of [0, 5]) {
+      const result = await mmse(sessions, y, { samples: 1, seed: 2, groundTruth, contextMargin, ...(tileCorePx ? { tileCorePx } : {}) });
+      if (tileCorePx) assert.ok(result.plan.tiles.length > 1);
+      const expected = result.mmse.reduce((sum, v, p) => sum + (v - groundTruth.data[p]) ** 2, 0) / (30 * 45);
+      assert.ok(Math.abs(result.sampleMse![0] - expected) <= 1e-6 * expected, `tile ${tileCorePx}, margin ${contextMargin}: ${result.sampleMse![0]} vs ${expected}`);
+    }
   }
   await assert.rejects(mmse(sessions, y, { groundTruth: image(30, 44) }), /groundTruth is 30×44/);
+});
+
+test('contextMargin computes the image as the centre of its reflect-padded self (numpy reflect), and is bounded', async () => {
+  const y = image(16, 20);
+  const reflect = (i: number, n: number) => (i < 0 ? -i : i < n ? i : 2 * (n - 1) - i);
+  // 16 + 2·4 = 24 and 20 + 2·4 = 28: multiples of 4, so neither path pads anything else
+  const padded = { data: Float32Array.from({ length: 24 * 28 }, (_, k) => y.data[reflect(Math.floor(k / 28) - 4, 16) * 20 + reflect((k % 28) - 4, 20)]), height: 24, width: 28 };
+  const margined = await mmse(sessions, y, { samples: 3, seed: 3, contextMargin: 4 });
+  const whole = await mmse(sessions, padded, { samples: 3, seed: 3 });
+  let maxDiff = 0;
+  for (let r = 0; r < 16; r++) for (let c = 0; c < 20; c++) maxDiff = Math.max(maxDiff, Math.abs(margined.mmse[r * 20 + c] - whole.mmse[(r + 4) * 28 + c + 4]));
+  assert.ok(maxDiff < 1e-6, `max diff ${maxDiff}`);
+  const plain = await mmse(sessions, y, { samples: 3, seed: 3 });
+  assert.notDeepEqual(plain.mmse, margined.mmse);
+  for (const bad of [-1, 1.5, 12]) await assert.rejects(mmse(sessions, y, { contextMargin: bad }), /contextMargin/);
 });

@@ -37,6 +37,13 @@ export interface MmseOptions {
    * the mean per-sample PSNR, without keeping the samples.
    */
   readonly groundTruth?: Image;
+  /**
+   * Pixels of reflected context around the image, cropped after (default 0). Training constrains g(z) only where
+   * the PSF's support lies inside the patch, so the network's output within a PSF radius of an edge is barely
+   * trained; with the PSF radius as margin the image's edge pixels are computed as interior ones.
+   * `psfRadius(sessions)` gives the model's.
+   */
+  readonly contextMargin?: number;
   /** Called after each batch with the samples done so far. */
   readonly onProgress?: (samplesDone: number, samplesPlanned: number) => void;
 }
@@ -60,6 +67,12 @@ interface EncodedTile {
   readonly logvar: ort.Tensor;
 }
 
+/** The radius of the PSF the model was trained with (its 'valid'-mode data term's border), 0 without one. */
+export function psfRadius(sessions: ModelSessions): number {
+  const psf = JSON.parse(sessions.encoder.metadata['divblur.psf'] ?? 'null') as { height: number; width: number } | null;
+  return psf === null ? 0 : (Math.max(psf.height, psf.width) - 1) / 2;
+}
+
 function checkOptions(samples: number, budget: number, tolerance: number | undefined): void {
   if (!Number.isInteger(samples) || samples < 1) throw new OnnxOptionError('SAMPLES', `samples must be an integer ≥ 1, got ${samples}`);
   if (!(budget > 0)) throw new OnnxOptionError('MEMORY_BUDGET', `memoryBudgetBytes must be > 0, got ${budget}`);
@@ -75,12 +88,16 @@ export async function mmse(sessions: ModelSessions, image: Image, options: MmseO
   if (groundTruth !== undefined && (groundTruth.height !== image.height || groundTruth.width !== image.width)) {
     throw new OnnxOptionError('GROUND_TRUTH', `groundTruth is ${groundTruth.height}×${groundTruth.width}, the image ${image.height}×${image.width}`);
   }
+  const margin = options.contextMargin ?? 0;
+  if (!Number.isInteger(margin) || margin < 0 || margin >= Math.min(image.height, image.width) - 4) {
+    throw new OnnxOptionError('CONTEXT_MARGIN', `contextMargin must be an integer in [0, ${Math.min(image.height, image.width) - 4}) for a ${image.height}×${image.width} image, got ${margin}`);
+  }
   const { config } = sessions.sampler;
   const cell = 2 ** config.depth;
   const latent = config.latentChannels;
-  const plan = planTiles(image.height, image.width, config,
+  const plan = planTiles(image.height + 2 * margin, image.width + 2 * margin, config,
     { memoryBudgetBytes, samples, maxBatch: options.maxBatch, tileCorePx: options.tileCorePx });
-  const padded = reflectPad(image, plan.paddedHeight, plan.paddedWidth);
+  const padded = reflectPad(image, plan.paddedHeight, plan.paddedWidth, margin);
 
   const encoded: EncodedTile[] = [];
   for (const tile of plan.tiles) {
@@ -91,7 +108,7 @@ export async function mmse(sessions: ModelSessions, image: Image, options: MmseO
   }
 
   const accumulator = new WelfordImage(plan.paddedHeight, plan.paddedWidth);
-  const sampleErrors = groundTruth === undefined ? null : new SampleSquaredErrors(groundTruth);
+  const sampleErrors = groundTruth === undefined ? null : new SampleSquaredErrors(groundTruth, margin);
   const noiseBuffer = new Float32Array(plan.batchSize * latent * Math.max(...plan.tiles.map((t) => t.inputHeight * t.inputWidth)) / (cell * cell));
   const minSamples = Math.min(samples, options.minSamples ?? 16);
   let stoppedEarly = false;
@@ -127,8 +144,8 @@ export async function mmse(sessions: ModelSessions, image: Image, options: MmseO
   }
 
   const { height, width } = image;
-  const mean = cropWindow(accumulator.mean, plan.paddedWidth, 0, 0, height, width);
-  const std = cropWindow(accumulator.std(), plan.paddedWidth, 0, 0, height, width);
+  const mean = cropWindow(accumulator.mean, plan.paddedWidth, margin, margin, height, width);
+  const std = cropWindow(accumulator.std(), plan.paddedWidth, margin, margin, height, width);
   return {
     height, width, mmse: mean, std, standardError: accumulator.standardError(), samplesUsed: accumulator.count, stoppedEarly, plan,
     ...(sampleErrors === null ? {} : { sampleMse: sampleErrors.meanSquaredErrors(accumulator.count) }),

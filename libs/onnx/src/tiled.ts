@@ -103,15 +103,18 @@ function axisSplit(length: number, core: number, cell: number): [number, number]
   return runs;
 }
 
-/** Reflect padding at the bottom and right (numpy 'reflect': the edge pixel is not repeated). */
-export function reflectPad(image: Image, paddedHeight: number, paddedWidth: number): Float32Array {
+/**
+ * Reflect padding (numpy 'reflect': the edge pixel is not repeated): `margin` pixels on every side, then to
+ * paddedHeight × paddedWidth at the bottom and right. The image sits at (margin, margin) in the result.
+ */
+export function reflectPad(image: Image, paddedHeight: number, paddedWidth: number, margin = 0): Float32Array {
   const { data, height, width } = image;
-  if (paddedHeight === height && paddedWidth === width) return data;
-  const reflect = (i: number, n: number) => (i < n ? i : 2 * (n - 1) - i);
+  if (margin === 0 && paddedHeight === height && paddedWidth === width) return data;
+  const reflect = (i: number, n: number) => (i < 0 ? -i : i < n ? i : 2 * (n - 1) - i);
   const out = new Float32Array(paddedHeight * paddedWidth);
   for (let r = 0; r < paddedHeight; r++) {
-    const source = reflect(r, height) * width;
-    for (let c = 0; c < paddedWidth; c++) out[r * paddedWidth + c] = data[source + reflect(c, width)];
+    const source = reflect(r - margin, height) * width;
+    for (let c = 0; c < paddedWidth; c++) out[r * paddedWidth + c] = data[source + reflect(c - margin, width)];
   }
   return out;
 }
