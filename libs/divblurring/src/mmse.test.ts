@@ -59,13 +59,18 @@ test('contextMargin computes the image as the centre of its reflect-padded self,
   const paddedStack = { data: (await padded.data()) as Float32Array, count: 1, height: 20, width: 20 };
   padded.dispose();
   const margined = await deconvolveMmse(model, stack, { samples: 3, seed: 7, contextMargin: 2 });
-  const whole = await deconvolveMmse(model, paddedStack, { samples: 3, seed: 7 });
+  const whole = await deconvolveMmse(model, paddedStack, { samples: 3, seed: 7, contextMargin: 0 });
   const centre = new Float32Array(16 * 16);
   for (let i = 0; i < 16; i++) centre.set(whole.mmse.data.subarray((i + 2) * 20 + 2, (i + 2) * 20 + 18), i * 16);
   const maxDiff = Math.max(...centre.map((v, i) => Math.abs(v - margined.mmse.data[i])));
   assert.ok(maxDiff < 1e-5, `margined MMSE = centre of the padded image's MMSE (max diff ${maxDiff})`);
-  const plain = await deconvolveMmse(model, stack, { samples: 3, seed: 7 });
+  const plain = await deconvolveMmse(model, stack, { samples: 3, seed: 7, contextMargin: 0 });
   assert.notDeepEqual(plain.mmse.data, margined.mmse.data, 'the margin changes the edge pixels');
+  // the default is the PSF's radius, capped so that the image can still be padded (16 − 4 − 1 = 11)
+  const radius = (model.psf!.height - 1) / 2;
+  const byDefault = await deconvolveMmse(model, stack, { samples: 3, seed: 7 });
+  const explicit = await deconvolveMmse(model, stack, { samples: 3, seed: 7, contextMargin: Math.min(radius, 11) });
+  assert.deepEqual(byDefault.mmse.data, explicit.mmse.data);
   await assert.rejects(deconvolveMmse(model, stack, { contextMargin: -1 }), DivblurConfigError);
   await assert.rejects(deconvolveMmse(model, stack, { contextMargin: 16 }), DivblurConfigError);
   disposeModel(model);

@@ -25,7 +25,8 @@ export interface MmseOptions {
   /** Memory bound for one decode batch (default 256 MiB). */
   readonly maxBatchBytes?: number;
   /**
-   * Pixels of reflected context added on every side before the network and cropped after (default 0).
+   * Pixels of reflected context added on every side before the network and cropped after (default: the PSF's
+   * radius, `defaultContextMargin`; +0.55 dB on dataset1, bench/results/quality-ablation-margin.json).
    * Training constrains g(z) only where the PSF's support lies inside the patch ('valid' mode), so a
    * network has never been asked what to output within a PSF radius of an edge; with this margin the
    * image's own edge pixels are computed as interior pixels.
@@ -58,6 +59,15 @@ function padForNetwork(image: Image, factor: number, margin: number): tf.Tensor4
   });
 }
 
+/**
+ * The PSF's radius (0 without a PSF), capped so that small images can still be padded; the ONNX path
+ * (libs/onnx mmse) uses the same rule, so both give the same MMSE.
+ */
+export function defaultContextMargin(psf: { height: number; width: number } | null, height: number, width: number, factor: number): number {
+  if (psf === null) return 0;
+  return Math.max(0, Math.min((Math.max(psf.height, psf.width) - 1) / 2, Math.min(height, width) - factor - 1));
+}
+
 /** Splits `samples` over `parts` as evenly as possible. */
 function split(samples: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => Math.floor(samples / parts) + (i < samples % parts ? 1 : 0));
@@ -79,7 +89,7 @@ export async function deconvolveMmse(model: TrainedModel, stack: Stack, options:
   const psnrMmse: number[] = [];
   const psnrSamples: number[] = [];
   const transforms = options.dihedral ? [0, 1, 2, 3, 4, 5, 6, 7] : [0];
-  const margin = options.contextMargin ?? 0;
+  const margin = options.contextMargin ?? defaultContextMargin(model.psf, stack.height, stack.width, factor);
   if (!Number.isInteger(margin) || margin < 0) throw new DivblurConfigError(`contextMargin must be an integer ≥ 0, got ${margin}`);
 
   for (let n = 0; n < stack.count; n++) {

@@ -38,10 +38,10 @@ export interface MmseOptions {
    */
   readonly groundTruth?: Image;
   /**
-   * Pixels of reflected context around the image, cropped after (default 0). Training constrains g(z) only where
+   * Pixels of reflected context around the image, cropped after (default: the model's PSF radius, capped for
+   * small images, the same rule as libs/divblurring's deconvolveMmse). Training constrains g(z) only where
    * the PSF's support lies inside the patch, so the network's output within a PSF radius of an edge is barely
    * trained; with the PSF radius as margin the image's edge pixels are computed as interior ones.
-   * `psfRadius(sessions)` gives the model's.
    */
   readonly contextMargin?: number;
   /** Called after each batch with the samples done so far. */
@@ -88,7 +88,8 @@ export async function mmse(sessions: ModelSessions, image: Image, options: MmseO
   if (groundTruth !== undefined && (groundTruth.height !== image.height || groundTruth.width !== image.width)) {
     throw new OnnxOptionError('GROUND_TRUTH', `groundTruth is ${groundTruth.height}×${groundTruth.width}, the image ${image.height}×${image.width}`);
   }
-  const margin = options.contextMargin ?? 0;
+  const cap = Math.min(image.height, image.width) - 2 ** sessions.sampler.config.depth - 1;
+  const margin = options.contextMargin ?? Math.max(0, Math.min(psfRadius(sessions), cap));
   if (!Number.isInteger(margin) || margin < 0 || margin >= Math.min(image.height, image.width) - 4) {
     throw new OnnxOptionError('CONTEXT_MARGIN', `contextMargin must be an integer in [0, ${Math.min(image.height, image.width) - 4}) for a ${image.height}×${image.width} image, got ${margin}`);
   }
