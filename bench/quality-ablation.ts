@@ -113,8 +113,8 @@ for (const name of args.configs!.split(',')) {
       if (p.step % 100 === 0) console.error(`${name} step ${p.step}/${p.totalSteps} data ${p.loss.data.toFixed(3)} kl ${p.loss.kl.toFixed(4)} penalty ${p.loss.penalty.toFixed(4)} ${p.samplesPerSecond.toFixed(1)} samples/s`);
     },
   });
-  const plain = await deconvolveMmse(result.model, test.noisy, { samples, seed: 0, groundTruth: test.groundTruth });
-  const d4 = await deconvolveMmse(result.model, test.noisy, { samples, seed: 0, groundTruth: test.groundTruth, dihedral: true });
+  const plain = await deconvolveMmse(result.model, test.noisy, { samples, seed: 0, groundTruth: test.groundTruth, contextMargin: 0 });
+  const d4 = await deconvolveMmse(result.model, test.noisy, { samples, seed: 0, groundTruth: test.groundTruth, dihedral: true, contextMargin: 0 });
   const radius = (train.psf.height - 1) / 2;
   const margined = await deconvolveMmse(result.model, test.noisy, { samples, seed: 0, groundTruth: test.groundTruth, contextMargin: radius });
   const split = errorSplit(test.groundTruth, plain.mmse);
