@@ -69,3 +69,12 @@ export function parameterShapes(config: ModelConfig): Array<[string, number[]]> 
   conv('dec.out', filters[0], 1);
   return shapes;
 }
+
+/**
+ * The MMSE's default context margin (both paths: libs/divblurring deconvolveMmse and libs/onnx mmse, so that they
+ * give the same MMSE): the PSF's radius, 0 without a PSF, capped so that small images can still be padded.
+ */
+export function defaultContextMargin(psf: { height: number; width: number } | null, height: number, width: number, factor: number): number {
+  if (psf === null) return 0;
+  return Math.max(0, Math.min((Math.max(psf.height, psf.width) - 1) / 2, Math.min(height, width) - factor - 1));
+}

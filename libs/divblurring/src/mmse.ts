@@ -10,6 +10,7 @@ import { dihedral, undoDihedral } from './data.ts';
 import { DivblurConfigError } from './errors.ts';
 import { psnr, Random, stackImage, type Image, type Stack } from './imaging.ts';
 import { decode, encode } from './model.ts';
+import { defaultContextMargin } from './architecture.ts';
 import type { TrainedModel } from './trained-model.ts';
 
 export interface MmseOptions {
@@ -57,15 +58,6 @@ function padForNetwork(image: Image, factor: number, margin: number): tf.Tensor4
       ? t
       : tf.mirrorPad(t, [[0, 0], [margin, margin + padHeight], [margin, margin + padWidth], [0, 0]], 'reflect');
   });
-}
-
-/**
- * The PSF's radius (0 without a PSF), capped so that small images can still be padded; the ONNX path
- * (libs/onnx mmse) uses the same rule, so both give the same MMSE.
- */
-export function defaultContextMargin(psf: { height: number; width: number } | null, height: number, width: number, factor: number): number {
-  if (psf === null) return 0;
-  return Math.max(0, Math.min((Math.max(psf.height, psf.width) - 1) / 2, Math.min(height, width) - factor - 1));
 }
 
 /** Splits `samples` over `parts` as evenly as possible. */

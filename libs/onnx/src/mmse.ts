@@ -15,6 +15,7 @@ import type { TilePlan } from './tiled.ts';
 import { WelfordImage } from './welford.ts';
 import { SampleSquaredErrors } from './mmse-sample-errors.ts';
 import { OnnxOptionError } from './errors.ts';
+import { defaultContextMargin } from '@divblur/divblurring/architecture';
 
 export const DEFAULT_SAMPLES = 100;
 export const DEFAULT_MEMORY_BUDGET_BYTES = 1024 ** 3;
@@ -67,10 +68,9 @@ interface EncodedTile {
   readonly logvar: ort.Tensor;
 }
 
-/** The radius of the PSF the model was trained with (its 'valid'-mode data term's border), 0 without one. */
-export function psfRadius(sessions: ModelSessions): number {
-  const psf = JSON.parse(sessions.encoder.metadata['divblur.psf'] ?? 'null') as { height: number; width: number } | null;
-  return psf === null ? 0 : (Math.max(psf.height, psf.width) - 1) / 2;
+/** The size of the PSF the model was trained with (from the graphs' metadata), null without one. */
+function psfOf(sessions: ModelSessions): { height: number; width: number } | null {
+  return JSON.parse(sessions.encoder.metadata['divblur.psf'] ?? 'null') as { height: number; width: number } | null;
 }
 
 function checkOptions(samples: number, budget: number, tolerance: number | undefined): void {
@@ -88,8 +88,7 @@ export async function mmse(sessions: ModelSessions, image: Image, options: MmseO
   if (groundTruth !== undefined && (groundTruth.height !== image.height || groundTruth.width !== image.width)) {
     throw new OnnxOptionError('GROUND_TRUTH', `groundTruth is ${groundTruth.height}×${groundTruth.width}, the image ${image.height}×${image.width}`);
   }
-  const cap = Math.min(image.height, image.width) - 2 ** sessions.sampler.config.depth - 1;
-  const margin = options.contextMargin ?? Math.max(0, Math.min(psfRadius(sessions), cap));
+  const margin = options.contextMargin ?? defaultContextMargin(psfOf(sessions), image.height, image.width, 2 ** sessions.sampler.config.depth);
   if (!Number.isInteger(margin) || margin < 0 || margin >= Math.min(image.height, image.width) - 4) {
     throw new OnnxOptionError('CONTEXT_MARGIN', `contextMargin must be an integer in [0, ${Math.min(image.height, image.width) - 4}) for a ${image.height}×${image.width} image, got ${margin}`);
   }
