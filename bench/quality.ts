@@ -4,17 +4,20 @@
  * compare test PSNR (MMSE of N samples, and mean per-sample), SSIM and steps/s with the input,
  * Richardson–Lucy (oracle best iteration; discrepancy principle) and Wiener (oracle balance).
  *
- *   node --import tsx bench/quality.ts [--steps 3000] [--variant report|improved|both] [--presets dataset1,dataset2]
- *        [--train-count 1000] [--test-count 20] [--size 128] [--samples 100] [--backend auto] [--seed 0] [--out bench/results/quality.json]
+ *   node --import tsx bench/quality.ts [--steps 3000] [--variant report,margin,improved | both | all] [--presets dataset1,dataset2]
+ *        [--models positivity,none,divnoising] [--train-count 1000] [--test-count 20] [--size 128] [--samples 100]
+ *        [--backend auto] [--seed 0] [--save-models DIR] [--out bench/results/quality.json]
  *
- * Variants: see VARIANTS below. Writes the rows after each model (complete: false until the end), then a .md beside
+ * Variants: see VARIANTS below; `both` = report,improved, `all` = every variant. --models picks dataset1's models and their
+ * order (dataset2 trains DivBlurring without penalty, the issue's table); --save-models keeps every trained model under
+ * DIR/<preset>-<method>-<penalty> (libs/divblurring saveModel) so that later test-time changes need no retraining. Writes the rows after each model (complete: false until the end), then a .md beside
  * the .json with the command and the table.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { deconvolveMmse, disposeModel, initBackend, trainModel, type PenaltyName, type TrainOptions } from '@divblur/divblurring';
+import { deconvolveMmse, disposeModel, initBackend, saveModel, trainModel, type PenaltyName, type TrainOptions } from '@divblur/divblurring';
 import { classicalBaselines, simulate, ssim, stackImage, type SimulationPreset } from '@divblur/imaging';
 
 const { values: args } = parseArgs({
@@ -28,6 +31,8 @@ const { values: args } = parseArgs({
     samples: { type: 'string', default: '100' },
     backend: { type: 'string', default: 'auto' },
     seed: { type: 'string', default: '0' },
+    models: { type: 'string', default: 'none,positivity,divnoising' },
+    'save-models': { type: 'string' },
     out: { type: 'string', default: 'bench/results/quality.json' },
   },
 });
@@ -36,6 +41,7 @@ const samples = Number(args.samples);
 /** The recipes compared: the report's, and ours (changes measured one by one with bench/quality-ablation.ts). */
 const VARIANTS: Record<string, { description: string; options: Partial<TrainOptions>; dihedral: boolean; margin: boolean }> = {
   report: { description: 'the report\'s recipe (linear output, Adam 1e-3 with reduce-on-plateau, no test-time averaging, no context margin)', options: {}, dihedral: false, margin: false },
+  margin: { description: 'the report\'s recipe with a PSF radius of reflected context at test time only', options: {}, dihedral: false, margin: true },
   improved: {
     description: 'the report\'s recipe with a PSF radius of reflected context at test time (the MMSE paths\' default) and 8-fold dihedral test-time averaging of the MMSE (samples split over the 8 symmetries)',
     options: {},
@@ -43,7 +49,7 @@ const VARIANTS: Record<string, { description: string; options: Partial<TrainOpti
     margin: true,
   },
 };
-const variants = args.variant === 'both' ? Object.keys(VARIANTS) : [args.variant!];
+const variants = args.variant === 'all' ? Object.keys(VARIANTS) : args.variant === 'both' ? ['report', 'improved'] : args.variant!.split(',');
 for (const v of variants) if (!VARIANTS[v]) throw new Error(`unknown variant ${v}; known: ${Object.keys(VARIANTS).join(', ')}`);
 
 interface Row {
@@ -83,12 +89,15 @@ for (const preset of args.presets!.split(',') as SimulationPreset[]) {
   }
   await saveRows(false);
 
-  const models: Array<{ method: 'divblurring' | 'divnoising'; penalty: PenaltyName; lambda: number }> = [
-    { method: 'divblurring', penalty: 'none', lambda: 0 },
-    ...(preset === 'dataset1'
-      ? [{ method: 'divblurring' as const, penalty: 'positivity' as const, lambda: 1 / (2 * noiseSigma ** 2) }, { method: 'divnoising' as const, penalty: 'none' as const, lambda: 0 }]
-      : []),
-  ];
+  type ModelSpec = { method: 'divblurring' | 'divnoising'; penalty: PenaltyName; lambda: number };
+  const dataset1Models: Record<string, ModelSpec> = {
+    none: { method: 'divblurring', penalty: 'none', lambda: 0 },
+    positivity: { method: 'divblurring', penalty: 'positivity', lambda: 1 / (2 * noiseSigma ** 2) },
+    divnoising: { method: 'divnoising', penalty: 'none', lambda: 0 },
+  };
+  const models: ModelSpec[] = preset === 'dataset1'
+    ? args.models!.split(',').map((name) => dataset1Models[name] ?? (() => { throw new Error(`unknown model ${name}; known: ${Object.keys(dataset1Models).join(', ')}`); })())
+    : [dataset1Models.none];
   for (const m of models) {
     // Variants that differ only at test time (e.g. dihedral averaging) share one trained model.
     let trained = null as { key: string; result: Awaited<ReturnType<typeof trainModel>> } | null;
@@ -109,6 +118,7 @@ for (const preset of args.presets!.split(',') as SimulationPreset[]) {
           },
         });
         trained = { key, result };
+        if (args['save-models']) await saveModel(join(args['save-models'], `${preset}-${m.method}-${m.penalty}${key === '{}' ? '' : `-${variant}`}`), result.model);
       }
       const { result } = trained;
       const out = await deconvolveMmse(result.model, test.noisy, { samples, seed: 0, groundTruth: test.groundTruth, dihedral: recipe.dihedral, ...(recipe.margin ? {} : { contextMargin: 0 }) });

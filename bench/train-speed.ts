@@ -19,7 +19,7 @@ const torchScripts: Record<string, string> = {
   'pytorch-same-network': resolve(repoRoot, 'bench/torch_contract_step.py'),
 };
 const { values: args } = parseArgs({ options: {
-  engine: { type: 'string' }, engines: { type: 'string', default: 'pytorch,native,pytorch-same-network,native-1t,wasm' },
+  engine: { type: 'string' }, engines: { type: 'string', default: 'pytorch,native,native-unfused,pytorch-same-network,native-1t,wasm' },
   rounds: { type: 'string', default: '2' }, steps: { type: 'string', default: '12' },
   'wasm-steps': { type: 'string', default: '3' }, warmup: { type: 'string', default: '2' },
   batch: { type: 'string', default: '32' }, patch: { type: 'string', default: '64' }, psf: { type: 'string', default: '11' },
@@ -35,6 +35,7 @@ async function runEngine(engine: string): Promise<void> {
   const tf = await import('@tensorflow/tfjs');
   const { createTrainer, initBackend } = await import('@divblur/divblurring');
   let threads = 1;
+  if (engine === 'native-unfused') (await import('@divblur/divblurring')).useFusedConvolutions(false);
   if (engine.startsWith('native')) {
     const { tryLoadNativeBackend } = await import('../libs/divblurring/src/native-backend.ts');
     const loaded = await tryLoadNativeBackend({ threads: engine === 'native-1t' ? 1 : undefined });

@@ -8,10 +8,15 @@
  *   dW[a,b,ci,co] = Σ_{n,h,w} xpad[n,h+a,w+b,ci]·dy[n,h,w,co]
  *                 = conv_valid(xpadᵀ [ci,Hp,Wp,N], dyᵀ [H,W,N,co])   (batch ↔ channels)
  *   db = Σ_{n,h,w} dy
+ * conv2dBiasRelu: relu(x ⋆ W + b), on backends with their own convolution gradients, as one FusedConv2D kernel
+ * forward and, backward, dz = dy·[y > 0] with db = Σ_{n,h,w} dz in one pass (y the output: y > 0 ⇔ x ⋆ W + b > 0),
+ * then the backend's Conv2DBackpropInput / Conv2DBackpropFilter on dz. tfjs itself never fuses a relu under a
+ * gradient tape (shouldFuse), so its path writes and reads five full-size intermediates per layer instead of one.
  * upsample2x: the 2×2 stride-2 transposed convolution, y[n,2i+a,2j+b,co] = Σ_ci z[n,i,j,ci]·W[a,b,co,ci] + b,
  * written as one matmul and a depth-to-space reshape, so its gradients are matmuls on any backend.
  */
 import * as tf from '@tensorflow/tfjs';
+import { RELU_BIAS_BACKPROP } from '@divblur/tfjs-native';
 
 function checkFilter(w: tf.Tensor, x: tf.Tensor): void {
   const [kh, kw, cin] = w.shape;
@@ -55,7 +60,8 @@ export const conv2dSameCustomGrad = tf.customGrad(
 
 /** conv2d 'same' + bias, tfjs's own gradients (backends with Conv2DBackpropFilter). */
 export function conv2dSameBuiltin(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D): tf.Tensor4D {
-  return tf.add(tf.conv2d(x, w, 1, 'same'), b);
+  // A linear fused conv stays fused under a gradient tape: one kernel instead of a conv and a full-size Add.
+  return tf.fused.conv2d({ x, filter: w, bias: b, strides: 1, pad: 'same' });
 }
 
 /** conv2d 'same', stride 1, with bias; filter [k,k,cin,cout]. Picks the gradient the backend can run. */
@@ -63,6 +69,50 @@ export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor): tf.Tenso
   checkFilter(w, x);
   if (backendHasConvFilterGradient()) return conv2dSameBuiltin(x, w as tf.Tensor4D, b as tf.Tensor1D);
   return conv2dSameCustomGrad(x, w, b) as tf.Tensor4D;
+}
+
+const SAME_CONV = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1] } as const;
+
+/** [dz, db] of relu(conv + b) from the output y: one kernel where the backend registers it (the oneDNN addon). */
+export function reluBiasBackprop(dy: tf.Tensor, y: tf.Tensor): [tf.Tensor, tf.Tensor] {
+  if (tf.getKernel(RELU_BIAS_BACKPROP, tf.getBackend()) !== undefined) {
+    return tf.engine().runKernel(RELU_BIAS_BACKPROP, { dy, y }) as unknown as [tf.Tensor, tf.Tensor];
+  }
+  const dz = tf.mul(dy, tf.step(y));
+  return [dz, tf.sum(dz, [0, 1, 2])];
+}
+
+const conv2dBiasReluFused = tf.customGrad(
+  (...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const [x, w, b, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D, tf.GradSaveFunc];
+    const y = tf.engine().runKernel('FusedConv2D', { x, filter: w, bias: b }, { ...SAME_CONV, activation: 'relu' }) as tf.Tensor4D;
+    save([x, w, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, ws, ys] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+        const [dz, db] = reluBiasBackprop(dy, ys);
+        const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy: dz, filter: ws }, { ...SAME_CONV, inputShape: xs.shape }) as tf.Tensor;
+        const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: xs, dy: dz }, { ...SAME_CONV, filterShape: ws.shape }) as tf.Tensor;
+        return [dx, dw, db];
+      },
+    };
+  },
+);
+
+let fusionEnabled = true;
+
+/** Turns the relu fusion off (true → on again): for bench/train-speed's measurement of what it buys. */
+export function useFusedConvolutions(enabled: boolean): void {
+  fusionEnabled = enabled;
+}
+
+/** relu(conv2dSame(x, W, b)): fused (see above) where the backend has its own filter gradient, composed otherwise. */
+export function conv2dBiasRelu(x: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor): tf.Tensor4D {
+  checkFilter(w, x);
+  if (!fusionEnabled) return tf.relu(conv2dSame(x, w, b)) as tf.Tensor4D;
+  if (backendHasConvFilterGradient()) return conv2dBiasReluFused(x, w, b) as tf.Tensor4D;
+  return tf.relu(conv2dSameCustomGrad(x, w, b)) as tf.Tensor4D;
 }
 
 /** 2×2 stride-2 transposed convolution + bias; filter [2,2,cout,cin] (tfjs conv2dTranspose layout). */

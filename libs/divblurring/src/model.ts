@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Random } from './imaging.ts';
-import { conv2dSame, upsample2x } from './conv.ts';
+import { conv2dBiasRelu, conv2dSame, upsample2x } from './conv.ts';
 import { parameterShapes, SOFTPLUS_KNEE, type ModelConfig, type Normalisation } from './architecture.ts';
 import { DivblurConfigError } from './errors.ts';
 
@@ -51,6 +51,11 @@ function conv(params: Params, name: string, x: tf.Tensor4D): tf.Tensor4D {
   return conv2dSame(x, params[`${name}.w`], params[`${name}.b`]);
 }
 
+/** relu(conv(x)) as one fused op (conv.ts). */
+function convRelu(params: Params, name: string, x: tf.Tensor4D): tf.Tensor4D {
+  return conv2dBiasRelu(x, params[`${name}.w`], params[`${name}.b`]);
+}
+
 /** q(z|y): y [N,H,W,1] in data units, H and W multiples of 2^depth → μ, log σ_z² [N,H/2^d,W/2^d,latent]. */
 export function encode(params: Params, config: ModelConfig, norm: Normalisation, y: tf.Tensor4D): { mu: tf.Tensor4D; logvar: tf.Tensor4D } {
   const [, height, width] = y.shape;
@@ -60,8 +65,8 @@ export function encode(params: Params, config: ModelConfig, norm: Normalisation,
   }
   let h = tf.div(tf.sub(y, norm.mean), norm.std) as tf.Tensor4D;
   for (let i = 0; i < config.depth; i++) {
-    h = tf.relu(conv(params, `enc.${i}.conv0`, h));
-    h = tf.relu(conv(params, `enc.${i}.conv1`, h));
+    h = convRelu(params, `enc.${i}.conv0`, h);
+    h = convRelu(params, `enc.${i}.conv1`, h);
     h = tf.maxPool(h, 2, 2, 'valid');
   }
   return { mu: conv(params, 'enc.mu', h), logvar: conv(params, 'enc.logvar', h) };
@@ -77,8 +82,8 @@ export function decode(params: Params, config: ModelConfig, norm: Normalisation,
   let h = z;
   for (let i = config.depth - 1; i >= 0; i--) {
     h = upsample2x(h, params[`dec.${i}.up.w`], params[`dec.${i}.up.b`]);
-    h = tf.relu(conv(params, `dec.${i}.conv0`, h));
-    h = tf.relu(conv(params, `dec.${i}.conv1`, h));
+    h = convRelu(params, `dec.${i}.conv0`, h);
+    h = convRelu(params, `dec.${i}.conv1`, h);
   }
   const t = tf.add(tf.mul(conv(params, 'dec.out', h), norm.std), norm.mean) as tf.Tensor4D;
   if (config.output === 'linear') return t;

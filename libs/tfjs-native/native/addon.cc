@@ -109,6 +109,13 @@ Napi::Value ReduceSum(const Napi::CallbackInfo& info) {
   });
 }
 
+// reluBiasBackprop(rows, channels, dy, y, dzOut, dbOut)
+Napi::Value ReluBiasBackprop(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    divblur::relu_bias_backprop(int_of(info[0]), int_of(info[1]), floats(info[2]), floats(info[3]), floats(info[4]), floats(info[5]));
+  });
+}
+
 // slice(shape, begin, size, x, out)
 Napi::Value Slice(const Napi::CallbackInfo& info) {
   return guarded(info, [&] { divblur::slice(ints(info[0]), ints(info[1]), ints(info[2]), floats(info[3]), floats(info[4])); });
@@ -154,6 +161,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("binary", Napi::Function::New(env, Binary));
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("reduceSum", Napi::Function::New(env, ReduceSum));
+  exports.Set("reluBiasBackprop", Napi::Function::New(env, ReluBiasBackprop));
   exports.Set("slice", Napi::Function::New(env, Slice));
   exports.Set("batchMatMul", Napi::Function::New(env, BatchMatMul));
   exports.Set("transpose", Napi::Function::New(env, Transpose));

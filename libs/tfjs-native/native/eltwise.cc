@@ -127,6 +127,30 @@ void reduce_sum(int64_t outer, int64_t reduced, int64_t inner, const float* x, f
   }
 }
 
+void relu_bias_backprop(int64_t rows, int64_t channels, const float* dy, const float* y, float* dz, float* db) {
+  std::vector<double> acc(channels, 0.0);
+#pragma omp parallel if (rows * channels >= kParallelFrom)
+  {
+    std::vector<double> local(channels, 0.0);
+#pragma omp for nowait
+    for (int64_t r = 0; r < rows; r++) {
+      const float* g = dy + r * channels;
+      const float* v = y + r * channels;
+      float* o = dz + r * channels;
+#pragma omp simd
+      for (int64_t c = 0; c < channels; c++) {
+        // (v − v) is 0 for finite v and NaN for NaN: the mask stays a multiply, which GCC vectorises.
+        const float d = g[c] * static_cast<float>(v[c] > 0.f) + (v[c] - v[c]);
+        o[c] = d;
+        local[c] += d;
+      }
+    }
+#pragma omp critical
+    for (int64_t c = 0; c < channels; c++) acc[c] += local[c];
+  }
+  for (int64_t c = 0; c < channels; c++) db[c] = static_cast<float>(acc[c]);
+}
+
 void slice(const std::vector<int64_t>& shape, const std::vector<int64_t>& begin, const std::vector<int64_t>& size,
            const float* x, float* out) {
   const size_t rank = shape.size();

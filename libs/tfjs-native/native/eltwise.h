@@ -15,6 +15,12 @@ void binary(BinaryOp op, Broadcast mode, int64_t size, int64_t period, const flo
 void unary(UnaryOp op, int64_t size, float alpha, const float* x, float* out);
 /** out[o, i] = Σ_r x[o, r, i] over x viewed as [outer, reduced, inner], accumulated in double as tfjs does. */
 void reduce_sum(int64_t outer, int64_t reduced, int64_t inner, const float* x, float* out);
+/**
+ * The backward pass of relu(conv(x) + b) in one sweep over [rows, channels]: given the forward output y and the
+ * upstream gradient dy, dz = dy·[y > 0] (NaN in y propagates, like tfjs's Step) and db[c] = Σ_rows dz[·, c], summed in
+ * double like reduce_sum. Replaces tfjs's Step, Multiply and Sum: three 16 MB passes per layer become one.
+ */
+void relu_bias_backprop(int64_t rows, int64_t channels, const float* dy, const float* y, float* dz, float* db);
 /** Copies the box [begin, begin + size) of a row-major tensor of shape `shape` into out. */
 void slice(const std::vector<int64_t>& shape, const std::vector<int64_t>& begin, const std::vector<int64_t>& size,
            const float* x, float* out);

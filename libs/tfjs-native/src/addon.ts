@@ -20,6 +20,8 @@ export interface NativeAddon {
   /** op: 0 relu, 1 step, 2 neg, 3 exp, 4 square, 5 sqrt, 6 log. */
   unary(op: number, alpha: number, x: Float32Array, out: Float32Array): void;
   reduceSum(outer: number, reduced: number, inner: number, x: Float32Array, out: Float32Array): void;
+  /** dz = dy·[y > 0] and db = Σ over rows of dz, for [rows, channels] tensors (native/eltwise.h). */
+  reluBiasBackprop(rows: number, channels: number, dy: Float32Array, y: Float32Array, dz: Float32Array, db: Float32Array): void;
   slice(shape: number[], begin: number[], size: number[], x: Float32Array, out: Float32Array): void;
   batchMatMul(batchA: number, batchB: number, m: number, n: number, k: number, transposeA: boolean, transposeB: boolean,
     a: Float32Array, b: Float32Array, out: Float32Array): void;

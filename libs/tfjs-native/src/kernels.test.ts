@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { loadAddon } from './addon.ts';
+import { RELU_BIAS_BACKPROP } from './kernels/relu-bias-backprop.ts';
 import { assertClose, assertRanNatively, bothPaths } from './testing.ts';
 
 await tf.setBackend('cpu');
@@ -110,4 +111,20 @@ test('batch matmul (transposes, batch broadcast) and transposes (chunked and ele
   check('transpose', () => [tf.transpose(x, [0, 1, 3, 2, 4, 5]), tf.transpose(x, [5, 4, 3, 2, 1, 0]),
     tf.transpose(rand([6, 7], 24)), tf.transpose(x, [0, 1, 2, 3, 4, 5])], ['Transpose']);
   check('matmul middle broadcast (fallback)', () => tf.matMul(rand([2, 1, 3, 4], 25), rand([1, 2, 4, 3], 26)));
+});
+
+test('the fused relu-and-bias backward pass equals Step · dy and its column sums, NaN and zeros included', { skip }, () => {
+  // What libs/divblurring's conv2dBiasRelu runs: the kernel where it is registered, tfjs's composition otherwise.
+  const reluBiasBackprop = (dy: tf.Tensor, y: tf.Tensor): tf.Tensor[] => {
+    if (tf.getKernel(RELU_BIAS_BACKPROP, 'cpu')) return tf.engine().runKernel(RELU_BIAS_BACKPROP, { dy, y }) as unknown as tf.Tensor[];
+    const dz = tf.mul(dy, tf.step(y));
+    return [dz, tf.sum(dz, [0, 1, 2])];
+  };
+  for (const [i, shape] of [[2, 3, 4, 5], [4, 32, 32, 8]].entries()) { // the second crosses the parallel threshold
+    const y = tf.relu(rand(shape, 30 + i)); // exact zeros where the pre-activation was negative
+    const dy = rand(shape, 40 + i);
+    check(`relu bias backprop ${shape}`, () => reluBiasBackprop(dy, y), [RELU_BIAS_BACKPROP]);
+  }
+  const withNaN = tf.tensor4d([1, 0, NaN, 2, 3, 0], [1, 1, 3, 2]);
+  check('relu bias backprop NaN', () => reluBiasBackprop(tf.onesLike(withNaN), withNaN), [RELU_BIAS_BACKPROP]);
 });

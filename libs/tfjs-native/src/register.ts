@@ -7,6 +7,7 @@ import { poolKernels } from './kernels/pool.ts';
 import { elementwiseKernels } from './kernels/elementwise.ts';
 import { reduceKernels } from './kernels/reduce.ts';
 import { layoutKernels } from './kernels/layout.ts';
+import { fusedKernels } from './kernels/relu-bias-backprop.ts';
 
 export interface NativeKernels {
   addon: NativeAddon;
@@ -43,14 +44,22 @@ export function registerNativeKernels(): NativeKernels | null {
     unregisterKernel(config.kernelName, 'cpu');
     registerKernel({ ...config, kernelFunc: (args) => { count.calls++; return config.kernelFunc(args); } });
   }
+  // Kernels tfjs has no version of (fused backward passes): added, and removed again by unregister().
+  const added = fusedKernels(addon);
+  for (const config of added) {
+    const count = { calls: 0, fallbacks: 0 };
+    counts.set(config.kernelName, count);
+    registerKernel({ ...config, kernelFunc: (args) => { count.calls++; return config.kernelFunc(args); } });
+  }
   active = {
-    addon, threads: addon.threads(), dnnlVersion: addon.dnnlVersion(), kernelNames: configs.map((c) => c.kernelName),
+    addon, threads: addon.threads(), dnnlVersion: addon.dnnlVersion(), kernelNames: [...configs, ...added].map((c) => c.kernelName),
     counts: () => counts,
     unregister: () => {
       for (const config of originals.values()) {
         unregisterKernel(config.kernelName, 'cpu');
         registerKernel(config);
       }
+      for (const config of added) unregisterKernel(config.kernelName, 'cpu');
       active = null;
     },
   };
