@@ -106,4 +106,16 @@ test('train → deconvolve on simulated files writes a model, a loss curve and a
   const [mmse, std] = await Promise.all([readImageFile(join(dir, 'mmse.tif')), readImageFile(join(dir, 'std.tif'))]);
   assert.deepEqual([mmse.stack.count, mmse.stack.height, mmse.stack.width], [4, 32, 32]);
   assert.ok(std.stack.data.every((v) => v >= 0));
+  assert.match(decon.stdout, /onnx/, 'ONNX Runtime is the default engine');
+  // The tfjs engine estimates the same posterior mean: the two differ by Monte-Carlo noise (other ε), not systematically.
+  const tfjsRun = await divblur('deconvolve', '--model', model, '--in', join(dir, 'noisy.tif'), '--out', join(dir, 'mmse-tfjs.tif'), '--samples', '3', '--engine', 'tfjs');
+  assert.equal(tfjsRun.code, 0, tfjsRun.stderr);
+  const viaTfjs = (await readImageFile(join(dir, 'mmse-tfjs.tif'))).stack.data;
+  const meanAbs = (values: ArrayLike<number>): number => Array.from(values).reduce((a, v) => a + Math.abs(v), 0) / values.length;
+  const difference = meanAbs(Array.from(viaTfjs, (v, i) => v - mmse.stack.data[i]));
+  assert.ok(difference < 2 * meanAbs(std.stack.data) + 1e-4, `engines differ by ${difference} on average, the posterior std is ${meanAbs(std.stack.data)}`);
+  assert.ok(difference > 0, 'the engines draw their own samples');
+  const badEngine = await divblur('deconvolve', '--model', model, '--in', join(dir, 'noisy.tif'), '--out', join(dir, 'x.tif'), '--engine', 'gpu');
+  assert.notEqual(badEngine.code, 0);
+  assert.match(badEngine.stderr, /onnx, tfjs/);
 });

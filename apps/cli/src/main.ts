@@ -2,7 +2,7 @@
  * The `divblur` command line: a thin shell over the libs. Each command lives in commands/<name>.ts;
  * errors of the libs (typed, with a message saying what is wrong) end the process with exit code 2.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ImagingError } from '@divblur/imaging';
 import { simulateCommand } from './commands/simulate.ts';
 import { baselineCommand } from './commands/baseline.ts';
@@ -11,6 +11,7 @@ import { DEMO_DEFAULTS, demoCommand } from './commands/demo.ts';
 import { trainCommand } from './commands/train.ts';
 import { deconvolveCommand } from './commands/deconvolve.ts';
 import { DivblurError } from '@divblur/divblurring';
+import { OnnxError } from '@divblur/onnx';
 
 export function positiveNumber(value: string): number {
   const parsed = Number(value);
@@ -99,7 +100,9 @@ program.command('deconvolve')
   .option('--std <file>', 'also write the per-pixel posterior std')
   .option('--samples <n>', 'posterior samples', positiveInteger, 100)
   .option('--seed <n>', 'random seed', nonNegativeInteger, 0)
-  .option('--backend <name>', 'auto, tensorflow, native, wasm or cpu', 'auto')
+  .addOption(new Option('--engine <name>', 'onnx: ONNX Runtime, tiled to --memory-mb (what the inference service serves with); tfjs: TensorFlow.js, whole images').choices(['onnx', 'tfjs']).default('onnx'))
+  .option('--memory-mb <n>', 'memory budget of the onnx engine, MiB', positiveInteger, 1024)
+  .option('--backend <name>', 'tfjs engine: auto, tensorflow, native, wasm or cpu', 'auto')
   .action(deconvolveCommand);
 
 program.command('demo')
@@ -116,7 +119,7 @@ program.command('demo')
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ImagingError || error instanceof DivblurError) {
+  if (error instanceof ImagingError || error instanceof DivblurError || error instanceof OnnxError) {
     process.stderr.write(`divblur: ${error.message}${'code' in error ? ` [${String(error.code)}]` : ''}\n`);
     process.exit(2);
   }

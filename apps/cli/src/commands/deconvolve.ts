@@ -1,18 +1,66 @@
-import { writeImageFile } from '@divblur/imaging';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stackImage, writeImageFile, type Stack } from '@divblur/imaging';
 import { deconvolveMmse, initBackend, loadModel } from '@divblur/divblurring';
 import type { BackendPreference } from '@divblur/divblurring';
+import { exportModel, loadModelSessions, mmse, releaseModelSessions } from '@divblur/onnx';
 import { readStack } from '../files.ts';
+import { createProgress } from '../progress.ts';
 
-export interface DeconvolveArgs { model: string; in: string; out: string; std?: string; samples: number; seed: number; backend: string }
+export type DeconvolveEngine = 'onnx' | 'tfjs';
+
+export interface DeconvolveArgs {
+  model: string; in: string; out: string; std?: string; samples: number; seed: number; backend: string; engine: DeconvolveEngine;
+  /** Memory bound of the ONNX path in MiB (it tiles images that do not fit). */
+  memoryMb: number;
+}
+
+/**
+ * The ONNX Runtime path, the one the inference service serves with: the model exported to a temporary folder,
+ * each image tiled to the memory budget (tile cores equal the whole-image result, libs/onnx/src/tiled.ts).
+ * bench/results/inference.json: 3.8–4.3× faster per sample than the tfjs path, 1.8 GB peak at 2048² (tfjs: 7.9 GB).
+ */
+async function mmseWithOnnx(args: DeconvolveArgs, stack: Stack): Promise<{ mmse: Stack; std: Stack }> {
+  const dir = await mkdtemp(join(tmpdir(), 'divblur-onnx-'));
+  const progress = createProgress('deconvolve', stack.count * args.samples, 'image {image}/{images}');
+  try {
+    const exported = await exportModel(args.model, dir);
+    const sessions = await loadModelSessions(args.model, exported.dir);
+    try {
+      const pixels = stack.height * stack.width;
+      const out = { mmse: new Float32Array(stack.count * pixels), std: new Float32Array(stack.count * pixels) };
+      for (let n = 0; n < stack.count; n++) {
+        const result = await mmse(sessions, stackImage(stack, n), {
+          samples: args.samples, seed: args.seed, memoryBudgetBytes: args.memoryMb * 2 ** 20,
+          onProgress: (done) => progress.update(n * args.samples + done, { image: n + 1, images: stack.count }),
+        });
+        out.mmse.set(result.mmse, n * pixels);
+        out.std.set(result.std, n * pixels);
+      }
+      const shape = { count: stack.count, height: stack.height, width: stack.width };
+      return { mmse: { data: out.mmse, ...shape }, std: { data: out.std, ...shape } };
+    } finally {
+      await releaseModelSessions(sessions);
+    }
+  } finally {
+    progress.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 /** MMSE (mean of N posterior samples) of every image, and optionally the per-pixel std; the input's shape, data units. */
 export async function deconvolveCommand(args: DeconvolveArgs): Promise<void> {
-  await initBackend(args.backend as BackendPreference, (message, fields) => process.stderr.write(`${message} ${JSON.stringify(fields)}\n`));
-  const model = await loadModel(args.model);
   const { stack, rank } = await readStack(args.in);
   const started = performance.now();
-  const result = await deconvolveMmse(model, stack, { samples: args.samples, seed: args.seed });
+  let result: { mmse: Stack; std: Stack };
+  if (args.engine === 'onnx') {
+    result = await mmseWithOnnx(args, stack);
+  } else {
+    await initBackend(args.backend as BackendPreference, (message, fields) => process.stderr.write(`${message} ${JSON.stringify(fields)}\n`));
+    result = await deconvolveMmse(await loadModel(args.model), stack, { samples: args.samples, seed: args.seed });
+  }
   await writeImageFile(args.out, result.mmse, { rank });
   if (args.std) await writeImageFile(args.std, result.std, { rank });
-  process.stdout.write(`wrote ${args.out}${args.std ? ` and ${args.std}` : ''}: ${stack.count} image(s), ${args.samples} samples, ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`wrote ${args.out}${args.std ? ` and ${args.std}` : ''}: ${stack.count} image(s), ${args.samples} samples, ${args.engine}, ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 }
