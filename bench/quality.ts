@@ -6,7 +6,7 @@
  *
  *   node --import tsx bench/quality.ts [--steps 3000] [--variant report,margin,improved | both | all] [--presets dataset1,dataset2]
  *        [--models positivity,none,divnoising] [--train-count 1000] [--test-count 20] [--size 128] [--samples 100]
- *        [--backend auto] [--seed 0] [--save-models DIR] [--out bench/results/quality.json]
+ *        [--backend auto] [--seed 0] [--save-models DIR | --load-models DIR] [--out bench/results/quality.json]
  *
  * Variants: see VARIANTS below; `both` = report,improved, `all` = every variant. --models picks dataset1's models and their
  * order (dataset2 trains DivBlurring without penalty, the issue's table); --save-models keeps every trained model under
@@ -17,7 +17,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { deconvolveMmse, disposeModel, initBackend, saveModel, trainModel, type PenaltyName, type TrainOptions } from '@divblur/divblurring';
+import { deconvolveMmse, disposeModel, initBackend, loadModel, saveModel, trainModel, type PenaltyName, type TrainedModel, type TrainOptions } from '@divblur/divblurring';
 import { classicalBaselines, simulate, ssim, stackImage, type SimulationPreset } from '@divblur/imaging';
 
 const { values: args } = parseArgs({
@@ -33,21 +33,25 @@ const { values: args } = parseArgs({
     seed: { type: 'string', default: '0' },
     models: { type: 'string', default: 'none,positivity,divnoising' },
     'save-models': { type: 'string' },
+    /** Evaluates the models a --save-models run kept instead of training (test-time variants only). */
+    'load-models': { type: 'string' },
     out: { type: 'string', default: 'bench/results/quality.json' },
   },
 });
 const steps = Number(args.steps);
 const samples = Number(args.samples);
 /** The recipes compared: the report's, and ours (changes measured one by one with bench/quality-ablation.ts). */
-const VARIANTS: Record<string, { description: string; options: Partial<TrainOptions>; dihedral: boolean; margin: boolean }> = {
-  report: { description: 'the report\'s recipe (linear output, Adam 1e-3 with reduce-on-plateau, no test-time averaging, no context margin)', options: {}, dihedral: false, margin: false },
-  margin: { description: 'the report\'s recipe with a PSF radius of reflected context at test time only', options: {}, dihedral: false, margin: true },
+/** margin: px of reflected context at test time, or 'psf' for the MMSE paths' default (the PSF's radius). */
+const VARIANTS: Record<string, { description: string; options: Partial<TrainOptions>; dihedral: boolean; margin: number | 'psf' }> = {
+  report: { description: 'the report\'s recipe (linear output, Adam 1e-3 with reduce-on-plateau, no test-time averaging, no context margin)', options: {}, dihedral: false, margin: 0 },
+  margin: { description: 'the report\'s recipe with a PSF radius of reflected context at test time only', options: {}, dihedral: false, margin: 'psf' },
   improved: {
     description: 'the report\'s recipe with a PSF radius of reflected context at test time (the MMSE paths\' default) and 8-fold dihedral test-time averaging of the MMSE (samples split over the 8 symmetries)',
     options: {},
     dihedral: true,
-    margin: true,
+    margin: 'psf',
   },
+  margin16: { description: 'the report\'s recipe with 16 px of reflected context at test time and dihedral averaging', options: {}, dihedral: true, margin: 16 },
 };
 const variants = args.variant === 'all' ? Object.keys(VARIANTS) : args.variant === 'both' ? ['report', 'improved'] : args.variant!.split(',');
 for (const v of variants) if (!VARIANTS[v]) throw new Error(`unknown variant ${v}; known: ${Object.keys(VARIANTS).join(', ')}`);
@@ -66,6 +70,12 @@ interface Row {
 }
 
 const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
+
+/** A model saved by --save-models, with the steps and training time it recorded. */
+async function loadTrained(dir: string): Promise<{ model: TrainedModel; steps: number; trainSeconds: number }> {
+  const model = await loadModel(dir);
+  return { model, steps: Number(model.training.steps), trainSeconds: Number(model.training.trainSeconds) };
+}
 
 
 const command = `node --import tsx bench/quality.ts ${process.argv.slice(2).join(' ')}`.trim();
@@ -100,7 +110,7 @@ for (const preset of args.presets!.split(',') as SimulationPreset[]) {
     : [dataset1Models.none];
   for (const m of models) {
     // Variants that differ only at test time (e.g. dihedral averaging) share one trained model.
-    let trained = null as { key: string; result: Awaited<ReturnType<typeof trainModel>> } | null;
+    let trained = null as { key: string; result: Pick<Awaited<ReturnType<typeof trainModel>>, 'model' | 'steps' | 'trainSeconds'> } | null;
     for (const variant of variants) {
       const recipe = VARIANTS[variant];
       const key = JSON.stringify(recipe.options);
@@ -110,7 +120,8 @@ for (const preset of args.presets!.split(',') as SimulationPreset[]) {
           images: train.noisy, psf: m.method === 'divblurring' ? psf : null, noiseSigma,
           penalty: m.penalty, lambda: m.lambda, steps, seed: Number(args.seed), ...recipe.options,
         };
-        const result = await trainModel(options, {
+        const modelDir = (root: string): string => join(root, `${preset}-${m.method}-${m.penalty}${key === '{}' ? '' : `-${variant}`}`);
+        const result = args['load-models'] ? await loadTrained(modelDir(args['load-models'])) : await trainModel(options, {
           onProgress: (p) => {
             if (p.step % 50 === 0 || p.step === p.totalSteps) {
               console.error(`${preset} ${m.method}/${m.penalty}/${variant} step ${p.step}/${p.totalSteps} data ${p.loss.data.toFixed(3)} kl ${p.loss.kl.toFixed(4)} β ${p.loss.beta.toFixed(2)} ${p.samplesPerSecond.toFixed(1)} samples/s eta ${p.etaSeconds.toFixed(0)} s`);
@@ -118,10 +129,10 @@ for (const preset of args.presets!.split(',') as SimulationPreset[]) {
           },
         });
         trained = { key, result };
-        if (args['save-models']) await saveModel(join(args['save-models'], `${preset}-${m.method}-${m.penalty}${key === '{}' ? '' : `-${variant}`}`), result.model);
+        if (args['save-models']) await saveModel(modelDir(args['save-models']), result.model);
       }
       const { result } = trained;
-      const out = await deconvolveMmse(result.model, test.noisy, { samples, seed: 0, groundTruth: test.groundTruth, dihedral: recipe.dihedral, ...(recipe.margin ? {} : { contextMargin: 0 }) });
+      const out = await deconvolveMmse(result.model, test.noisy, { samples, seed: 0, groundTruth: test.groundTruth, dihedral: recipe.dihedral, ...(recipe.margin === 'psf' ? {} : { contextMargin: recipe.margin }) });
       const ssims = Array.from({ length: test.noisy.count }, (_, i) => ssim(truthImages[i], stackImage(out.mmse, i)));
       rows.push({
         preset, method: m.method, penalty: m.penalty, variant,
