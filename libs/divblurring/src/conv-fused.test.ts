@@ -4,20 +4,11 @@ import * as tf from '@tensorflow/tfjs';
 import { loadAddon, registerNativeKernels, RELU_BIAS_BACKPROP } from '@divblur/tfjs-native';
 import { conv2dBiasRelu, conv2dSameBuiltin } from './conv.ts';
 import { initBackend } from './backend.ts';
+import { relativeError } from './test-fixtures.ts';
 
 before(async () => {
   await initBackend('cpu');
 });
-
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff += (a[i] - b[i]) ** 2;
-    norm += b[i] ** 2;
-  }
-  return Math.sqrt(diff / norm);
-}
 
 // relu(x ⋆ W + b) the way tfjs composes it, with tfjs's own gradients for every op.
 const composed = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor =>

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { conv2dSameBuiltin, conv2dSameCustomGrad, upsample2x } from './conv.ts';
 import { initBackend } from './backend.ts';
+import { relativeError } from './test-fixtures.ts';
 
 before(async () => {
   await initBackend('cpu');
@@ -10,16 +11,6 @@ before(async () => {
 
 function randomTensor(shape: number[], seed: number): tf.Tensor {
   return tf.randomUniform(shape, -1, 1, 'float32', seed);
-}
-
-function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let norm = 0;
-  for (let i = 0; i < a.length; i++) {
-    diff += (a[i] - b[i]) ** 2;
-    norm += b[i] ** 2;
-  }
-  return Math.sqrt(diff / norm);
 }
 
 // L = Σ r ⊙ conv(x, w)² is a quadratic in each argument: central differences are exact up to rounding.

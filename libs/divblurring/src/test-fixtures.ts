@@ -36,3 +36,14 @@ export function tinyOptions(overrides: Partial<TrainOptions> = {}): TrainOptions
     ...overrides,
   };
 }
+
+/** ‖a − b‖ / ‖b‖ over flat arrays. */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let diff = 0;
+  let norm = 0;
+  for (let i = 0; i < a.length; i++) {
+    diff += (a[i] - b[i]) ** 2;
+    norm += b[i] ** 2;
+  }
+  return Math.sqrt(diff / norm);
+}
