@@ -3,6 +3,7 @@
  *   m ← β₁m + (1−β₁)g,  v ← β₂v + (1−β₂)g²,  w ← w − lr·m̂/(√v̂ + ε),  m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)
  */
 import * as tf from '@tensorflow/tfjs';
+import { ADAM_UPDATE } from '@divblur/tfjs-native';
 
 export interface AdamSettings {
   readonly beta1: number;
@@ -33,11 +34,21 @@ export class Adam {
     const { beta1, beta2, epsilon } = this.settings;
     const stepSize = learningRate / (1 - beta1 ** this.updates);
     const secondMomentCorrection = 1 / (1 - beta2 ** this.updates);
+    // One kernel per parameter where the backend has it (the oneDNN addon): ten small kernels each otherwise.
+    const fused = tf.getKernel(ADAM_UPDATE, tf.getBackend()) !== undefined;
     tf.tidy(() => {
       for (const [name, p] of Object.entries(this.params)) {
         const g = grads[name];
         const m = this.m[name];
         const v = this.v[name];
+        if (fused) {
+          const [p1, m1, v1] = tf.engine().runKernel(ADAM_UPDATE, { p, m, v, g },
+            { beta1, beta2, epsilon, stepSize, secondMomentCorrection }) as unknown as tf.Tensor[];
+          m.assign(m1);
+          v.assign(v1);
+          p.assign(p1);
+          continue;
+        }
         m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
         v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
         const denominator = tf.add(tf.sqrt(tf.mul(v, secondMomentCorrection)), epsilon);

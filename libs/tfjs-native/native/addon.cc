@@ -116,6 +116,17 @@ Napi::Value ReluBiasBackprop(const Napi::CallbackInfo& info) {
   });
 }
 
+// adamUpdate(p, m, v, g, beta1, oneMinusBeta1, beta2, oneMinusBeta2, epsilon, stepSize, secondMomentCorrection, pOut, mOut, vOut)
+Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    auto p = info[0].As<Napi::Float32Array>();
+    const auto number = [&](int i) { return info[i].As<Napi::Number>().FloatValue(); };
+    divblur::adam_update(static_cast<int64_t>(p.ElementLength()), p.Data(), floats(info[1]), floats(info[2]), floats(info[3]),
+                         number(4), number(5), number(6), number(7), number(8), number(9), number(10), floats(info[11]),
+                         floats(info[12]), floats(info[13]));
+  });
+}
+
 // slice(shape, begin, size, x, out)
 Napi::Value Slice(const Napi::CallbackInfo& info) {
   return guarded(info, [&] { divblur::slice(ints(info[0]), ints(info[1]), ints(info[2]), floats(info[3]), floats(info[4])); });
@@ -162,6 +173,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unary", Napi::Function::New(env, Unary));
   exports.Set("reduceSum", Napi::Function::New(env, ReduceSum));
   exports.Set("reluBiasBackprop", Napi::Function::New(env, ReluBiasBackprop));
+  exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate));
   exports.Set("slice", Napi::Function::New(env, Slice));
   exports.Set("batchMatMul", Napi::Function::New(env, BatchMatMul));
   exports.Set("transpose", Napi::Function::New(env, Transpose));

@@ -151,6 +151,21 @@ void relu_bias_backprop(int64_t rows, int64_t channels, const float* dy, const f
   for (int64_t c = 0; c < channels; c++) db[c] = static_cast<float>(acc[c]);
 }
 
+void adam_update(int64_t size, const float* p, const float* m, const float* v, const float* g, float beta1, float one_minus_beta1,
+                 float beta2, float one_minus_beta2, float epsilon, float step_size, float second_moment_correction, float* p_out,
+                 float* m_out, float* v_out) {
+  // The operations of the composed tfjs ops in their order (1 − β computed by the caller in double, as tfjs does).
+#pragma omp parallel for simd if (size >= kParallelFrom)
+  for (int64_t i = 0; i < size; i++) {
+    const float mi = m[i] * beta1 + g[i] * one_minus_beta1;
+    const float vi = v[i] * beta2 + (g[i] * g[i]) * one_minus_beta2;
+    const float denominator = std::sqrt(vi * second_moment_correction) + epsilon;
+    m_out[i] = mi;
+    v_out[i] = vi;
+    p_out[i] = p[i] - (mi / denominator) * step_size;
+  }
+}
+
 void slice(const std::vector<int64_t>& shape, const std::vector<int64_t>& begin, const std::vector<int64_t>& size,
            const float* x, float* out) {
   const size_t rank = shape.size();

@@ -21,6 +21,13 @@ void reduce_sum(int64_t outer, int64_t reduced, int64_t inner, const float* x, f
  * double like reduce_sum. Replaces tfjs's Step, Multiply and Sum: three 16 MB passes per layer become one.
  */
 void relu_bias_backprop(int64_t rows, int64_t channels, const float* dy, const float* y, float* dz, float* db);
+/**
+ * One Adam step in place of ten elementwise kernels: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g²,
+ * p ← p − step·m / (√(v·correction) + ε), written to p_out, m_out, v_out (libs/divblurring/src/adam.ts has the formula).
+ */
+void adam_update(int64_t size, const float* p, const float* m, const float* v, const float* g, float beta1, float one_minus_beta1,
+                 float beta2, float one_minus_beta2, float epsilon, float step_size, float second_moment_correction, float* p_out,
+                 float* m_out, float* v_out);
 /** Copies the box [begin, begin + size) of a row-major tensor of shape `shape` into out. */
 void slice(const std::vector<int64_t>& shape, const std::vector<int64_t>& begin, const std::vector<int64_t>& size,
            const float* x, float* out);

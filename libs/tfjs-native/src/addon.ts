@@ -22,6 +22,10 @@ export interface NativeAddon {
   reduceSum(outer: number, reduced: number, inner: number, x: Float32Array, out: Float32Array): void;
   /** dz = dy·[y > 0] and db = Σ over rows of dz, for [rows, channels] tensors (native/eltwise.h). */
   reluBiasBackprop(rows: number, channels: number, dy: Float32Array, y: Float32Array, dz: Float32Array, db: Float32Array): void;
+  /** One Adam step over equal-sized arrays into pOut, mOut, vOut (native/eltwise.h). */
+  adamUpdate(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, beta1: number, oneMinusBeta1: number, beta2: number,
+    oneMinusBeta2: number, epsilon: number, stepSize: number, secondMomentCorrection: number, pOut: Float32Array, mOut: Float32Array,
+    vOut: Float32Array): void;
   slice(shape: number[], begin: number[], size: number[], x: Float32Array, out: Float32Array): void;
   batchMatMul(batchA: number, batchB: number, m: number, n: number, k: number, transposeA: boolean, transposeB: boolean,
     a: Float32Array, b: Float32Array, out: Float32Array): void;

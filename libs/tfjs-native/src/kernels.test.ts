@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { loadAddon } from './addon.ts';
-import { RELU_BIAS_BACKPROP } from './kernels/relu-bias-backprop.ts';
+import { ADAM_UPDATE, RELU_BIAS_BACKPROP } from './kernels/fused.ts';
 import { assertClose, assertRanNatively, bothPaths } from './testing.ts';
 
 await tf.setBackend('cpu');
@@ -127,4 +127,19 @@ test('the fused relu-and-bias backward pass equals Step · dy and its column sum
   }
   const withNaN = tf.tensor4d([1, 0, NaN, 2, 3, 0], [1, 1, 3, 2]);
   check('relu bias backprop NaN', () => reluBiasBackprop(tf.onesLike(withNaN), withNaN), [RELU_BIAS_BACKPROP]);
+});
+
+test('the fused Adam step equals tfjs\'s composed update of m, v and the parameter', { skip }, () => {
+  const settings = { beta1: 0.9, beta2: 0.999, epsilon: 1e-8, stepSize: 1e-3 / (1 - 0.9 ** 3), secondMomentCorrection: 1 / (1 - 0.999 ** 3) };
+  const adam = (p: tf.Tensor, m: tf.Tensor, v: tf.Tensor, g: tf.Tensor): tf.Tensor[] => {
+    if (tf.getKernel(ADAM_UPDATE, 'cpu')) return tf.engine().runKernel(ADAM_UPDATE, { p, m, v, g }, settings) as unknown as tf.Tensor[];
+    const { beta1, beta2, epsilon, stepSize, secondMomentCorrection } = settings;
+    const m1 = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
+    const v1 = tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2));
+    return [tf.sub(p, tf.mul(tf.div(m1, tf.add(tf.sqrt(tf.mul(v1, secondMomentCorrection)), epsilon)), stepSize)), m1, v1];
+  };
+  for (const [i, shape] of [[3, 3, 4, 5], [3, 3, 64, 64]].entries()) { // the second crosses the parallel threshold
+    const g = rand(shape, 50 + i);
+    check(`adam ${shape}`, () => adam(rand(shape, 60 + i), tf.mul(rand(shape, 70 + i), 0.01), tf.square(tf.mul(rand(shape, 80 + i), 0.01)), g), [ADAM_UPDATE]);
+  }
 });

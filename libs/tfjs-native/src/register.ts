@@ -7,7 +7,7 @@ import { poolKernels } from './kernels/pool.ts';
 import { elementwiseKernels } from './kernels/elementwise.ts';
 import { reduceKernels } from './kernels/reduce.ts';
 import { layoutKernels } from './kernels/layout.ts';
-import { fusedKernels } from './kernels/relu-bias-backprop.ts';
+import { fusedKernels } from './kernels/fused.ts';
 
 export interface NativeKernels {
   addon: NativeAddon;
