@@ -4,6 +4,8 @@
 // the same machine load; each engine's figure is its best round median.
 //   node --import tsx bench/train-speed.ts [--rounds 2] [--steps 12] [--wasm-steps 3] [--engines pytorch,native,...]
 //   node --import tsx bench/train-speed.ts --engine native --profile    (one engine, per-kernel profile)
+// native-unfused is the native engine without libs/tfjs-native's fused kernels (relu + bias backward, Adam) and without
+// libs/divblurring's fused conv + bias + relu: what those bought, in the same run.
 // Writes bench/results/train-speed.json (rows { engine, threads, median_ms, samples_per_s }) and .md.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -35,12 +37,17 @@ async function runEngine(engine: string): Promise<void> {
   const tf = await import('@tensorflow/tfjs');
   const { createTrainer, initBackend } = await import('@divblur/divblurring');
   let threads = 1;
-  if (engine === 'native-unfused') (await import('@divblur/divblurring')).useFusedConvolutions(false);
   if (engine.startsWith('native')) {
     const { tryLoadNativeBackend } = await import('../libs/divblurring/src/native-backend.ts');
     const loaded = await tryLoadNativeBackend({ threads: engine === 'native-1t' ? 1 : undefined });
     if (!loaded) { console.log(JSON.stringify({ engine, unavailable: true })); return; }
     threads = loaded.threads;
+    if (engine === 'native-unfused') {
+      // The step as it was before the fused kernels: conv, bias Add and Relu apart, Step·dy and Sum backward, Adam in ten ops.
+      (await import('@divblur/divblurring')).useFusedConvolutions(false);
+      const { ADAM_UPDATE, RELU_BIAS_BACKPROP } = await import('@divblur/tfjs-native');
+      for (const name of [ADAM_UPDATE, RELU_BIAS_BACKPROP]) tf.unregisterKernel(name, 'cpu');
+    }
   } else {
     await initBackend(engine as 'wasm' | 'cpu');
   }
