@@ -58,9 +58,17 @@ export const conv2dSameCustomGrad = tf.customGrad(
   },
 );
 
+let fusionEnabled = true;
+
+/** Turns the fusions of this file off (true → on again): for bench/train-speed's measurement of what it buys. */
+export function useFusedConvolutions(enabled: boolean): void {
+  fusionEnabled = enabled;
+}
+
 /** conv2d 'same' + bias, tfjs's own gradients (backends with Conv2DBackpropFilter). */
 export function conv2dSameBuiltin(x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D): tf.Tensor4D {
   // A linear fused conv stays fused under a gradient tape: one kernel instead of a conv and a full-size Add.
+  if (!fusionEnabled) return tf.add(tf.conv2d(x, w, 1, 'same'), b);
   return tf.fused.conv2d({ x, filter: w, bias: b, strides: 1, pad: 'same' });
 }
 
@@ -99,13 +107,6 @@ const conv2dBiasReluFused = tf.customGrad(
     };
   },
 );
-
-let fusionEnabled = true;
-
-/** Turns the relu fusion off (true → on again): for bench/train-speed's measurement of what it buys. */
-export function useFusedConvolutions(enabled: boolean): void {
-  fusionEnabled = enabled;
-}
 
 /** relu(conv2dSame(x, W, b)): fused (see above) where the backend has its own filter gradient, composed otherwise. */
 export function conv2dBiasRelu(x: tf.Tensor4D, w: tf.Tensor, b: tf.Tensor): tf.Tensor4D {
