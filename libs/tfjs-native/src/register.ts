@@ -8,6 +8,7 @@ import { elementwiseKernels } from './kernels/elementwise.ts';
 import { reduceKernels } from './kernels/reduce.ts';
 import { layoutKernels } from './kernels/layout.ts';
 import { fusedKernels } from './kernels/fused.ts';
+import { adviseLargeAllocations } from './kernels/tensor-data.ts';
 
 export interface NativeKernels {
   addon: NativeAddon;
@@ -23,7 +24,8 @@ export interface NativeKernels {
 let active: NativeKernels | null = null;
 
 /** Null when the addon is not built here; registering twice returns the first registration. */
-export function registerNativeKernels(): NativeKernels | null {
+export function registerNativeKernels(options: { hugePages?: boolean } = {}): NativeKernels | null {
+  const hugePages = options.hugePages ?? true;
   if (active) return active;
   const addon = loadAddon();
   if (!addon) return null;
@@ -51,6 +53,7 @@ export function registerNativeKernels(): NativeKernels | null {
     counts.set(config.kernelName, count);
     registerKernel({ ...config, kernelFunc: (args) => { count.calls++; return config.kernelFunc(args); } });
   }
+  adviseLargeAllocations(hugePages ? (floats) => addon.adviseHugePages(floats) : null);
   active = {
     addon, threads: addon.threads(), dnnlVersion: addon.dnnlVersion(), kernelNames: [...configs, ...added].map((c) => c.kernelName),
     counts: () => counts,
@@ -60,6 +63,7 @@ export function registerNativeKernels(): NativeKernels | null {
         registerKernel(config);
       }
       for (const config of added) unregisterKernel(config.kernelName, 'cpu');
+      adviseLargeAllocations(null);
       active = null;
     },
   };
