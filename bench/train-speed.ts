@@ -4,9 +4,8 @@
 // the same machine load; each engine's figure is its best round median.
 //   node --import tsx bench/train-speed.ts [--rounds 2] [--steps 12] [--wasm-steps 3] [--engines pytorch,native,...]
 //   node --import tsx bench/train-speed.ts --engine native --profile    (one engine, per-kernel profile)
-// native-4k is the native engine with 4 KiB pages for its outputs (no madvise(MADV_HUGEPAGE)); native-unfused also leaves
-// out libs/tfjs-native's fused kernels (relu + bias backward, Adam) and libs/divblurring's fused conv + bias + relu: the
-// step as it was before them. What each bought, in the same run.
+// native-unfused is the native engine without libs/tfjs-native's fused kernels (relu + bias backward, Adam) and without
+// libs/divblurring's fused conv + bias + relu: what those bought, in the same run.
 // Writes bench/results/train-speed.json (rows { engine, threads, median_ms, samples_per_s }) and .md.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -22,7 +21,7 @@ const torchScripts: Record<string, string> = {
   'pytorch-same-network': resolve(repoRoot, 'bench/torch_contract_step.py'),
 };
 const { values: args } = parseArgs({ options: {
-  engine: { type: 'string' }, engines: { type: 'string', default: 'pytorch,native,native-4k,native-unfused,pytorch-same-network,native-1t,wasm' },
+  engine: { type: 'string' }, engines: { type: 'string', default: 'pytorch,native,native-unfused,pytorch-same-network,native-1t,wasm' },
   rounds: { type: 'string', default: '2' }, steps: { type: 'string', default: '12' },
   'wasm-steps': { type: 'string', default: '3' }, warmup: { type: 'string', default: '2' },
   batch: { type: 'string', default: '32' }, patch: { type: 'string', default: '64' }, psf: { type: 'string', default: '11' },
@@ -40,7 +39,7 @@ async function runEngine(engine: string): Promise<void> {
   let threads = 1;
   if (engine.startsWith('native')) {
     const { tryLoadNativeBackend } = await import('../libs/divblurring/src/native-backend.ts');
-    const loaded = await tryLoadNativeBackend({ threads: engine === 'native-1t' ? 1 : undefined, hugePages: engine !== 'native-4k' && engine !== 'native-unfused' });
+    const loaded = await tryLoadNativeBackend({ threads: engine === 'native-1t' ? 1 : undefined });
     if (!loaded) { console.log(JSON.stringify({ engine, unavailable: true })); return; }
     threads = loaded.threads;
     if (engine === 'native-unfused') {

@@ -11,8 +11,6 @@ export interface NativeBackendOptions {
   readonly enabled?: boolean;
   /** OpenMP threads for the addon; default: what OpenMP chose (OMP_NUM_THREADS, else the cores). */
   readonly threads?: number;
-  /** Transparent huge pages for large kernel outputs (default true; false for bench/train-speed's comparison). */
-  readonly hugePages?: boolean;
 }
 
 /** Loads the addon, registers its kernels for 'cpu' and selects 'cpu'; null (never throws) when unavailable. */
@@ -20,7 +18,7 @@ export async function tryLoadNativeBackend(options: NativeBackendOptions = {}): 
   if (options.enabled === false) return null;
   try {
     const native = await import('@divblur/tfjs-native');
-    const kernels = native.registerNativeKernels({ hugePages: options.hugePages });
+    const kernels = native.registerNativeKernels();
     if (!kernels) return null;
     if (options.threads !== undefined) kernels.addon.setThreads(options.threads);
     if (!(await tf.setBackend('cpu'))) {

@@ -2,9 +2,6 @@
 // Float32Array the caller allocated, so no tensor data is copied on the way in or out.
 #include <napi.h>
 #include <malloc.h>
-#include <sys/mman.h>
-
-#include <cstdint>
 #include <omp.h>
 
 #include "conv.h"
@@ -157,18 +154,6 @@ Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// adviseHugePages(array): asks the kernel for 2 MiB pages over the array's aligned interior (THP in 'madvise' mode),
-// before anything touches it: a fresh 16 MB activation then takes 8 page faults instead of 4096. False if not granted.
-Napi::Value AdviseHugePages(const Napi::CallbackInfo& info) {
-  auto array = info[0].As<Napi::Float32Array>();
-  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
-  const uintptr_t start = reinterpret_cast<uintptr_t>(array.Data());
-  const uintptr_t first = (start + kHuge - 1) & ~(kHuge - 1);
-  const uintptr_t last = (start + array.ByteLength()) & ~(kHuge - 1);
-  const bool granted = last > first && madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE) == 0;
-  return Napi::Boolean::New(info.Env(), granted);
-}
-
 // trimMemory(): gives free heap pages back to the OS (glibc malloc_trim), so RSS reflects live memory.
 Napi::Value TrimMemory(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), malloc_trim(0) == 1); }
 
@@ -194,7 +179,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("transpose", Napi::Function::New(env, Transpose));
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
-  exports.Set("adviseHugePages", Napi::Function::New(env, AdviseHugePages));
   exports.Set("trimMemory", Napi::Function::New(env, TrimMemory));
   exports.Set("dnnlVersion", Napi::Function::New(env, DnnlVersion));
   return exports;

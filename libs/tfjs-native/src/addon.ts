@@ -33,8 +33,6 @@ export interface NativeAddon {
   threads(): number;
   /** OpenMP threads for every later call. */
   setThreads(threads: number): void;
-  /** madvise(MADV_HUGEPAGE) over the array's 2 MiB-aligned interior, before first touch; false when not granted. */
-  adviseHugePages(array: Float32Array): boolean;
   /** Returns free malloc pages to the OS (so that RSS measures live memory); true if any were released. */
   trimMemory(): boolean;
   dnnlVersion(): string;

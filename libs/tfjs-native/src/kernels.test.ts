@@ -1,9 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync } from 'node:fs';
 import { loadAddon } from './addon.ts';
-import { uninitialisedFloats } from './kernels/tensor-data.ts';
 import { ADAM_UPDATE, RELU_BIAS_BACKPROP } from './kernels/fused.ts';
 import { assertClose, assertRanNatively, bothPaths } from './testing.ts';
 
@@ -144,11 +142,4 @@ test('the fused Adam step equals tfjs\'s composed update of m, v and the paramet
     const g = rand(shape, 50 + i);
     check(`adam ${shape}`, () => adam(rand(shape, 60 + i), tf.mul(rand(shape, 70 + i), 0.01), tf.square(tf.mul(rand(shape, 80 + i), 0.01)), g), [ADAM_UPDATE]);
   }
-});
-
-test('outputs of 4 MiB and more ask for transparent huge pages and are still exact', { skip }, () => {
-  const thp = existsSync('/sys/kernel/mm/transparent_hugepage/enabled') ? readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8') : '[never]';
-  if (!thp.includes('[never]')) assert.equal(loadAddon()!.adviseHugePages(uninitialisedFloats(4 * 2 ** 20)), true, `THP: ${thp.trim()}`);
-  const x = rand([8, 64, 64, 64], 90); // 8 MiB outputs: the advised path
-  check('relu and square of 2 M elements', () => [tf.relu(x), tf.square(x)], ['Relu', 'Square']);
 });

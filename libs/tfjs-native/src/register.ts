@@ -8,7 +8,6 @@ import { elementwiseKernels } from './kernels/elementwise.ts';
 import { reduceKernels } from './kernels/reduce.ts';
 import { layoutKernels } from './kernels/layout.ts';
 import { fusedKernels } from './kernels/fused.ts';
-import { adviseLargeAllocations } from './kernels/tensor-data.ts';
 
 export interface NativeKernels {
   addon: NativeAddon;
@@ -24,8 +23,7 @@ export interface NativeKernels {
 let active: NativeKernels | null = null;
 
 /** Null when the addon is not built here; registering twice returns the first registration. */
-export function registerNativeKernels(options: { hugePages?: boolean } = {}): NativeKernels | null {
-  const hugePages = options.hugePages ?? true;
+export function registerNativeKernels(): NativeKernels | null {
   if (active) return active;
   const addon = loadAddon();
   if (!addon) return null;
@@ -53,7 +51,6 @@ export function registerNativeKernels(options: { hugePages?: boolean } = {}): Na
     counts.set(config.kernelName, count);
     registerKernel({ ...config, kernelFunc: (args) => { count.calls++; return config.kernelFunc(args); } });
   }
-  adviseLargeAllocations(hugePages ? (floats) => addon.adviseHugePages(floats) : null);
   active = {
     addon, threads: addon.threads(), dnnlVersion: addon.dnnlVersion(), kernelNames: [...configs, ...added].map((c) => c.kernelName),
     counts: () => counts,
@@ -63,7 +60,6 @@ export function registerNativeKernels(options: { hugePages?: boolean } = {}): Na
         registerKernel(config);
       }
       for (const config of added) unregisterKernel(config.kernelName, 'cpu');
-      adviseLargeAllocations(null);
       active = null;
     },
   };

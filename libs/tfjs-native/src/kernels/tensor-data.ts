@@ -22,16 +22,5 @@ export function sizeOf(shape: readonly number[]): number {
  */
 export function uninitialisedFloats(length: number): Float32Array {
   const bytes = Buffer.allocUnsafeSlow(length * 4);
-  const floats = new Float32Array(bytes.buffer, bytes.byteOffset, length);
-  if (length >= HUGE_PAGES_FROM && largeAllocationAdvice) largeAllocationAdvice(floats);
-  return floats;
-}
-
-/** Outputs from 4 MiB on get transparent huge pages where the addon can ask for them (register.ts sets this). */
-const HUGE_PAGES_FROM = 2 ** 20;
-let largeAllocationAdvice: ((floats: Float32Array) => void) | null = null;
-
-/** Sets (or, with null, clears) what is done to a large output before a kernel writes it. */
-export function adviseLargeAllocations(advice: ((floats: Float32Array) => void) | null): void {
-  largeAllocationAdvice = advice;
+  return new Float32Array(bytes.buffer, bytes.byteOffset, length);
 }
