@@ -53,6 +53,22 @@ void binary_with(F f, Broadcast mode, int64_t size, int64_t period, const float*
   }
 }
 
+// out[c] = Σ_r of what row(r, local) adds to local[c], over rows × columns: each thread accumulates a band of rows in
+// double, then the bands are added (with 2 threads a + b = b + a, so the result does not depend on which finishes first).
+template <typename RowFn>
+void column_sums(int64_t rows, int64_t columns, float* out, RowFn row) {
+  std::vector<double> acc(columns, 0.0);
+#pragma omp parallel if (rows * columns >= kParallelFrom)
+  {
+    std::vector<double> local(columns, 0.0);
+#pragma omp for nowait
+    for (int64_t r = 0; r < rows; r++) row(r, local.data());
+#pragma omp critical
+    for (int64_t c = 0; c < columns; c++) acc[c] += local[c];
+  }
+  for (int64_t c = 0; c < columns; c++) out[c] = static_cast<float>(acc[c]);
+}
+
 template <typename F>
 void unary_with(F f, int64_t size, const float* x, float* out) {
 #pragma omp parallel for simd if (size >= kParallelFrom)
@@ -107,48 +123,30 @@ void reduce_sum(int64_t outer, int64_t reduced, int64_t inner, const float* x, f
     }
     return;
   }
-  // Column sums (e.g. a bias gradient, Σ over N·H·W of [N,H,W,C]): each thread sums a band of rows.
+  // Column sums (e.g. a bias gradient, Σ over N·H·W of [N,H,W,C]).
   for (int64_t o = 0; o < outer; o++) {
     const float* block = x + o * reduced * inner;
-    std::vector<double> acc(inner, 0.0);
-#pragma omp parallel if (reduced * inner >= kParallelFrom)
-    {
-      std::vector<double> local(inner, 0.0);
-#pragma omp for nowait
-      for (int64_t r = 0; r < reduced; r++) {
-        const float* row = block + r * inner;
+    column_sums(reduced, inner, out + o * inner, [block, inner](int64_t r, double* local) {
+      const float* row = block + r * inner;
 #pragma omp simd
-        for (int64_t i = 0; i < inner; i++) local[i] += row[i];
-      }
-#pragma omp critical
-      for (int64_t i = 0; i < inner; i++) acc[i] += local[i];
-    }
-    for (int64_t i = 0; i < inner; i++) out[o * inner + i] = static_cast<float>(acc[i]);
+      for (int64_t i = 0; i < inner; i++) local[i] += row[i];
+    });
   }
 }
 
 void relu_bias_backprop(int64_t rows, int64_t channels, const float* dy, const float* y, float* dz, float* db) {
-  std::vector<double> acc(channels, 0.0);
-#pragma omp parallel if (rows * channels >= kParallelFrom)
-  {
-    std::vector<double> local(channels, 0.0);
-#pragma omp for nowait
-    for (int64_t r = 0; r < rows; r++) {
-      const float* g = dy + r * channels;
-      const float* v = y + r * channels;
-      float* o = dz + r * channels;
+  column_sums(rows, channels, db, [=](int64_t r, double* local) {
+    const float* g = dy + r * channels;
+    const float* v = y + r * channels;
+    float* o = dz + r * channels;
 #pragma omp simd
-      for (int64_t c = 0; c < channels; c++) {
-        // (v − v) is 0 for finite v and NaN for NaN: the mask stays a multiply, which GCC vectorises.
-        const float d = g[c] * static_cast<float>(v[c] > 0.f) + (v[c] - v[c]);
-        o[c] = d;
-        local[c] += d;
-      }
+    for (int64_t c = 0; c < channels; c++) {
+      // (v − v) is 0 for finite v and NaN for NaN: the mask stays a multiply, which GCC vectorises.
+      const float d = g[c] * static_cast<float>(v[c] > 0.f) + (v[c] - v[c]);
+      o[c] = d;
+      local[c] += d;
     }
-#pragma omp critical
-    for (int64_t c = 0; c < channels; c++) acc[c] += local[c];
-  }
-  for (int64_t c = 0; c < channels; c++) db[c] = static_cast<float>(acc[c]);
+  });
 }
 
 void adam_update(int64_t size, const float* p, const float* m, const float* v, const float* g, float beta1, float one_minus_beta1,
