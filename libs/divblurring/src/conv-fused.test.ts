@@ -1,10 +1,11 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { loadAddon, registerNativeKernels, RELU_BIAS_BACKPROP } from '@divblur/tfjs-native';
+import { ADAM_UPDATE, loadAddon, registerNativeKernels, RELU_BIAS_BACKPROP } from '@divblur/tfjs-native';
 import { conv2dBiasRelu, conv2dSameBuiltin } from './conv.ts';
 import { initBackend } from './backend.ts';
-import { relativeError } from './test-fixtures.ts';
+import { relativeError, tinyOptions } from './test-fixtures.ts';
+import { createTrainer } from './train.ts';
 
 before(async () => {
   await initBackend('cpu');
@@ -58,6 +59,28 @@ test('on the oneDNN kernels, conv2dBiasRelu runs one fused kernel each way and m
     }
     assert.equal(counts.get('Relu')?.calls, 0, 'no separate Relu kernel');
     assert.equal(counts.get('Step')?.calls, 0, 'no separate Step kernel');
+  } finally {
+    kernels.unregister();
+  }
+});
+
+test('on the oneDNN kernels, training (fused convs, fused Adam) follows tfjs\'s own kernels step for step and leaks no tensor', { skip: loadAddon() ? false : 'addon not built here' }, () => {
+  const losses = (): number[] => {
+    const trainer = createTrainer(tinyOptions({ steps: 8, klHoldFraction: 0, klRampFraction: 0 }));
+    const out = [trainer.train(trainer.nextBatch()).total];
+    const tensors = tf.memory().numTensors;
+    for (let i = 0; i < 7; i++) out.push(trainer.train(trainer.nextBatch()).total);
+    assert.equal(tf.memory().numTensors, tensors, 'tensor count grew over training steps');
+    trainer.dispose();
+    return out;
+  };
+  const reference = losses();
+  const kernels = registerNativeKernels();
+  assert.ok(kernels);
+  try {
+    const ours = losses();
+    ours.forEach((loss, i) => assert.ok(Math.abs(loss - reference[i]) <= 1e-4 * Math.abs(reference[i]), `step ${i + 1}: ${loss} vs ${reference[i]}`));
+    for (const name of [ADAM_UPDATE, RELU_BIAS_BACKPROP]) assert.ok((kernels.counts().get(name)?.calls ?? 0) > 0, `${name} did not run`);
   } finally {
     kernels.unregister();
   }

@@ -44,7 +44,7 @@ export function registerNativeKernels(): NativeKernels | null {
     unregisterKernel(config.kernelName, 'cpu');
     registerKernel({ ...config, kernelFunc: (args) => { count.calls++; return config.kernelFunc(args); } });
   }
-  // Kernels tfjs has no version of (fused backward passes): added, and removed again by unregister().
+  // Kernels tfjs has no version of (kernels/fused.ts): added, and removed again by unregister().
   const added = fusedKernels(addon);
   for (const config of added) {
     const count = { calls: 0, fallbacks: 0 };
