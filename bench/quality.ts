@@ -10,8 +10,9 @@
  *
  * Variants: see VARIANTS below; `both` = report,improved, `all` = every variant. --models picks dataset1's models and their
  * order (dataset2 trains DivBlurring without penalty, the issue's table); --save-models keeps every trained model under
- * DIR/<preset>-<method>-<penalty> (libs/divblurring saveModel) so that later test-time changes need no retraining. Writes the rows after each model (complete: false until the end), then a .md beside
- * the .json with the command and the table.
+ * DIR/<preset>-<method>-<penalty> (libs/divblurring saveModel) so that later test-time changes need no retraining, and
+ * --load-models evaluates them. Writes the rows after each model (complete: false until the end), then a .md beside the
+ * .json with the command and the table.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -76,7 +77,6 @@ async function loadTrained(dir: string): Promise<{ model: TrainedModel; steps: n
   const model = await loadModel(dir);
   return { model, steps: Number(model.training.steps), trainSeconds: Number(model.training.trainSeconds) };
 }
-
 
 const command = `node --import tsx bench/quality.ts ${process.argv.slice(2).join(' ')}`.trim();
 /** Written after every row, so a long run that is stopped still leaves what it measured (complete: false). */
