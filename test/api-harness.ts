@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createLogger, loadConfig, type Logger } from '@divblur/config';
-import { createTestDatabase } from '@divblur/db';
+import { createPgPool, createTestDatabase } from '@divblur/db';
 import { createRedis, deleteKeysWithPrefix, type Redis } from '@divblur/queue';
 import { LocalBlobStore } from '@divblur/storage';
 import { buildApp, type ApiApp, type ApiLimits } from '../apps/api/src/app.ts';
@@ -36,14 +36,14 @@ export const deleteRedisPrefix = deleteKeysWithPrefix;
 export async function createHarness(options: { limits?: Partial<ApiLimits>; s3Import?: (uri: string) => Promise<Buffer>; logger?: Logger } = {}): Promise<Harness> {
   const suffix = `${process.pid}_${randomBytes(3).toString('hex')}`;
   const database = await createTestDatabase();
-  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
   const prefix = `divblur-test-api-${suffix}`;
   const redis = createRedis(loadConfig().redisUrl);
   const blobDir = await mkdtemp(join(tmpdir(), 'divblur-api-blobs-'));
   const blobs = new LocalBlobStore(blobDir);
   const queue = createBullmqExperimentQueue(redis, prefix);
-  const db = createPgRepository(pool);
   const logger = options.logger ?? createLogger({ logLevel: 'silent' }, { name: 'api-test' });
+  const pool = createPgPool(database.url, { max: 4, logger });
+  const db = createPgRepository(pool);
   const app = await buildApp({
     logger, db, blobs, queues: queue,
     s3Import: options.s3Import ?? (async (uri) => { throw new Error(`no S3 in this test: ${uri}`); }),

@@ -1,6 +1,6 @@
 /** Production wiring: the real Postgres pool, libs/queue's queues on one Redis connection, blob store and S3 importer from the config. */
-import pg from 'pg';
 import type { Config, Logger } from '@divblur/config';
+import { createPgPool } from '@divblur/db';
 import { createBlobStore } from '@divblur/storage';
 import { createRedis } from '@divblur/queue';
 import { DEFAULT_LIMITS, type ApiDeps } from './app.ts';
@@ -11,7 +11,7 @@ import { createS3Importer } from './lib/s3-import.ts';
 export interface WiredDeps { deps: ApiDeps; close(): Promise<void> }
 
 export function wireDeps(config: Config, logger: Logger): WiredDeps {
-  const pool = new pg.Pool({ connectionString: config.databaseUrl, max: 10 });
+  const pool = createPgPool(config.databaseUrl, { max: 10, logger });
   const db = createPgRepository(pool);
   const redis = createRedis(config.redisUrl);
   const queue = createBullmqExperimentQueue(redis, config.queuePrefix);

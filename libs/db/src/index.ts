@@ -1,5 +1,6 @@
 export * from './errors.ts';
 export * from './client.ts';
+export * from './pg-pool.ts';
 export * from './migrations.ts';
 export * from './migrate.ts';
 export * from './database-admin.ts';
