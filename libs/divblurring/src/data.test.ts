@@ -32,3 +32,22 @@ test('patches are augmented crops of the images and the same seed gives the same
   }
   assert.notDeepEqual(a, samplePatches(stack, 3, 16, new Random(2)));
 });
+
+test('patches are turned only by the transforms given: with the column mirror alone, every patch is a crop or its mirror', () => {
+  const side = 5;
+  const stack = { data: Float32Array.from({ length: side * side }, (_, i) => i), count: 1, height: side, width: side };
+  const seen = new Set<number>();
+  const patches = samplePatches(stack, 3, 64, new Random(3), [0, 2]);
+  for (let n = 0; n < 64; n++) {
+    const patch = Array.from(patches.subarray(n * 9, n * 9 + 9));
+    const origin = Math.min(...patch); // top-left of the crop in the image
+    const crop = [0, 1, 2, 5, 6, 7, 10, 11, 12].map((d) => origin + d);
+    const mirrored = [2, 1, 0, 7, 6, 5, 12, 11, 10].map((d) => origin + d);
+    if (patch.join() === crop.join()) seen.add(0);
+    else if (patch.join() === mirrored.join()) seen.add(2);
+    else assert.fail(`patch ${n} is neither the crop at ${origin} nor its mirror: ${patch}`);
+  }
+  assert.deepEqual([...seen].sort(), [0, 2]);
+  // all 8 given explicitly draws exactly what the default draws
+  assert.deepEqual(samplePatches(stack, 3, 16, new Random(4), [0, 1, 2, 3, 4, 5, 6, 7]), samplePatches(stack, 3, 16, new Random(4)));
+});

@@ -44,8 +44,11 @@ export function undoDihedral(transformed: Image, k: number): Image {
   return { data, height, width };
 }
 
-/** Random augmented patches of `patchSize`² from a stack, [B·P·P] row-major (NHWC with C = 1). */
-export function samplePatches(images: Stack, patchSize: number, batchSize: number, random: Random): Float32Array {
+/**
+ * Random augmented patches of `patchSize`² from a stack, [B·P·P] row-major (NHWC with C = 1), each turned by one
+ * of `transforms` (default all 8; with all 8 the random sequence is the one before the option existed).
+ */
+export function samplePatches(images: Stack, patchSize: number, batchSize: number, random: Random, transforms: readonly number[] = [0, 1, 2, 3, 4, 5, 6, 7]): Float32Array {
   const { count, height, width } = images;
   if (patchSize > height || patchSize > width) {
     throw new DivblurConfigError(`patch size ${patchSize} exceeds the training images (${height}×${width})`);
@@ -56,7 +59,7 @@ export function samplePatches(images: Stack, patchSize: number, batchSize: numbe
     const image = random.integer(0, count - 1);
     const top = random.integer(0, height - patchSize);
     const left = random.integer(0, width - patchSize);
-    const k = random.integer(0, 7);
+    const k = transforms[random.integer(0, transforms.length - 1)];
     const base = image * height * width + top * width + left;
     for (let i = 0; i < patchSize; i++) {
       for (let j = 0; j < patchSize; j++) {

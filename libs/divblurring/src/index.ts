@@ -4,6 +4,7 @@ export * from './conv.ts';
 export * from './loss.ts';
 export * from './penalties.ts';
 export * from './data.ts';
+export * from './symmetry.ts';
 export * from './schedule.ts';
 export * from './options.ts';
 export * from './trainer.ts';

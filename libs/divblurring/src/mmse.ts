@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { dihedral, undoDihedral } from './data.ts';
+import { testTimeTransforms } from './symmetry.ts';
 import { DivblurConfigError } from './errors.ts';
 import { psnr, Random, stackImage, type Image, type Stack } from './imaging.ts';
 import { decode, encode } from './model.ts';
@@ -19,8 +20,11 @@ export interface MmseOptions {
   readonly seed?: number;
   /** Same shape as the input: adds psnrMmse and psnrSamples. */
   readonly groundTruth?: Stack;
-  /** Test-time averaging over the 8 symmetries of the square (samples split among them). */
-  readonly dihedral?: boolean;
+  /**
+   * Test-time averaging over the symmetries of the square that the PSF shares (all 8 for a Gaussian; symmetry.ts),
+   * samples split among them. A list uses exactly those transforms (benchmarks).
+   */
+  readonly dihedral?: boolean | readonly number[];
   /** Samples decoded at once; default from maxBatchBytes. */
   readonly batchSize?: number;
   /** Memory bound for one decode batch (default 256 MiB). */
@@ -80,7 +84,7 @@ export async function deconvolveMmse(model: TrainedModel, stack: Stack, options:
   const std = new Float32Array(stack.count * pixels);
   const psnrMmse: number[] = [];
   const psnrSamples: number[] = [];
-  const transforms = options.dihedral ? [0, 1, 2, 3, 4, 5, 6, 7] : [0];
+  const transforms = Array.isArray(options.dihedral) ? options.dihedral : options.dihedral ? testTimeTransforms(model) : [0];
   const margin = options.contextMargin ?? defaultContextMargin(model.psf, stack.height, stack.width, factor);
   if (!Number.isInteger(margin) || margin < 0) throw new DivblurConfigError(`contextMargin must be an integer ≥ 0, got ${margin}`);
 

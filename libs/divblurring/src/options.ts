@@ -5,6 +5,7 @@ import { checkModelConfig, REPORT_MODEL, type ModelConfig } from './model.ts';
 import { checkPenalty, type PenaltyName } from './penalties.ts';
 import type { LrScheduleName } from './schedule.ts';
 import type { Checkpoint } from './checkpoint.ts';
+import { ALL_TRANSFORMS, psfSymmetries } from './symmetry.ts';
 
 export interface TrainOptions {
   /** Noisy (and, for DivBlurring, blurred) training images, data units. */
@@ -19,6 +20,11 @@ export interface TrainOptions {
   readonly model?: Partial<ModelConfig>;
   readonly patchSize?: number;
   readonly batchSize?: number;
+  /**
+   * The dihedral transforms (0..7, data.ts) that augment the patches; default the PSF's own symmetries
+   * (symmetry.ts): a turned patch is blurred by the turned PSF, which the likelihood's A matches only then.
+   */
+  readonly augmentations?: readonly number[];
   /** Budget in steps (default 3000 when minutes is absent). */
   readonly steps?: number;
   /** Budget in wall-clock minutes; total steps are then estimated from the first steps' speed. */
@@ -49,6 +55,8 @@ export interface Hyperparameters {
   readonly model: ModelConfig;
   readonly patchSize: number;
   readonly batchSize: number;
+  /** Absent in checkpoints written before it existed: those trained with all 8. */
+  readonly augmentations?: readonly number[];
   readonly steps: number | null;
   readonly minutes: number | null;
   readonly seed: number;
@@ -87,6 +95,10 @@ export function resolveHyperparameters(options: TrainOptions, noiseSigma: number
   if (options.steps !== undefined && options.minutes !== undefined) throw new DivblurConfigError('give steps or minutes, not both');
   const lrSchedule = options.lrSchedule ?? 'plateau';
   if (!['plateau', 'cosine', 'constant'].includes(lrSchedule)) throw new DivblurConfigError(`lrSchedule must be plateau|cosine|constant, got ${lrSchedule}`);
+  const augmentations = options.augmentations ?? psfSymmetries(options.psf);
+  if (augmentations.length === 0 || new Set(augmentations).size !== augmentations.length || !augmentations.every((k) => ALL_TRANSFORMS.includes(k))) {
+    throw new DivblurConfigError(`augmentations must list distinct transforms among 0..7, got [${augmentations.join(', ')}]`);
+  }
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) throw new DivblurConfigError(`seed must be a non-negative integer, got ${seed}`);
   return {
@@ -98,6 +110,7 @@ export function resolveHyperparameters(options: TrainOptions, noiseSigma: number
     model,
     patchSize,
     batchSize: positive('batchSize', options.batchSize ?? 32, true),
+    augmentations: [...augmentations].sort((a, b) => a - b),
     steps: options.minutes === undefined ? positive('steps', options.steps ?? 3000, true) : null,
     minutes: options.minutes === undefined ? null : positive('minutes', options.minutes),
     seed,

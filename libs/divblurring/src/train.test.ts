@@ -79,3 +79,19 @@ test('σ is estimated from the images when not given', () => {
   trainer.dispose();
   assert.ok(sigma > 0.05 && sigma < 0.2, `estimated σ ${sigma} for true σ 0.1`);
 });
+
+test('an asymmetric PSF augments only with its own symmetries, records them, and says so', async () => {
+  // a 3×3 PSF with its weight below the centre: symmetric under the column mirror (k = 2) only
+  const comatic = { data: Float32Array.from([0, 0.1, 0, 0.1, 0.4, 0.1, 0.05, 0.2, 0.05]), height: 3, width: 3 };
+  const logged: Array<[string, Record<string, unknown>]> = [];
+  const result = await trainModel(tinyOptions({ psf: comatic, steps: 2 }), { log: (message, fields) => logged.push([message, fields]) });
+  const recorded = (result.model.training.hyperparameters as { augmentations: number[] }).augmentations;
+  disposeModel(result.model);
+  assert.deepEqual(recorded, [0, 2]);
+  assert.equal(logged.length, 1);
+  assert.match(logged[0][0], /2 of the 8 turns and mirrors/);
+  const symmetric = createTrainer(tinyOptions());
+  assert.deepEqual(symmetric.hyperparameters.augmentations, [0, 1, 2, 3, 4, 5, 6, 7]);
+  symmetric.dispose();
+  assert.throws(() => createTrainer(tinyOptions({ augmentations: [0, 8] })), /distinct transforms among 0\.\.7/);
+});

@@ -7,6 +7,7 @@ import { activeBackend } from './backend.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { DivblurConfigError, TrainingError } from './errors.ts';
 import { estimateStackNoiseSigma } from './imaging.ts';
+import { ALL_TRANSFORMS } from './symmetry.ts';
 import { resolveHyperparameters, type Hyperparameters, type TrainOptions } from './options.ts';
 import { buildTrainer, dataFingerprint, type StepLoss, type Trainer } from './trainer.ts';
 import type { TrainedModel } from './trained-model.ts';
@@ -91,6 +92,10 @@ async function yieldToEventLoop(): Promise<void> {
 export async function trainModel(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   const collapses: CollapseEvent[] = [];
   const base = createTrainer(options).hyperparameters;
+  const augmentations = base.augmentations ?? ALL_TRANSFORMS;
+  if (augmentations.length < ALL_TRANSFORMS.length) {
+    hooks.log?.(`augmenting with ${augmentations.length} of the 8 turns and mirrors: the ones the PSF is symmetric under`, { augmentations });
+  }
   for (let attempt = 0; attempt <= base.maxRestarts; attempt++) {
     const seed = base.seed + 1000 * attempt;
     const trainer = attempt === 0 ? createTrainer(options) : createTrainer({ ...options, resumeFrom: undefined, seed });

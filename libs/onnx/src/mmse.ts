@@ -16,6 +16,7 @@ import { WelfordImage } from './welford.ts';
 import { SampleSquaredErrors } from './mmse-sample-errors.ts';
 import { OnnxOptionError } from './errors.ts';
 import { defaultContextMargin } from '@divblur/divblurring/architecture';
+import { dihedralMmse, sessionTransforms } from './mmse-dihedral.ts';
 
 export const DEFAULT_SAMPLES = 100;
 export const DEFAULT_MEMORY_BUDGET_BYTES = 1024 ** 3;
@@ -45,6 +46,11 @@ export interface MmseOptions {
    * trained; with the PSF radius as margin the image's edge pixels are computed as interior ones.
    */
   readonly contextMargin?: number;
+  /**
+   * Test-time averaging over the symmetries of the square the model's PSF shares (mmse-dihedral.ts), the samples
+   * split among them: true = those of the model (all 8 for a Gaussian PSF), a list = exactly those transforms.
+   */
+  readonly dihedral?: boolean | readonly number[];
   /** Called after each batch with the samples done so far. */
   readonly onProgress?: (samplesDone: number, samplesPlanned: number) => void;
 }
@@ -82,8 +88,16 @@ function checkOptions(samples: number, budget: number, tolerance: number | undef
 export async function mmse(sessions: ModelSessions, image: Image, options: MmseOptions = {}): Promise<MmseResult> {
   checkImage(image);
   const samples = options.samples ?? DEFAULT_SAMPLES;
+  checkOptions(samples, options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES, options.tolerance);
+  const transforms = Array.isArray(options.dihedral) ? options.dihedral : options.dihedral ? sessionTransforms(sessions) : [0];
+  if (transforms.length === 1 && transforms[0] === 0) return mmseOneView(sessions, image, options);
+  return dihedralMmse(sessions, image, options, transforms, samples, mmseOneView);
+}
+
+/** The MMSE of the image as it is (no test-time averaging). */
+async function mmseOneView(sessions: ModelSessions, image: Image, options: MmseOptions): Promise<MmseResult> {
+  const samples = options.samples ?? DEFAULT_SAMPLES;
   const memoryBudgetBytes = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
-  checkOptions(samples, memoryBudgetBytes, options.tolerance);
   const { groundTruth } = options;
   if (groundTruth !== undefined && (groundTruth.height !== image.height || groundTruth.width !== image.width)) {
     throw new OnnxOptionError('GROUND_TRUTH', `groundTruth is ${groundTruth.height}×${groundTruth.width}, the image ${image.height}×${image.width}`);

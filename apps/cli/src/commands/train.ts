@@ -64,6 +64,7 @@ export async function trainCommand(args: TrainArgs): Promise<void> {
     },
     onCheckpoint: (checkpoint) => saveCheckpoint(checkpointDir, checkpoint),
     signal: stop.signal,
+    log: (message, fields) => process.stderr.write(`${message}${'augmentations' in fields ? ` (transforms [${String(fields.augmentations)}])` : ''}\n`),
   });
   process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   (progress as ReturnType<typeof createProgress> | null)?.stop();
