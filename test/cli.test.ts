@@ -107,6 +107,11 @@ test('train → deconvolve on simulated files writes a model, a loss curve and a
   assert.deepEqual([mmse.stack.count, mmse.stack.height, mmse.stack.width], [4, 32, 32]);
   assert.ok(std.stack.data.every((v) => v >= 0));
   assert.match(decon.stdout, /onnx/, 'ONNX Runtime is the default engine');
+  assert.match(decon.stdout, /averaged over the PSF's symmetries/, 'test-time averaging is the default');
+  const oneView = await divblur('deconvolve', '--model', model, '--in', join(dir, 'noisy.tif'), '--out', join(dir, 'mmse-one-view.tif'), '--samples', '3', '--no-dihedral');
+  assert.equal(oneView.code, 0, oneView.stderr);
+  assert.doesNotMatch(oneView.stdout, /averaged/);
+  assert.notDeepEqual((await readImageFile(join(dir, 'mmse-one-view.tif'))).stack.data, mmse.stack.data);
   // The tfjs engine estimates the same posterior mean: the two differ by Monte-Carlo noise (other ε), not systematically.
   const tfjsRun = await divblur('deconvolve', '--model', model, '--in', join(dir, 'noisy.tif'), '--out', join(dir, 'mmse-tfjs.tif'), '--samples', '3', '--engine', 'tfjs');
   assert.equal(tfjsRun.code, 0, tfjsRun.stderr);

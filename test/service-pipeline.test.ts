@@ -151,11 +151,21 @@ test('std=true gives MMSE and std pages; the JSON form gives the same numbers', 
     payload: { shape: [image.height, image.width], data: data.toString('base64') },
   });
   assert.equal(json.statusCode, 200, json.body);
-  const body = json.json() as { shape: number[]; mmse: string; std: string; samplesUsed: number };
+  const body = json.json() as { shape: number[]; mmse: string; std: string; samplesUsed: number; dihedral: boolean };
   assert.deepEqual(body.shape, [32, 32]);
   assert.equal(body.samplesUsed, 20);
-  const mmse = Buffer.from(body.mmse, 'base64');
-  assert.deepEqual(Float32Array.from({ length: 1024 }, (_, i) => mmse.readFloatLE(4 * i)), stackImage(stack, 0).data);
+  assert.equal(body.dihedral, true);
+  const decoded = (base64: string) => { const bytes = Buffer.from(base64, 'base64'); return Float32Array.from({ length: 1024 }, (_, i) => bytes.readFloatLE(4 * i)); };
+  assert.deepEqual(decoded(body.mmse), stackImage(stack, 0).data);
+  // dihedral=false: one view, the same seed: another estimate of the same image
+  const plain = await app.inject({
+    method: 'POST', url: `/v1/models/${metric.modelId}/deconvolve?samples=20&seed=3&dihedral=false`,
+    payload: { shape: [image.height, image.width], data: data.toString('base64') },
+  });
+  assert.equal(plain.statusCode, 200, plain.body);
+  assert.equal(plain.json().dihedral, false);
+  const difference = decoded(plain.json().mmse).reduce((sum, v, i) => sum + Math.abs(v - stackImage(stack, 0).data[i]), 0);
+  assert.ok(difference > 0, 'averaging over the views changes the estimate');
 });
 
 test('bad input is a 4xx that says what is wrong', async () => {

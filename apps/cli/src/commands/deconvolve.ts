@@ -12,6 +12,8 @@ export type DeconvolveEngine = 'onnx' | 'tfjs';
 
 export interface DeconvolveArgs {
   model: string; in: string; out: string; std?: string; samples: number; seed: number; backend: string; engine: DeconvolveEngine;
+  /** Test-time averaging over the PSF's symmetries (commander's --no-dihedral sets false). */
+  dihedral: boolean;
   /** Memory bound of the ONNX path in MiB (it tiles images that do not fit). */
   memoryMb: number;
 }
@@ -32,7 +34,7 @@ async function mmseWithOnnx(args: DeconvolveArgs, stack: Stack): Promise<{ mmse:
       const out = { mmse: new Float32Array(stack.count * pixels), std: new Float32Array(stack.count * pixels) };
       for (let n = 0; n < stack.count; n++) {
         const result = await mmse(sessions, stackImage(stack, n), {
-          samples: args.samples, seed: args.seed, memoryBudgetBytes: args.memoryMb * 2 ** 20,
+          samples: args.samples, seed: args.seed, memoryBudgetBytes: args.memoryMb * 2 ** 20, dihedral: args.dihedral,
           onProgress: (done) => progress.update(n * args.samples + done, { image: n + 1, images: stack.count }),
         });
         out.mmse.set(result.mmse, n * pixels);
@@ -58,9 +60,9 @@ export async function deconvolveCommand(args: DeconvolveArgs): Promise<void> {
     result = await mmseWithOnnx(args, stack);
   } else {
     await initBackend(args.backend as BackendPreference, (message, fields) => process.stderr.write(`${message} ${JSON.stringify(fields)}\n`));
-    result = await deconvolveMmse(await loadModel(args.model), stack, { samples: args.samples, seed: args.seed });
+    result = await deconvolveMmse(await loadModel(args.model), stack, { samples: args.samples, seed: args.seed, dihedral: args.dihedral });
   }
   await writeImageFile(args.out, result.mmse, { rank });
   if (args.std) await writeImageFile(args.std, result.std, { rank });
-  process.stdout.write(`wrote ${args.out}${args.std ? ` and ${args.std}` : ''}: ${stack.count} image(s), ${args.samples} samples, ${args.engine}, ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`wrote ${args.out}${args.std ? ` and ${args.std}` : ''}: ${stack.count} image(s), ${args.samples} samples${args.dihedral ? ' (averaged over the PSF\'s symmetries)' : ''}, ${args.engine}, ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 }

