@@ -3,11 +3,12 @@
  * filaments (dataset1's σ = 0.03) blurred by a comatic PSF: 0.7 of a Gaussian of FWHM 3.8 px and 0.3 of a wider one
  * 2.5 px lower, symmetric under the column mirror only. DivBlurring with positivity (λ = 1/(2σ²)) trained twice with
  * the same seed and steps: augmenting with all 8 turns and mirrors (what every model did before), and with the PSF's
- * symmetries (the default now). Each evaluated as the MMSE of N samples without test-time averaging, with averaging
+ * symmetries (the default now); `--models` adds `identity` (no augmentation: what a PSF with no symmetry at all
+ * gets). Each evaluated as the MMSE of N samples without test-time averaging, with averaging
  * over the PSF's symmetries, and (the all-8 model) with averaging over all 8; RL and Wiener oracles beside.
  *
  *   node --import tsx bench/psf-symmetry.ts [--steps 1000] [--train-count 400] [--test-count 10] [--samples 100]
- *        [--out bench/results/psf-symmetry.json]
+ *        [--models psf_symmetries,all_8] [--out bench/results/psf-symmetry.json]
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -21,6 +22,7 @@ const { values: args } = parseArgs({
     'train-count': { type: 'string', default: '400' },
     'test-count': { type: 'string', default: '10' },
     samples: { type: 'string', default: '100' },
+    models: { type: 'string', default: 'psf_symmetries,all_8' },
     out: { type: 'string', default: 'bench/results/psf-symmetry.json' },
   },
 });
@@ -83,15 +85,19 @@ async function evaluate(model: TrainedModel, augmentations: string, testTime: st
   console.error(JSON.stringify(rows[rows.length - 1]));
 }
 
-for (const [name, augmentations] of [['psf_symmetries', symmetries], ['all_8', ALL_TRANSFORMS]] as const) {
+const conditions: Record<string, readonly number[]> = { psf_symmetries: symmetries, all_8: ALL_TRANSFORMS, identity: [0] };
+for (const name of args.models!.split(',')) {
+  const augmentations = conditions[name];
+  if (!augmentations) throw new Error(`unknown model ${name}; known: ${Object.keys(conditions).join(', ')}`);
   const started = performance.now();
   const result = await trainModel({
     images: train.noisy, psf, noiseSigma, penalty: 'positivity', lambda: 1 / (2 * noiseSigma ** 2), steps, seed: 0, augmentations,
   }, { onProgress: (p) => { if (p.step % 100 === 0) console.error(`${name} step ${p.step}/${p.totalSteps} data ${p.loss.data.toFixed(3)} kl ${p.loss.kl.toFixed(4)}`); } });
   console.error(`${name}: ${((performance.now() - started) / 1000).toFixed(0)} s`);
   await evaluate(result.model, name, 'none', false);
-  await evaluate(result.model, name, 'psf_symmetries', symmetries);
-  if (name === 'all_8') await evaluate(result.model, name, 'all_8', ALL_TRANSFORMS);
+  // the MMSE paths' default (dihedral: true): the PSF's symmetries within the training augmentations
+  if (name !== 'identity') await evaluate(result.model, name, 'psf_symmetries', true);
+  if (name === 'all_8') await evaluate(result.model, name, 'all_8', ALL_TRANSFORMS); // what dihedral: true did before
   disposeModel(result.model);
 }
 

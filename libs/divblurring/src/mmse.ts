@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { dihedral, undoDihedral } from './data.ts';
-import { testTimeTransforms } from './symmetry.ts';
+import { splitSamples, testTimeTransforms } from './symmetry.ts';
 import { DivblurConfigError } from './errors.ts';
 import { psnr, Random, stackImage, type Image, type Stack } from './imaging.ts';
 import { decode, encode } from './model.ts';
@@ -64,11 +64,6 @@ function padForNetwork(image: Image, factor: number, margin: number): tf.Tensor4
   });
 }
 
-/** Splits `samples` over `parts` as evenly as possible. */
-function split(samples: number, parts: number): number[] {
-  return Array.from({ length: parts }, (_, i) => Math.floor(samples / parts) + (i < samples % parts ? 1 : 0));
-}
-
 export async function deconvolveMmse(model: TrainedModel, stack: Stack, options: MmseOptions = {}): Promise<MmseResult> {
   const samples = options.samples ?? 100;
   if (!Number.isInteger(samples) || samples < 1) throw new DivblurConfigError(`samples must be a positive integer, got ${samples}`);
@@ -93,7 +88,7 @@ export async function deconvolveMmse(model: TrainedModel, stack: Stack, options:
     const sumSquares = new Float64Array(pixels);
     let samplePsnrSum = 0;
     const truth = gt ? stackImage(gt, n) : null;
-    const counts = split(samples, transforms.length);
+    const counts = splitSamples(samples, transforms.length);
     for (const [t, k] of transforms.entries()) {
       if (counts[t] === 0) continue;
       const view = dihedral(stackImage(stack, n), k);

@@ -7,7 +7,7 @@
  * With a tolerance, each view stops at tolerance·√T, so that the pooled standard error meets the tolerance.
  */
 import type { Image } from '@divblur/imaging';
-import { dihedral, testTimeTransforms, undoDihedral } from '@divblur/divblurring/symmetry';
+import { dihedral, splitSamples, testTimeTransforms, undoDihedral } from '@divblur/divblurring/symmetry';
 import type { ModelSessions } from './session.ts';
 import type { MmseOptions, MmseResult } from './mmse.ts';
 import { OnnxOptionError } from './errors.ts';
@@ -18,11 +18,6 @@ export function sessionTransforms(sessions: ModelSessions): number[] {
   const psf = JSON.parse(metadata['divblur.psf'] ?? 'null') as { height: number; width: number; data: number[] } | null;
   const training = JSON.parse(metadata['divblur.training'] ?? 'null') as Record<string, unknown> | null;
   return testTimeTransforms({ psf: psf && { height: psf.height, width: psf.width, data: Float32Array.from(psf.data) }, training: training ?? {} });
-}
-
-/** Splits `samples` over `parts` as evenly as possible (the first ones get the remainder). */
-function split(samples: number, parts: number): number[] {
-  return Array.from({ length: parts }, (_, i) => Math.floor(samples / parts) + (i < samples % parts ? 1 : 0));
 }
 
 /** Each view's own noise stream; the identity keeps the caller's seed. */
@@ -37,7 +32,7 @@ export async function dihedralMmse(
   if (transforms.length === 0 || !transforms.every((k) => Number.isInteger(k) && k >= 0 && k < 8) || new Set(transforms).size !== transforms.length) {
     throw new OnnxOptionError('DIHEDRAL', `dihedral must list distinct transforms among 0..7, got [${transforms.join(', ')}]`);
   }
-  const counts = split(samples, transforms.length);
+  const counts = splitSamples(samples, transforms.length);
   const views = transforms.map((k, t) => ({ k, count: counts[t] })).filter((view) => view.count > 0);
   const pixels = image.height * image.width;
   const results: Array<{ n: number; mean: Float32Array; std: Float32Array; result: MmseResult }> = [];

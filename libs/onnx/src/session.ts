@@ -20,6 +20,12 @@ export interface SessionOptions {
   readonly intraOpThreads?: number;
   /** 'cpu' forces the CPU EP even where CUDA exists. */
   readonly executionProvider?: 'auto' | 'cpu' | 'cuda';
+  /**
+   * Let the intra-op threads spin after a run (ORT's default) instead of sleeping. Off by default: every model has
+   * two sessions, each with its own thread pool, and the encoder's threads spinning after its run took the cores
+   * from the sampler's first batches (≈ 40 ms per encode at 128² on 2 cores; bench/results/mmse-dihedral.json).
+   */
+  readonly spinning?: boolean;
 }
 
 export interface GraphSession {
@@ -83,6 +89,8 @@ export async function createGraphSession(source: string | Uint8Array, options: S
     enableCpuMemArena: true,
     enableMemPattern: true,
     logSeverityLevel: 3,
+    // onnxruntime_session_options_config_keys.h: session.intra_op.allow_spinning
+    extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },
   });
   return {
     session, metadata, executionProvider,
