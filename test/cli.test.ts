@@ -75,6 +75,8 @@ test('train → deconvolve on simulated files writes a model, a loss curve and a
     '--steps', '4', '--batch-size', '2', '--patch-size', '16', '--seed', '3', '--out', model);
   assert.equal(trained.code, 0, trained.stderr);
   assert.match(trained.stderr, /backend/);
+  const augmentationsOf = async (dir: string) => JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')).training.hyperparameters.augmentations;
+  assert.deepEqual(await augmentationsOf(model), [0, 1, 2, 3, 4, 5, 6, 7], 'a Gaussian PSF has all 8 symmetries');
   const files = await readdir(model);
   for (const f of ['model.json', 'weights.bin', 'loss.csv', 'checkpoint']) assert.ok(files.includes(f), `${f} missing: ${files.join(', ')}`);
   const csv = (await readFile(join(model, 'loss.csv'), 'utf8')).trim().split('\n');
@@ -83,7 +85,7 @@ test('train → deconvolve on simulated files writes a model, a loss curve and a
   // Interrupt a longer run with SIGINT once it has checkpointed, then resume it: the curve continues with no repeated step.
   const long = join(dir, 'long');
   const trainArgs = ['train', '--data', join(dir, 'noisy.tif'), '--psf', join(dir, 'psf.tif'), '--sigma', '0.03',
-    '--steps', '600', '--batch-size', '2', '--patch-size', '16', '--seed', '3', '--checkpoint-every', '5', '--out', long];
+    '--steps', '600', '--batch-size', '2', '--patch-size', '16', '--seed', '3', '--checkpoint-every', '5', '--augment', 'none', '--out', long];
   const child = spawn(process.execPath, [cli, ...trainArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
   let childErr = '';
   child.stderr.on('data', (chunk) => { childErr += chunk; });
@@ -101,6 +103,8 @@ test('train → deconvolve on simulated files writes a model, a loss curve and a
   assert.match(resumed.stdout, /trained 600 steps/);
   const steps = (await readFile(join(long, 'loss.csv'), 'utf8')).trim().split('\n').slice(1).map((line) => Number(line.split(',')[0]));
   assert.deepEqual(steps, Array.from({ length: 600 }, (_, i) => i + 1));
+  assert.match(childErr, /augmenting with 1 of the 8 turns and mirrors: as asked \(transforms \[0\]\)/);
+  assert.deepEqual(await augmentationsOf(long), [0], 'the resumed run keeps the checkpoint\'s augmentations');
   const decon = await divblur('deconvolve', '--model', model, '--in', join(dir, 'noisy.tif'), '--out', join(dir, 'mmse.tif'), '--std', join(dir, 'std.tif'), '--samples', '3');
   assert.equal(decon.code, 0, decon.stderr);
   const [mmse, std] = await Promise.all([readImageFile(join(dir, 'mmse.tif')), readImageFile(join(dir, 'std.tif'))]);

@@ -94,7 +94,8 @@ export async function trainModel(options: TrainOptions, hooks: TrainHooks = {}):
   const base = createTrainer(options).hyperparameters;
   const augmentations = base.augmentations ?? ALL_TRANSFORMS;
   if (augmentations.length < ALL_TRANSFORMS.length) {
-    hooks.log?.(`augmenting with ${augmentations.length} of the 8 turns and mirrors: the ones the PSF is symmetric under`, { augmentations });
+    const why = options.augmentations === undefined && !options.resumeFrom ? 'the ones the PSF is symmetric under' : 'as asked';
+    hooks.log?.(`augmenting with ${augmentations.length} of the 8 turns and mirrors: ${why}`, { augmentations });
   }
   for (let attempt = 0; attempt <= base.maxRestarts; attempt++) {
     const seed = base.seed + 1000 * attempt;

@@ -30,6 +30,12 @@ export const NoiseSigma = Type.Union(
 );
 
 export const LR_SCHEDULES = ['plateau', 'cosine', 'constant'] as const;
+/** Which turns and mirrors of the square augment the training patches (libs/divblurring/src/symmetry.ts). */
+export const Augmentations = Type.Union([Type.Literal('psf'), Type.Literal('all'), Type.Literal('none')], {
+  default: 'psf',
+  description: 'psf: those the PSF is symmetric under (all 8 for a Gaussian); all: all 8, for a PSF known to be symmetric whose measurement is not; none',
+});
+
 export const LrSchedule = Type.Union([Type.Literal('plateau'), Type.Literal('cosine'), Type.Literal('constant')], {
   default: 'plateau',
   description: 'plateau: ×0.5 after 10 windows of 100 steps without a better mean; cosine; constant',
@@ -66,6 +72,7 @@ export const Training = Type.Object(
     collapseThreshold: Type.Number({ minimum: 0, default: 1e-3, description: 'KL per pixel (nats) below which the run restarts' }),
     collapseWindowSteps: Type.Integer({ minimum: 1, default: 20, description: 'steps over which the KL is averaged for the collapse test' }),
     maxRestarts: Type.Integer({ minimum: 0, maximum: 10, default: 3 }),
+    augmentations: Augmentations,
     seed: Type.Integer({ minimum: 0, default: 0, description: 'everything random comes from it' }),
   },
   { additionalProperties: false, default: {} },

@@ -43,8 +43,22 @@ test('every resolved field reaches TrainOptions under its own name', () => {
     model: { depth: 3, filters: [8, 16, 24], latentChannels: 12, kernelSize: 5, output: 'softplus' },
     patchSize: 48, batchSize: 7, steps: null, minutes: 2.5, seed: 9, learningRate: 3e-4, lrSchedule: 'cosine',
     klHoldFraction: 0.2, klRampFraction: 0.3, freeBitsNats: 0.05, collapseThreshold: 2e-3, collapseWindowSteps: 40,
-    maxRestarts: 1, checkpointEverySteps: 0,
+    maxRestarts: 1, checkpointEverySteps: 0, augmentations: [0, 1, 2, 3, 4, 5, 6, 7],
   });
+});
+
+test('augmentations: psf leaves them to the PSF\'s symmetries; all and none force them', () => {
+  const comatic: Image = { data: Float32Array.from([0, 0.1, 0, 0.1, 0.4, 0.1, 0.05, 0.2, 0.05]), height: 3, width: 3 };
+  const resolve = (augmentations?: string) => resolveHyperparameters(
+    toTrainOptions(rowOf({ training: { steps: 5, ...(augmentations ? { augmentations } : {}) } } as never), images, comatic), 0.1).augmentations;
+  assert.deepEqual(resolve(), [0, 2]); // the default, 'psf'
+  assert.deepEqual(resolve('psf'), [0, 2]);
+  assert.deepEqual(resolve('all'), [0, 1, 2, 3, 4, 5, 6, 7]);
+  assert.deepEqual(resolve('none'), [0]);
+  // a row stored before the field existed reads as 'psf'
+  const old = rowOf({ training: { steps: 5 } } as never);
+  delete (old.training as { augmentations?: string }).augmentations;
+  assert.deepEqual(resolveHyperparameters(toTrainOptions(old, images, comatic), 0.1).augmentations, [0, 2]);
 });
 
 test('divnoising trains without the PSF; divblurring refuses a dataset without one', () => {

@@ -116,7 +116,12 @@ export interface RunTrainOptions<TStack, TImage> {
   collapseThreshold: number;
   collapseWindowSteps: number;
   maxRestarts: number;
+  /** Absent: divblurring derives them from the PSF. */
+  augmentations?: number[];
 }
+
+/** The spec's augmentation choice as dihedral transform numbers (data.ts); 'psf' is left to divblurring. */
+const AUGMENTATION_TRANSFORMS = { all: [0, 1, 2, 3, 4, 5, 6, 7], none: [0] } as const;
 
 /** Maps a run row onto `TrainOptions`; a divblurring run needs the dataset's PSF, a divnoising run ignores it. */
 export function toTrainOptions<TStack, TImage>(run: RunRow, images: TStack, psf: TImage | null): RunTrainOptions<TStack, TImage> {
@@ -146,5 +151,6 @@ export function toTrainOptions<TStack, TImage>(run: RunRow, images: TStack, psf:
     collapseThreshold: training.collapseThreshold,
     collapseWindowSteps: training.collapseWindowSteps,
     maxRestarts: training.maxRestarts,
+    ...(training.augmentations === 'psf' ? {} : { augmentations: [...AUGMENTATION_TRANSFORMS[training.augmentations]] }),
   };
 }
