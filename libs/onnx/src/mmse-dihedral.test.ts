@@ -33,13 +33,14 @@ async function decodeDirectly(y: { data: Float32Array; height: number; width: nu
   return Array.from({ length: samples }, (_, s) => x.slice(s * y.height * y.width, (s + 1) * y.height * y.width));
 }
 
-test('averaging over the identity and the transpose of a non-square image: MMSE and std of the pooled, turned-back samples (direct computation)', async () => {
+test('averaging over the identity, the transpose and a mirror of a non-square image: MMSE and std of the pooled, turned-back samples (direct computation)', async () => {
   const y = image(16, 24);
-  const samples = 9; // 5 on the image as it is, 4 on its transpose (24×16)
-  const result = await mmse(sessions, y, { samples, seed: 5, dihedral: [0, 4], contextMargin: 0, maxBatch: 2 });
-  const plain = await decodeDirectly(y, 5, viewSeed(5, 0));
-  const turned = (await decodeDirectly(dihedral(y, 4), 4, viewSeed(5, 4))).map((x) => undoDihedral({ data: x, height: 24, width: 16 }, 4).data);
-  const all = [...plain, ...turned];
+  const samples = 10; // 4 on the image as it is, 3 on its transpose (24×16), 3 on its column mirror
+  const result = await mmse(sessions, y, { samples, seed: 5, dihedral: [0, 4, 2], contextMargin: 0, maxBatch: 2 });
+  const plain = await decodeDirectly(y, 4, viewSeed(5, 0));
+  const turned = (await decodeDirectly(dihedral(y, 4), 3, viewSeed(5, 4))).map((x) => undoDihedral({ data: x, height: 24, width: 16 }, 4).data);
+  const mirrored = (await decodeDirectly(dihedral(y, 2), 3, viewSeed(5, 2))).map((x) => undoDihedral({ data: x, height: 16, width: 24 }, 2).data);
+  const all = [...plain, ...turned, ...mirrored];
   for (const p of [0, 37, 200, 383]) {
     const values = all.map((x) => x[p]);
     const mean = values.reduce((a, b) => a + b) / samples;
