@@ -222,6 +222,30 @@ describe('experiments, runs, comparisons', () => {
     assert.equal((await h.app.inject({ method: 'GET', url: `/v1/runs?sort=created&cursor=${forged}` })).statusCode, 400);
   });
 
+  test('a PSF with fewer symmetries is shown with its dataset, and an experiment that augments by it says so', async () => {
+    // 3×3, its weight below the centre: symmetric under the column mirror (transform 2) only
+    const comatic = { data: Float32Array.from([0, 1, 0, 1, 4, 1, 0.5, 2, 0.5]), count: 1, height: 3, width: 3 };
+    const form = await multipart({ noisy: encodeTiff(stack(2, 48, (i) => i % 11)), psf: encodeTiff(comatic) });
+    const created = await h.app.inject({ method: 'POST', url: '/v1/datasets', ...form });
+    assert.equal(created.statusCode, 201, created.body);
+    assert.deepEqual(created.json().meta.psfSymmetries, [0, 2]);
+    const symmetric = (await h.app.inject({ method: 'GET', url: `/v1/datasets/${datasetId}` })).json();
+    assert.deepEqual(symmetric.meta.psfSymmetries, [0, 1, 2, 3, 4, 5, 6, 7]);
+
+    const warned = await post({ datasetId: created.json().id, spec });
+    assert.equal(warned.statusCode, 201, warned.body);
+    assert.equal(warned.json().warnings.length, 1);
+    assert.match(warned.json().warnings[0], /symmetric under 2 of the 8 turns and mirrors .*transforms \[0, 2\].*set training.augmentations to 'all'/);
+    const forced = await post({ datasetId: created.json().id, spec: { ...spec, training: { ...spec.training, augmentations: 'all' } } });
+    assert.equal(forced.statusCode, 201, forced.body);
+    assert.equal(forced.json().warnings, undefined);
+    assert.equal(forced.json().runs[0].params.training.augmentations, 'all');
+    assert.equal((await post({ datasetId, spec })).json().warnings, undefined, 'a symmetric PSF: nothing to say');
+    const bad = await post({ datasetId, spec: { ...spec, training: { ...spec.training, augmentations: 'some' } } });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.json().message, /augmentations/);
+  });
+
   test('health, readiness, Prometheus metrics and the OpenAPI document', async () => {
     assert.deepEqual((await h.app.inject({ method: 'GET', url: '/healthz' })).json(), { ok: true });
     const ready = (await h.app.inject({ method: 'GET', url: '/readyz' })).json();

@@ -5,6 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { decodeTiff, psfFromImage, stackImage, ImageValueError, type Stack } from '@divblur/imaging';
+import { psfSymmetries } from '@divblur/divblurring/symmetry';
 import type { ApiServices } from '../services.ts';
 import type { DatasetRecord, ImageStats, NewDataset } from '../repo/types.ts';
 import { BadRequestError } from './errors.ts';
@@ -28,7 +29,8 @@ export const MIN_IMAGE_SIDE_PX = 16;
 export interface ValidatedDataset {
   noisy: Stack;
   gt?: Stack;
-  psf?: { height: number; width: number };
+  /** The PSF's shape and the dihedral transforms it is symmetric under (libs/divblurring/src/symmetry.ts). */
+  psf?: { height: number; width: number; symmetries: number[] };
   sourceDtype: string;
 }
 
@@ -48,12 +50,12 @@ export function validateDataset(files: DatasetFiles, fields: DatasetFields): Val
         `the ground truth is ${gt.count}×${gt.height}×${gt.width}, the noisy stack ${stack.count}×${stack.height}×${stack.width}: they must match image for image`);
     }
   }
-  let psf: { height: number; width: number } | undefined;
+  let psf: ValidatedDataset['psf'];
   if (files.psf) {
     const decoded = decodeTiff(files.psf).stack;
     if (decoded.count !== 1) throw new BadRequestError('PSF_NOT_2D', `the PSF file has ${decoded.count} pages; it must be one 2D image`);
     const normalised = psfFromImage(stackImage(decoded, 0));
-    psf = { height: normalised.height, width: normalised.width };
+    psf = { height: normalised.height, width: normalised.width, symmetries: psfSymmetries(normalised) };
   }
   if (fields.noiseSigma !== undefined && !(fields.noiseSigma > 0)) {
     throw new BadRequestError('NOISE_SIGMA', `noiseSigma must be > 0, got ${fields.noiseSigma}`);
@@ -101,7 +103,8 @@ export async function storeDataset(
       psfShape: validated.psf ? [validated.psf.height, validated.psf.width] : null,
       pixelSizeNm: fields.pixelSizeNm ?? null,
       noiseSigma: fields.noiseSigma ?? null,
-      meta,
+      // Shown with the dataset, and warned about when an experiment trains on it (routes/experiments.ts).
+      meta: validated.psf ? { ...meta, psfSymmetries: validated.psf.symmetries } : meta,
     });
   } catch (error) {
     await Promise.allSettled(written.map((key) => services.blobs.delete(key)));

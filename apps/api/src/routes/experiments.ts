@@ -9,6 +9,21 @@ import { expandSweep } from '../lib/sweep.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '../lib/errors.ts';
 import { canonicalJson } from '../lib/canonical-json.ts';
 
+/**
+ * A PSF without all 8 symmetries of the square (a measured one usually, if only from noise) means fewer training
+ * augmentations under `augmentations: 'psf'`; say so, and how to choose otherwise.
+ */
+function augmentationWarnings(meta: Record<string, unknown>, runs: ReturnType<typeof expandSweep>): { warnings?: string[] } {
+  const symmetries = meta.psfSymmetries;
+  if (!Array.isArray(symmetries) || symmetries.length >= 8) return {};
+  if (!runs.some((run) => run.method === 'divblurring' && run.training.augmentations === 'psf')) return {};
+  return {
+    warnings: [`the dataset's PSF is symmetric under ${symmetries.length} of the 8 turns and mirrors of the square (transforms [${symmetries.join(', ')}]), `
+      + `so runs with training.augmentations 'psf' augment their patches with those only. If the optics are symmetric and the PSF's `
+      + `asymmetry is measurement noise, set training.augmentations to 'all'`],
+  };
+}
+
 export const experimentRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices; limits: ApiLimits }> = async (app, { services, limits }) => {
   const { db, queues } = services;
 
@@ -35,13 +50,14 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices
     if (runs.some((run) => run.method === 'divblurring') && psfSide >= spec.training.patchSize) {
       throw new BadRequestError('PSF_LARGER_THAN_PATCH', `the dataset's PSF (${dataset.psfShape!.join('×')} px) must be smaller than spec.training.patchSize ${spec.training.patchSize}`);
     }
+    const warnings = augmentationWarnings(dataset.meta, runs);
     const idempotencyKey = request.headers['idempotency-key'] ?? null;
     const result = await db.createExperiment({ datasetId, spec, sweep: sweep ?? null, idempotencyKey, runs });
     if (!result.created) {
       const same = result.experiment.datasetId === datasetId && canonicalJson(result.experiment.spec) === canonicalJson(spec)
         && canonicalJson(result.experiment.sweep) === canonicalJson(sweep ?? null);
       if (!same) throw new ConflictError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${idempotencyKey}" was used for experiment ${result.experiment.id} with a different body`);
-      return reply.status(200).send(result);
+      return reply.status(200).send({ ...result, ...warnings });
     }
     try {
       await queues.enqueueExperiment(result.experiment.id, result.runs.map((run) => run.id));
@@ -50,7 +66,7 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices
       await db.deleteExperiment(result.experiment.id);
       throw error;
     }
-    return reply.status(201).header('location', `/v1/experiments/${result.experiment.id}`).send(result);
+    return reply.status(201).header('location', `/v1/experiments/${result.experiment.id}`).send({ ...result, ...warnings });
   });
 
   app.get('/experiments', {

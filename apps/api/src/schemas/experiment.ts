@@ -30,4 +30,7 @@ export const Run = Type.Object({
   ssim: Type.Union([Type.Number(), Type.Null()]), modelId: Type.Union([Type.String(), Type.Null()]),
 });
 
-export const CreatedExperiment = Type.Object({ experiment: Experiment, runs: Type.Array(Run), created: Type.Boolean() });
+export const CreatedExperiment = Type.Object({
+  experiment: Experiment, runs: Type.Array(Run), created: Type.Boolean(),
+  warnings: Type.Optional(Type.Array(Type.String(), { description: 'what the experiment will do that the client may not expect; nothing is refused' })),
+});
