@@ -8,7 +8,7 @@
  * over the PSF's symmetries, and (the all-8 model) with averaging over all 8; RL and Wiener oracles beside.
  *
  *   node --import tsx bench/psf-symmetry.ts [--steps 1000] [--train-count 400] [--test-count 10] [--samples 100]
- *        [--models psf_symmetries,all_8] [--out bench/results/psf-symmetry.json]
+ *        [--models psf_symmetries,all_8] [--psf comatic|gaussian] [--out bench/results/psf-symmetry.json]
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -23,6 +23,8 @@ const { values: args } = parseArgs({
     'test-count': { type: 'string', default: '10' },
     samples: { type: 'string', default: '100' },
     models: { type: 'string', default: 'psf_symmetries,all_8' },
+    /** comatic (the default), or gaussian: the core alone, all 8 symmetries (what augmentation buys a symmetric PSF). */
+    psf: { type: 'string', default: 'comatic' },
     out: { type: 'string', default: 'bench/results/psf-symmetry.json' },
   },
 });
@@ -44,7 +46,8 @@ function gaussian(side: number, sigmaRow: number, sigmaColumn: number, rowShift:
 const side = 15;
 const core = gaussian(side, 1.614, 1.614, 0);
 const tail = gaussian(side, 2.5, 1.614, 2.5);
-const psf: Image = { data: Float32Array.from(core, (v, i) => 0.7 * v + 0.3 * tail[i]), height: side, width: side };
+if (args.psf !== 'comatic' && args.psf !== 'gaussian') throw new Error(`--psf is comatic or gaussian, got ${args.psf}`);
+const psf: Image = { data: Float32Array.from(core, (v, i) => (args.psf === 'gaussian' ? v : 0.7 * v + 0.3 * tail[i])), height: side, width: side };
 
 /** Filaments rendered with a margin, blurred by `psf` ('valid'), cropped ground truth, Gaussian noise σ. */
 function dataset(count: number, seed: number): { noisy: Stack; groundTruth: Stack } {
@@ -103,5 +106,5 @@ for (const name of args.models!.split(',')) {
 
 const command = `node --import tsx bench/psf-symmetry.ts ${process.argv.slice(2).join(' ')}`.trim();
 await mkdir(dirname(args.out!), { recursive: true });
-await writeFile(args.out!, JSON.stringify({ command, backend: backend.engine, psfSymmetries: symmetries, samples, rows }, null, 1) + '\n');
+await writeFile(args.out!, JSON.stringify({ command, backend: backend.engine, psf: args.psf, psfSymmetries: symmetries, samples, rows }, null, 1) + '\n');
 console.log(JSON.stringify(rows, null, 1));
