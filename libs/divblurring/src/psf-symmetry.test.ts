@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gaussianPsf } from '@divblur/imaging';
+import { gaussianPsf, Random } from '@divblur/imaging';
 import type { Image } from './imaging.ts';
 import { dihedral } from './data.ts';
 import { psfAsymmetry, psfSymmetries } from './symmetry.ts';
@@ -57,4 +57,21 @@ test('the tolerance decides: what a transform moves is compared with it', () => 
   const small: Image = { data: Float32Array.from([0.5, 0.3, 0.2]), height: 1, width: 3 };
   assert.ok(Math.abs(psfAsymmetry(small, 2) - 0.6) < 1e-6);
   assert.deepEqual(dihedral(small, 2).data, Float32Array.from([0.2, 0.3, 0.5]));
+});
+
+test('noise alone breaks the symmetry of a measured PSF: a Gaussian at peak SNR 300 moves ≈ 4 % under a transpose and keeps only the identity', () => {
+  const psf = gaussianPsf({ fwhmPx: 3.8 });
+  const peak = Math.max(...psf.data);
+  const moved: number[] = [];
+  for (const snr of [30, 100, 300, 1000]) {
+    const random = new Random(1);
+    const noisy = Float32Array.from(psf.data, (v) => Math.max(0, v + (peak / snr) * random.normal()));
+    const sum = noisy.reduce((a, b) => a + b, 0);
+    const measured: Image = { data: noisy.map((v) => v / sum), height: psf.height, width: psf.width };
+    moved.push(psfAsymmetry(measured, 4));
+    assert.deepEqual(psfSymmetries(measured), [0], `peak SNR ${snr}`);
+  }
+  // what the API's experiment warning is for (README, "A PSF without every symmetry of the square")
+  assert.ok(moved.every((m, i) => i === 0 || m < moved[i - 1]), `falls with the SNR: ${moved.map((m) => m.toFixed(3))}`);
+  assert.ok(moved[2] > 0.03 && moved[2] < 0.05, `SNR 300: ${moved[2]}`);
 });
