@@ -5,6 +5,15 @@
 import type { Image, Random, Stack } from './imaging.ts';
 import { DivblurConfigError } from './errors.ts';
 
+/** The 8 dihedral transforms, numbered as below. */
+export const ALL_TRANSFORMS: readonly number[] = [0, 1, 2, 3, 4, 5, 6, 7];
+
+/** What is wrong with a list of transforms (empty, repeated, or outside 0..7), or null when nothing is. */
+export function transformListProblem(transforms: readonly number[]): string | null {
+  const valid = transforms.length > 0 && new Set(transforms).size === transforms.length && transforms.every((k) => ALL_TRANSFORMS.includes(k));
+  return valid ? null : `must list distinct transforms among 0..7, got [${transforms.join(', ')}]`;
+}
+
 /** Shape of an image after dihedral transform k ∈ 0..7 (bit 2 = transpose). */
 export function dihedralShape(height: number, width: number, k: number): [number, number] {
   return k & 4 ? [width, height] : [height, width];
@@ -48,7 +57,7 @@ export function undoDihedral(transformed: Image, k: number): Image {
  * Random augmented patches of `patchSize`² from a stack, [B·P·P] row-major (NHWC with C = 1), each turned by one
  * of `transforms` (default all 8; with all 8 the random sequence is the one before the option existed).
  */
-export function samplePatches(images: Stack, patchSize: number, batchSize: number, random: Random, transforms: readonly number[] = [0, 1, 2, 3, 4, 5, 6, 7]): Float32Array {
+export function samplePatches(images: Stack, patchSize: number, batchSize: number, random: Random, transforms: readonly number[] = ALL_TRANSFORMS): Float32Array {
   const { count, height, width } = images;
   if (patchSize > height || patchSize > width) {
     throw new DivblurConfigError(`patch size ${patchSize} exceeds the training images (${height}×${width})`);

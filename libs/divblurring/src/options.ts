@@ -5,7 +5,8 @@ import { checkModelConfig, REPORT_MODEL, type ModelConfig } from './model.ts';
 import { checkPenalty, type PenaltyName } from './penalties.ts';
 import type { LrScheduleName } from './schedule.ts';
 import type { Checkpoint } from './checkpoint.ts';
-import { ALL_TRANSFORMS, psfSymmetries } from './symmetry.ts';
+import { ALL_TRANSFORMS, transformListProblem } from './data.ts';
+import { psfSymmetries } from './symmetry.ts';
 
 export interface TrainOptions {
   /** Noisy (and, for DivBlurring, blurred) training images, data units. */
@@ -55,8 +56,7 @@ export interface Hyperparameters {
   readonly model: ModelConfig;
   readonly patchSize: number;
   readonly batchSize: number;
-  /** Absent in checkpoints written before it existed: those trained with all 8. */
-  readonly augmentations?: readonly number[];
+  readonly augmentations: readonly number[];
   readonly steps: number | null;
   readonly minutes: number | null;
   readonly seed: number;
@@ -83,6 +83,11 @@ function fraction(name: string, value: number): number {
   return value;
 }
 
+/** A checkpoint's hyper-parameters with the fields added since it was written (checkpoints before `augmentations` trained with all 8). */
+export function checkpointHyperparameters(stored: Omit<Hyperparameters, 'augmentations'> & { augmentations?: readonly number[] }): Hyperparameters {
+  return { ...stored, augmentations: stored.augmentations ?? ALL_TRANSFORMS };
+}
+
 /** Fills defaults and checks every option; `noiseSigma` must be known by now (see train.ts). */
 export function resolveHyperparameters(options: TrainOptions, noiseSigma: number): Hyperparameters {
   const model = checkModelConfig({ ...REPORT_MODEL, ...options.model });
@@ -96,9 +101,8 @@ export function resolveHyperparameters(options: TrainOptions, noiseSigma: number
   const lrSchedule = options.lrSchedule ?? 'plateau';
   if (!['plateau', 'cosine', 'constant'].includes(lrSchedule)) throw new DivblurConfigError(`lrSchedule must be plateau|cosine|constant, got ${lrSchedule}`);
   const augmentations = options.augmentations ?? psfSymmetries(options.psf);
-  if (augmentations.length === 0 || new Set(augmentations).size !== augmentations.length || !augmentations.every((k) => ALL_TRANSFORMS.includes(k))) {
-    throw new DivblurConfigError(`augmentations must list distinct transforms among 0..7, got [${augmentations.join(', ')}]`);
-  }
+  const problem = transformListProblem(augmentations);
+  if (problem) throw new DivblurConfigError(`augmentations ${problem}`);
   const seed = options.seed ?? 0;
   if (!Number.isSafeInteger(seed) || seed < 0) throw new DivblurConfigError(`seed must be a non-negative integer, got ${seed}`);
   return {

@@ -9,12 +9,10 @@
  * that were blurred by T_k(A); bench/psf-symmetry.ts measures what that costs.
  * A transform that changes the PSF's shape (a transpose of a non-square PSF) is never a symmetry.
  */
-import { dihedral } from './data.ts';
-
-export { dihedral, undoDihedral } from './data.ts';
+import { ALL_TRANSFORMS, dihedral } from './data.ts';
 import type { Image } from './imaging.ts';
 
-export const ALL_TRANSFORMS: readonly number[] = [0, 1, 2, 3, 4, 5, 6, 7];
+export { ALL_TRANSFORMS, dihedral, transformListProblem, undoDihedral } from './data.ts';
 
 /**
  * Default tolerance on ‖T_k(A) − A‖₁ / ‖A‖₁, the fraction of the PSF's energy the transform moves. For an image

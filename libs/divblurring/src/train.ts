@@ -7,8 +7,8 @@ import { activeBackend } from './backend.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { DivblurConfigError, TrainingError } from './errors.ts';
 import { estimateStackNoiseSigma } from './imaging.ts';
-import { ALL_TRANSFORMS } from './symmetry.ts';
-import { resolveHyperparameters, type Hyperparameters, type TrainOptions } from './options.ts';
+import { ALL_TRANSFORMS } from './data.ts';
+import { checkpointHyperparameters, resolveHyperparameters, type Hyperparameters, type TrainOptions } from './options.ts';
 import { buildTrainer, dataFingerprint, type StepLoss, type Trainer } from './trainer.ts';
 import type { TrainedModel } from './trained-model.ts';
 
@@ -81,7 +81,7 @@ function checkResume(options: TrainOptions, checkpoint: Checkpoint): void {
 export function createTrainer(options: TrainOptions): Trainer {
   const resume = options.resumeFrom;
   if (resume) checkResume(options, resume);
-  const hyper: Hyperparameters = resume?.hyperparameters ?? resolveHyperparameters(options, knownNoiseSigma(options));
+  const hyper: Hyperparameters = resume ? checkpointHyperparameters(resume.hyperparameters) : resolveHyperparameters(options, knownNoiseSigma(options));
   return buildTrainer(options, hyper, hyper.steps ?? 1000, resume);
 }
 
@@ -92,10 +92,10 @@ async function yieldToEventLoop(): Promise<void> {
 export async function trainModel(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   const collapses: CollapseEvent[] = [];
   const base = createTrainer(options).hyperparameters;
-  const augmentations = base.augmentations ?? ALL_TRANSFORMS;
+  const { augmentations } = base;
   if (augmentations.length < ALL_TRANSFORMS.length) {
     const why = options.augmentations === undefined && !options.resumeFrom ? 'the ones the PSF is symmetric under' : 'as asked';
-    hooks.log?.(`augmenting with ${augmentations.length} of the 8 turns and mirrors: ${why}`, { augmentations });
+    hooks.log?.(`augmenting with ${augmentations.length} of the 8 turns and mirrors: ${why} (transforms [${augmentations.join(', ')}])`, { augmentations });
   }
   for (let attempt = 0; attempt <= base.maxRestarts; attempt++) {
     const seed = base.seed + 1000 * attempt;

@@ -6,7 +6,6 @@ import * as tf from '@tensorflow/tfjs';
 import { Adam } from './adam.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { samplePatches } from './data.ts';
-import { ALL_TRANSFORMS } from './symmetry.ts';
 import { DivblurConfigError, TrainingError } from './errors.ts';
 import { Random } from './imaging.ts';
 import { divblurLoss, psfFilter } from './loss.ts';
@@ -107,7 +106,7 @@ export function buildTrainer(options: TrainOptions, hyper: Hyperparameters, tota
       const afterWarmup = step >= warmupEndStep(trainer.totalSteps, hyper.klHoldFraction, hyper.klRampFraction) + hyper.collapseWindowSteps;
       return afterWarmup && trainer.recentKlPerPixel < hyper.collapseThreshold;
     },
-    nextBatch: () => samplePatches(images, patchSize, batchSize, random, hyper.augmentations ?? ALL_TRANSFORMS),
+    nextBatch: () => samplePatches(images, patchSize, batchSize, random, hyper.augmentations),
     train(batch) {
       const beta = klBeta(step, trainer.totalSteps, hyper.klHoldFraction, hyper.klRampFraction);
       const learningRate = trainer.learningRate;

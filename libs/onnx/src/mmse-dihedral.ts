@@ -8,7 +8,7 @@
  * With a tolerance, each view stops at tolerance·√T, so that the pooled standard error meets the tolerance.
  */
 import type { Image } from '@divblur/imaging';
-import { dihedral, splitSamples, testTimeTransforms, undoDihedral } from '@divblur/divblurring/symmetry';
+import { dihedral, splitSamples, testTimeTransforms, transformListProblem, undoDihedral } from '@divblur/divblurring/symmetry';
 import type { ModelSessions } from './session.ts';
 import type { MmseOptions, MmseResult } from './mmse.ts';
 import { OnnxOptionError } from './errors.ts';
@@ -30,9 +30,8 @@ export async function dihedralMmse(
   sessions: ModelSessions, image: Image, options: MmseOptions, transforms: readonly number[], samples: number,
   oneView: (sessions: ModelSessions, image: Image, options: MmseOptions) => Promise<MmseResult>,
 ): Promise<MmseResult> {
-  if (transforms.length === 0 || !transforms.every((k) => Number.isInteger(k) && k >= 0 && k < 8) || new Set(transforms).size !== transforms.length) {
-    throw new OnnxOptionError('DIHEDRAL', `dihedral must list distinct transforms among 0..7, got [${transforms.join(', ')}]`);
-  }
+  const problem = transformListProblem(transforms);
+  if (problem) throw new OnnxOptionError('DIHEDRAL', `dihedral ${problem}`);
   const counts = splitSamples(samples, transforms.length);
   const views = transforms.map((k, t) => ({ k, count: counts[t] })).filter((view) => view.count > 0);
   const pixels = image.height * image.width;

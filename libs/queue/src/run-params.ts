@@ -120,8 +120,12 @@ export interface RunTrainOptions<TStack, TImage> {
   augmentations?: number[];
 }
 
-/** The spec's augmentation choice as dihedral transform numbers (data.ts); 'psf' is left to divblurring. */
-const AUGMENTATION_TRANSFORMS = { all: [0, 1, 2, 3, 4, 5, 6, 7], none: [0] } as const;
+export type AugmentationChoice = RunTraining['augmentations'];
+
+/** The spec's augmentation choice as dihedral transform numbers (divblurring's data.ts); undefined ('psf') leaves them to divblurring. */
+export function augmentationTransforms(choice: AugmentationChoice): number[] | undefined {
+  return choice === 'all' ? [0, 1, 2, 3, 4, 5, 6, 7] : choice === 'none' ? [0] : undefined;
+}
 
 /** Maps a run row onto `TrainOptions`; a divblurring run needs the dataset's PSF, a divnoising run ignores it. */
 export function toTrainOptions<TStack, TImage>(run: RunRow, images: TStack, psf: TImage | null): RunTrainOptions<TStack, TImage> {
@@ -151,6 +155,6 @@ export function toTrainOptions<TStack, TImage>(run: RunRow, images: TStack, psf:
     collapseThreshold: training.collapseThreshold,
     collapseWindowSteps: training.collapseWindowSteps,
     maxRestarts: training.maxRestarts,
-    ...(training.augmentations === 'psf' ? {} : { augmentations: [...AUGMENTATION_TRANSFORMS[training.augmentations]] }),
+    ...(training.augmentations === 'psf' ? {} : { augmentations: augmentationTransforms(training.augmentations) }),
   };
 }

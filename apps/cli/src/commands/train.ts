@@ -5,6 +5,7 @@ import {
   initBackend, loadCheckpoint, saveCheckpoint, saveModel, trainModel, PENALTIES,
 } from '@divblur/divblurring';
 import type { BackendPreference, LossPoint, PenaltyName, TrainOptions } from '@divblur/divblurring';
+import { augmentationTransforms, type AugmentationChoice } from '@divblur/queue';
 import { readPsf, readStack } from '../files.ts';
 import { createProgress } from '../progress.ts';
 
@@ -12,11 +13,8 @@ export interface TrainArgs {
   data: string; psf?: string; sigma?: number; method: string; penalty: string; lambda: number; kappa: number;
   steps?: number; minutes?: number; seed: number; out: string; batchSize?: number; patchSize?: number;
   output?: string; checkpointEvery: number; resume: boolean; backend: string;
-  augment: 'psf' | 'all' | 'none';
+  augment: AugmentationChoice;
 }
-
-/** --augment as dihedral transform numbers (libs/divblurring/src/data.ts); psf is divblurring's default. */
-const AUGMENT = { psf: undefined, all: [0, 1, 2, 3, 4, 5, 6, 7], none: [0] } as const;
 
 /**
  * Trains a model on a noisy stack and writes into `out`: model.json + weights.bin (what `deconvolve` reads),
@@ -49,7 +47,7 @@ export async function trainCommand(args: TrainArgs): Promise<void> {
     images: stack, psf, noiseSigma,
     penalty: args.penalty as PenaltyName, lambda: args.lambda, kappa: args.kappa,
     steps: args.minutes === undefined ? (args.steps ?? 3000) : undefined, minutes: args.minutes,
-    seed: args.seed, batchSize: args.batchSize, patchSize: args.patchSize, augmentations: AUGMENT[args.augment],
+    seed: args.seed, batchSize: args.batchSize, patchSize: args.patchSize, augmentations: augmentationTransforms(args.augment),
     model: args.output ? { output: args.output as 'linear' | 'softplus' } : undefined,
     checkpointEverySteps: args.checkpointEvery, resumeFrom,
   };
@@ -68,7 +66,7 @@ export async function trainCommand(args: TrainArgs): Promise<void> {
     },
     onCheckpoint: (checkpoint) => saveCheckpoint(checkpointDir, checkpoint),
     signal: stop.signal,
-    log: (message, fields) => process.stderr.write(`${message}${'augmentations' in fields ? ` (transforms [${String(fields.augmentations)}])` : ''}\n`),
+    log: (message) => process.stderr.write(`${message}\n`),
   });
   process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   (progress as ReturnType<typeof createProgress> | null)?.stop();
