@@ -73,6 +73,9 @@ test('contextMargin computes the image as the centre of its reflect-padded self,
   assert.deepEqual(byDefault.mmse.data, explicit.mmse.data);
   await assert.rejects(deconvolveMmse(model, stack, { contextMargin: -1 }), DivblurConfigError);
   await assert.rejects(deconvolveMmse(model, stack, { contextMargin: 16 }), DivblurConfigError);
+  // and a list of transforms that is not one (the ONNX path checks the same)
+  await assert.rejects(deconvolveMmse(model, stack, { dihedral: [0, 9] }), /dihedral must list distinct transforms among 0\.\.7/);
+  await assert.rejects(deconvolveMmse(model, stack, { dihedral: [2, 2] }), DivblurConfigError);
   disposeModel(model);
 });
 

@@ -6,7 +6,7 @@
  * (the report's table), PSNR = 20 log10(max GT / √MSE).
  */
 import * as tf from '@tensorflow/tfjs';
-import { dihedral, undoDihedral } from './data.ts';
+import { dihedral, transformListProblem, undoDihedral } from './data.ts';
 import { splitSamples, testTimeTransforms } from './symmetry.ts';
 import { DivblurConfigError } from './errors.ts';
 import { psnr, Random, stackImage, type Image, type Stack } from './imaging.ts';
@@ -80,6 +80,8 @@ export async function deconvolveMmse(model: TrainedModel, stack: Stack, options:
   const psnrMmse: number[] = [];
   const psnrSamples: number[] = [];
   const transforms = Array.isArray(options.dihedral) ? options.dihedral : options.dihedral ? testTimeTransforms(model) : [0];
+  const problem = transformListProblem(transforms);
+  if (problem) throw new DivblurConfigError(`dihedral ${problem}`);
   const margin = options.contextMargin ?? defaultContextMargin(model.psf, stack.height, stack.width, factor);
   if (!Number.isInteger(margin) || margin < 0) throw new DivblurConfigError(`contextMargin must be an integer ≥ 0, got ${margin}`);
 
