@@ -11,12 +11,11 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { createLogger, loadConfig } from '@divblur/config';
 import { createTestDatabase } from '@divblur/db';
-import { createRedis } from '@divblur/queue';
+import { createRedis, deleteKeysWithPrefix } from '@divblur/queue';
 import { LocalBlobStore } from '@divblur/storage';
 import { buildApp } from '../apps/api/src/app.ts';
 import { createPgRepository } from '../apps/api/src/repo/pg-repository.ts';
 import { createBullmqExperimentQueue } from '../apps/api/src/queue/bullmq-experiment-queue.ts';
-import { deleteRedisPrefix } from '../test/api-harness.ts';
 
 const RUNS = 10_000;
 const LOSS_POINTS_PER_RUN = 100;
@@ -32,7 +31,7 @@ const database = await createTestDatabase();
 const pool = new pg.Pool({ connectionString: database.url, max: 10 });
 const prefix = 'divblur-bench-api';
 const redis = createRedis(loadConfig().redisUrl);
-await deleteRedisPrefix(redis, prefix);
+await deleteKeysWithPrefix(redis, prefix);
 const blobDir = await mkdtemp(join(tmpdir(), 'divblur-bench-blobs-'));
 const blobs = new LocalBlobStore(blobDir);
 const queue = createBullmqExperimentQueue(redis, prefix);
@@ -135,7 +134,7 @@ try {
 } finally {
   await app.close();
   await queue.close();
-  await deleteRedisPrefix(redis, prefix);
+  await deleteKeysWithPrefix(redis, prefix);
   await redis.quit();
   await pool.end();
   await database.drop();

@@ -29,10 +29,6 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-
-/** Kept for bench/api.ts; the same as libs/queue's `deleteKeysWithPrefix`. */
-export const deleteRedisPrefix = deleteKeysWithPrefix;
-
 export async function createHarness(options: { limits?: Partial<ApiLimits>; s3Import?: (uri: string) => Promise<Buffer>; logger?: Logger } = {}): Promise<Harness> {
   const suffix = `${process.pid}_${randomBytes(3).toString('hex')}`;
   const database = await createTestDatabase();
