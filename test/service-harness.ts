@@ -11,13 +11,19 @@ import { join } from 'node:path';
 import { loadConfig, createLogger, type Config, type Logger } from '@divblur/config';
 import { createDb, createTestDatabase, type Db } from '@divblur/db';
 import { encodeTiff, simulate, toStack, type Simulation } from '@divblur/imaging';
-import { createQueues, createRedis, deleteKeysWithPrefix, type Queues, type Redis } from '@divblur/queue';
+import {
+  createQueues, createRedis, deleteKeysWithPrefix, resolveSpec, type ExperimentSpec, type Queues, type Redis,
+} from '@divblur/queue';
 import { createBlobStore, type BlobStore } from '@divblur/storage';
 
 /** Network and budget small enough for seconds on one core, yet the full path (patches, PSF, KL, checkpoints). */
-export const TINY_NETWORK = { depth: 2, filters: 4, latentChannels: 4, output: 'linear' };
+export const TINY_NETWORK = { depth: 2, filters: [4, 8], latentChannels: 4, output: 'linear' } as const;
 export const tinyTraining = (steps: number, checkpointEverySteps: number) =>
-  ({ steps, batchSize: 4, patchSize: 32, lr: 3e-3, seed: 1, checkpointEverySteps });
+  ({ steps, batchSize: 4, patchSize: 32, learningRate: 3e-3, seed: 1, checkpointEverySteps });
+
+/** The tiny spec as a client would post it (`training` as tinyTraining gives it). */
+export const tinySpec = (training: ReturnType<typeof tinyTraining>): ExperimentSpec =>
+  ({ network: { ...TINY_NETWORK, filters: [...TINY_NETWORK.filters] }, training } as ExperimentSpec);
 
 export interface ServiceHarness {
   config: Readonly<Config>;
@@ -28,7 +34,8 @@ export interface ServiceHarness {
   queues: Queues;
   simulation: Simulation;
   datasetId: string;
-  createExperiment(runs: number, training: Record<string, number>): Promise<{ experimentId: string; runIds: string[] }>;
+  /** An experiment of `runs` identical runs of the tiny spec; each row is the spec resolved as the API resolves it. */
+  createExperiment(runs: number, training: ReturnType<typeof tinyTraining>, datasetId?: string): Promise<{ experimentId: string; runIds: string[] }>;
   close(): Promise<void>;
 }
 
@@ -63,16 +70,17 @@ export async function createServiceHarness(): Promise<ServiceHarness> {
 
   return {
     config, logger, db, blobs, redis, queues, simulation, datasetId: dataset.id,
-    async createExperiment(runs, training) {
-      const experiment = await db.experiment.create({
-        data: { datasetId: dataset.id, spec: { network: TINY_NETWORK, training }, runCount: runs },
-      });
+    async createExperiment(runs, training, datasetId = dataset.id) {
+      const spec = tinySpec(training);
+      const params = resolveSpec(spec);
+      const experiment = await db.experiment.create({ data: { datasetId, spec: spec as object, runCount: runs } });
       const runIds: string[] = [];
       for (let ordinal = 0; ordinal < runs; ordinal++) {
         const run = await db.run.create({
           data: {
-            experimentId: experiment.id, ordinal, method: 'divblurring', penalty: 'none', lambda: 0, seed: 1,
-            network: TINY_NETWORK, training,
+            experimentId: experiment.id, ordinal, method: params.method, penalty: params.penalty, lambda: params.lambda, kappa: params.kappa,
+            seed: params.training.seed, noiseSigma: typeof params.noiseSigma === 'number' ? params.noiseSigma : null,
+            network: params.network, training: params.training,
           },
         });
         runIds.push(run.id);

@@ -86,17 +86,14 @@ test('a run that cannot train fails at once with the reason, and its experiment 
   const dataset = await harness.db.dataset.findUniqueOrThrow({ where: { id: harness.datasetId } });
   const { id: _id, createdAt: _createdAt, stats, meta, ...fields } = dataset;
   const withoutPsf = await harness.db.dataset.create({ data: { ...fields, stats: stats as object, meta: meta as object, psfKey: null, name: 'no psf' } });
-  const experiment = await harness.db.experiment.create({ data: { datasetId: withoutPsf.id, spec: {}, runCount: 1 } });
-  const run = await harness.db.run.create({
-    data: { experimentId: experiment.id, method: 'divblurring', penalty: 'none', lambda: 0, seed: 1, network: {}, training: tinyTraining(5, 5) },
-  });
-  await enqueueExperimentFlow(harness.queues.flows, { experimentId: experiment.id, runIds: [run.id], attempts: 3 });
-  const failed = await finished(run.id);
+  const { experimentId, runIds: [runId] } = await harness.createExperiment(1, tinyTraining(5, 5), withoutPsf.id);
+  await enqueueExperimentFlow(harness.queues.flows, { experimentId, runIds: [runId], attempts: 3 });
+  const failed = await finished(runId);
   assert.equal(failed.status, 'failed');
   assert.match(failed.error ?? '', /needs a PSF/);
   assert.equal(failed.attempts, 0, 'refused before training, without retries');
   const settled = await waitFor('the experiment to settle', async () => {
-    const row = await harness.db.experiment.findUniqueOrThrow({ where: { id: experiment.id } });
+    const row = await harness.db.experiment.findUniqueOrThrow({ where: { id: experimentId } });
     return row.finishedAt ? row : undefined;
   });
   assert.equal(settled.status, 'failed');

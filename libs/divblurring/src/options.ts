@@ -46,6 +46,9 @@ export interface TrainOptions {
   readonly resumeFrom?: Checkpoint;
 }
 
+/** The budget when neither steps nor minutes is given: the report's. */
+export const DEFAULT_TRAIN_STEPS = 3000;
+
 /** Every hyper-parameter with its value (what a checkpoint and model.json record). */
 export interface Hyperparameters {
   readonly method: 'divblurring' | 'divnoising';
@@ -115,7 +118,7 @@ export function resolveHyperparameters(options: TrainOptions, noiseSigma: number
     patchSize,
     batchSize: positive('batchSize', options.batchSize ?? 32, true),
     augmentations: [...augmentations].sort((a, b) => a - b),
-    steps: options.minutes === undefined ? positive('steps', options.steps ?? 3000, true) : null,
+    steps: options.minutes === undefined ? positive('steps', options.steps ?? DEFAULT_TRAIN_STEPS, true) : null,
     minutes: options.minutes === undefined ? null : positive('minutes', options.minutes),
     seed,
     learningRate: positive('learningRate', options.learningRate ?? 1e-3),

@@ -29,6 +29,9 @@ export const NoiseSigma = Type.Union(
   { description: 'noise σ > 0 in the data\'s intensity units, or "estimate" (from the data)' },
 );
 
+/** Checkpoint cadence of a run (the trainer) and of `divblur train`. */
+export const DEFAULT_CHECKPOINT_EVERY_STEPS = 100;
+
 export const LR_SCHEDULES = ['plateau', 'cosine', 'constant'] as const;
 /** Which turns and mirrors of the square augment the training patches (libs/divblurring/src/symmetry.ts). */
 export const Augmentations = Type.Union([Type.Literal('psf'), Type.Literal('all'), Type.Literal('none')], {
@@ -73,6 +76,10 @@ export const Training = Type.Object(
     collapseWindowSteps: Type.Integer({ minimum: 1, default: 20, description: 'steps over which the KL is averaged for the collapse test' }),
     maxRestarts: Type.Integer({ minimum: 0, maximum: 10, default: 3 }),
     augmentations: Augmentations,
+    checkpointEverySteps: Type.Integer({
+      minimum: 1, default: DEFAULT_CHECKPOINT_EVERY_STEPS,
+      description: 'a checkpoint every this many steps (and at the end): a killed run resumes from the last one',
+    }),
     seed: Type.Integer({ minimum: 0, default: 0, description: 'everything random comes from it' }),
   },
   { additionalProperties: false, default: {} },

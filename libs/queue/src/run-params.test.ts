@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { resolveHyperparameters, type TrainOptions } from '@divblur/divblurring';
 import type { Image, Stack } from '@divblur/imaging';
 import { RunParamsError } from './errors.ts';
-import type { ExperimentSpec } from './experiment-spec.ts';
+import { DEFAULT_CHECKPOINT_EVERY_STEPS, type ExperimentSpec } from './experiment-spec.ts';
 import { resolveSpec, runParamsFromRow, toTrainOptions, type RunRow } from './run-params.ts';
 
 const images: Stack = { data: new Float32Array(2 * 64 * 64), count: 2, height: 64, width: 64 };
@@ -18,10 +18,15 @@ function rowOf(spec: Partial<ExperimentSpec>): RunRow {
   };
 }
 
+/** The trainer's path: a stored row, read back and mapped. */
+const optionsOf = (row: RunRow, datasetPsf: Image | null, datasetNoiseSigma: number | null = null) =>
+  toTrainOptions(runParamsFromRow(row), { images, psf: datasetPsf, datasetNoiseSigma });
+
 test('the spec\'s defaults are divblurring\'s defaults (the report\'s recipe)', () => {
-  const options: TrainOptions = toTrainOptions(rowOf({ training: { steps: 3000 } } as never), images, psf);
+  const options: TrainOptions = optionsOf(rowOf({ training: { steps: 3000 } } as never), psf);
   const fromRun = resolveHyperparameters(options, 0.03);
-  const fromDefaults = resolveHyperparameters({ images, psf, steps: 3000 }, 0.03);
+  // The one field whose default differs on purpose: the library checkpoints only when asked, a run always does.
+  const fromDefaults = resolveHyperparameters({ images, psf, steps: 3000, checkpointEverySteps: DEFAULT_CHECKPOINT_EVERY_STEPS }, 0.03);
   assert.deepEqual(fromRun, fromDefaults);
   assert.deepEqual(fromRun.model.filters, [32, 64]);
 });
@@ -32,10 +37,10 @@ test('every resolved field reaches TrainOptions under its own name', () => {
     network: { depth: 3, filters: [8, 16, 24], latentChannels: 12, kernelSize: 5, output: 'softplus' },
     training: {
       minutes: 2.5, batchSize: 7, patchSize: 48, learningRate: 3e-4, lrSchedule: 'cosine', klHoldFraction: 0.2,
-      klRampFraction: 0.3, freeBitsNats: 0.05, collapseThreshold: 2e-3, collapseWindowSteps: 40, maxRestarts: 1, seed: 9,
+      klRampFraction: 0.3, freeBitsNats: 0.05, collapseThreshold: 2e-3, collapseWindowSteps: 40, maxRestarts: 1, seed: 9, checkpointEverySteps: 25,
     },
   } as const;
-  const options = toTrainOptions(rowOf(spec as never), images, psf);
+  const options = optionsOf(rowOf(spec as never), psf);
   assert.equal(options.noiseSigma, 0.05);
   const resolved = resolveHyperparameters(options, options.noiseSigma!);
   assert.deepEqual(resolved, {
@@ -43,14 +48,14 @@ test('every resolved field reaches TrainOptions under its own name', () => {
     model: { depth: 3, filters: [8, 16, 24], latentChannels: 12, kernelSize: 5, output: 'softplus' },
     patchSize: 48, batchSize: 7, steps: null, minutes: 2.5, seed: 9, learningRate: 3e-4, lrSchedule: 'cosine',
     klHoldFraction: 0.2, klRampFraction: 0.3, freeBitsNats: 0.05, collapseThreshold: 2e-3, collapseWindowSteps: 40,
-    maxRestarts: 1, checkpointEverySteps: 0, augmentations: [0, 1, 2, 3, 4, 5, 6, 7],
+    maxRestarts: 1, checkpointEverySteps: 25, augmentations: [0, 1, 2, 3, 4, 5, 6, 7],
   });
 });
 
 test('augmentations: psf leaves them to the PSF\'s symmetries; all and none force them', () => {
   const comatic: Image = { data: Float32Array.from([0, 0.1, 0, 0.1, 0.4, 0.1, 0.05, 0.2, 0.05]), height: 3, width: 3 };
   const resolve = (augmentations?: string) => resolveHyperparameters(
-    toTrainOptions(rowOf({ training: { steps: 5, ...(augmentations ? { augmentations } : {}) } } as never), images, comatic), 0.1).augmentations;
+    optionsOf(rowOf({ training: { steps: 5, ...(augmentations ? { augmentations } : {}) } } as never), comatic), 0.1).augmentations;
   assert.deepEqual(resolve(), [0, 2]); // the default, 'psf'
   assert.deepEqual(resolve('psf'), [0, 2]);
   assert.deepEqual(resolve('all'), [0, 1, 2, 3, 4, 5, 6, 7]);
@@ -58,21 +63,23 @@ test('augmentations: psf leaves them to the PSF\'s symmetries; all and none forc
   // a row stored before the field existed reads as 'psf'
   const old = rowOf({ training: { steps: 5 } } as never);
   delete (old.training as { augmentations?: string }).augmentations;
-  assert.deepEqual(resolveHyperparameters(toTrainOptions(old, images, comatic), 0.1).augmentations, [0, 2]);
+  assert.deepEqual(resolveHyperparameters(optionsOf(old, comatic), 0.1).augmentations, [0, 2]);
 });
 
 test('divnoising trains without the PSF; divblurring refuses a dataset without one', () => {
-  const divnoising = toTrainOptions(rowOf({ method: 'divnoising', training: { steps: 5 } } as never), images, psf);
+  const divnoising = optionsOf(rowOf({ method: 'divnoising', training: { steps: 5 } } as never), psf);
   assert.equal(divnoising.psf, null);
   assert.equal(resolveHyperparameters(divnoising, 0.1).method, 'divnoising');
-  assert.throws(() => toTrainOptions(rowOf({ training: { steps: 5 } } as never), images, null), /needs the dataset's PSF/);
+  assert.throws(() => optionsOf(rowOf({ training: { steps: 5 } } as never), null), /needs the dataset's PSF/);
 });
 
 test('"estimate" leaves σ out, so divblurring estimates it; the row\'s seed column wins', () => {
   const row = { ...rowOf({ training: { steps: 5, seed: 1 } } as never), seed: 4 };
-  const options = toTrainOptions(row, images, psf);
+  const options = optionsOf(row, psf);
   assert.equal('noiseSigma' in options, false);
   assert.equal(options.seed, 4);
+  assert.equal(optionsOf(row, psf, 0.07).noiseSigma, 0.07, 'the dataset\'s σ when the run estimates');
+  assert.equal(optionsOf({ ...row, noiseSigma: 0.2 }, psf, 0.07).noiseSigma, 0.2, 'the run\'s σ first');
 });
 
 test('refuses parameter sets the schema cannot catch, naming each problem', () => {

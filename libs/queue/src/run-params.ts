@@ -8,7 +8,7 @@ import { Value } from '@sinclair/typebox/value';
 import { Type } from '@sinclair/typebox';
 import { RunParamsError } from './errors.ts';
 import {
-  Kappa, Lambda, Method, Network, Penalty, Training, type ExperimentSpec, type RunNetwork, type RunParams, type RunTraining,
+  ExperimentSpec, Kappa, Lambda, Method, Network, Penalty, Training, type RunNetwork, type RunParams, type RunTraining,
 } from './experiment-spec.ts';
 
 export const SPEC_DEFAULTS = { method: 'divblurring', penalty: 'none', lambda: 0, kappa: 0, noiseSigma: 'estimate' } as const;
@@ -53,6 +53,16 @@ export function resolveSpec(spec: ExperimentSpec): RunParams {
   return params;
 }
 
+/** A spec from outside the API (`divblur train`'s flags): defaults filled and checked against the schema the API validates with. */
+export function parseSpec(value: unknown): ExperimentSpec {
+  const spec = Value.Default(ExperimentSpec, structuredClone(value));
+  const errors = [...Value.Errors(ExperimentSpec, spec)];
+  if (errors.length > 0) {
+    throw new RunParamsError(errors.slice(0, 5).map((error) => `${error.path || '/'}: ${error.message}`).join('; '));
+  }
+  return spec as ExperimentSpec;
+}
+
 /** The run columns the mapping reads: a Prisma `Run` row fits (network and training are JSON). */
 export interface RunRow {
   method: string;
@@ -71,8 +81,8 @@ const StoredRun = Type.Object({
   network: Type.Required(Network), training: Training,
 });
 
-/** A stored run's parameters, checked (defaults filled for JSON written before a field existed). */
-export function runParamsFromRow(run: RunRow): RunParams & { seed: number } {
+/** A stored run's parameters, checked (defaults filled for JSON written before a field existed); the seed and σ columns win. */
+export function runParamsFromRow(run: RunRow): RunParams {
   const candidate = {
     method: run.method, penalty: run.penalty, lambda: run.lambda, kappa: run.kappa, seed: run.seed,
     network: Value.Default(Network, structuredClone(run.network ?? {})),
@@ -84,16 +94,16 @@ export function runParamsFromRow(run: RunRow): RunParams & { seed: number } {
   if (errors.length > 0) {
     throw new RunParamsError(`run parameters: ${errors.slice(0, 5).map((error) => `${error.path}: ${error.message}`).join('; ')}`);
   }
-  const params = candidate as unknown as RunParams & { seed: number };
+  const { seed, ...params } = candidate as unknown as RunParams & { seed: number };
   const problems = runParamsProblems(params);
   if (problems.length > 0) throw new RunParamsError(`run parameters: ${problems.join('; ')}`);
-  return { ...params, noiseSigma: run.noiseSigma ?? 'estimate' };
+  return { ...params, training: { ...params.training, seed }, noiseSigma: run.noiseSigma ?? 'estimate' };
 }
 
 /**
  * The options of divblurring's `trainModel` for a run (the type is `TrainOptions` there; this
- * package stays free of tfjs, so it is generic in the image types). The trainer adds
- * `checkpointEverySteps` and `resumeFrom`, which are about the job, not the run.
+ * package stays free of tfjs, so it is generic in the image types). The caller adds `resumeFrom`,
+ * which is about the job, not the run.
  */
 export interface RunTrainOptions<TStack, TImage> {
   images: TStack;
@@ -116,6 +126,7 @@ export interface RunTrainOptions<TStack, TImage> {
   collapseThreshold: number;
   collapseWindowSteps: number;
   maxRestarts: number;
+  checkpointEverySteps: number;
   /** Absent: divblurring derives them from the PSF. */
   augmentations?: number[];
 }
@@ -127,17 +138,30 @@ export function augmentationTransforms(choice: AugmentationChoice): number[] | u
   return choice === 'all' ? [0, 1, 2, 3, 4, 5, 6, 7] : choice === 'none' ? [0] : undefined;
 }
 
-/** Maps a run row onto `TrainOptions`; a divblurring run needs the dataset's PSF, a divnoising run ignores it. */
-export function toTrainOptions<TStack, TImage>(run: RunRow, images: TStack, psf: TImage | null): RunTrainOptions<TStack, TImage> {
-  const params = runParamsFromRow(run);
-  if (params.method === 'divblurring' && psf === null) {
+/** What a run trains on: the dataset's images (the training split), its PSF, and its σ when the dataset gives one. */
+export interface RunTrainInputs<TStack, TImage> {
+  readonly images: TStack;
+  readonly psf: TImage | null;
+  /** σ recorded with the dataset, used when the run's is "estimate"; null or absent: estimated from the images. */
+  readonly datasetNoiseSigma?: number | null;
+}
+
+/**
+ * The one mapping of a run's resolved parameters onto `TrainOptions`, used by the trainer (from a row,
+ * through `runParamsFromRow`) and by `divblur train` (from its flags, through `resolveSpec`). A
+ * divblurring run needs the dataset's PSF; a divnoising run ignores it. σ: the run's, else the
+ * dataset's, else left out so that divblurring estimates it from the images.
+ */
+export function toTrainOptions<TStack, TImage>(params: RunParams, inputs: RunTrainInputs<TStack, TImage>): RunTrainOptions<TStack, TImage> {
+  if (params.method === 'divblurring' && inputs.psf === null) {
     throw new RunParamsError('a divblurring run needs the dataset\'s PSF; the dataset has none');
   }
   const { network, training } = params;
+  const noiseSigma = params.noiseSigma === 'estimate' ? (inputs.datasetNoiseSigma ?? undefined) : params.noiseSigma;
   return {
-    images,
-    psf: params.method === 'divblurring' ? psf : null,
-    ...(params.noiseSigma === 'estimate' ? {} : { noiseSigma: params.noiseSigma }),
+    images: inputs.images,
+    psf: params.method === 'divblurring' ? inputs.psf : null,
+    ...(noiseSigma === undefined ? {} : { noiseSigma }),
     penalty: params.penalty,
     lambda: params.lambda,
     kappa: params.kappa,
@@ -146,7 +170,7 @@ export function toTrainOptions<TStack, TImage>(run: RunRow, images: TStack, psf:
     batchSize: training.batchSize,
     ...(training.steps === undefined ? {} : { steps: training.steps }),
     ...(training.minutes === undefined ? {} : { minutes: training.minutes }),
-    seed: params.seed,
+    seed: training.seed,
     learningRate: training.learningRate,
     lrSchedule: training.lrSchedule,
     klHoldFraction: training.klHoldFraction,
@@ -155,6 +179,7 @@ export function toTrainOptions<TStack, TImage>(run: RunRow, images: TStack, psf:
     collapseThreshold: training.collapseThreshold,
     collapseWindowSteps: training.collapseWindowSteps,
     maxRestarts: training.maxRestarts,
+    checkpointEverySteps: training.checkpointEverySteps,
     ...(training.augmentations === 'psf' ? {} : { augmentations: augmentationTransforms(training.augmentations) }),
   };
 }

@@ -6,7 +6,7 @@
  */
 import { UnrecoverableError, type Job } from 'bullmq';
 import { disposeModel, initBackend, trainModel, type Progress } from '@divblur/divblurring';
-import { defineHandler, siblingOptions } from '@divblur/queue';
+import { defineHandler, runParamsFromRow, siblingOptions, toTrainOptions } from '@divblur/queue';
 import { evaluateJobId } from '../job-ids.ts';
 import { backendPreferenceOf } from '../backend-preference.ts';
 import { latestCheckpoint, storeCheckpoint } from '../checkpoint-store.ts';
@@ -14,7 +14,6 @@ import { readPsf, readStack } from '../dataset-images.ts';
 import { selectImages, splitImages } from '../image-split.ts';
 import { LossPointWriter } from '../loss-writer.ts';
 import { exportToBlobs } from '../model-export.ts';
-import { trainOptionsOf, type RunParameters } from '../run-options.ts';
 import { processServices, type TrainerServices } from '../services.ts';
 
 /** How often the run row and the job's progress are refreshed (and a cancellation noticed). */
@@ -57,9 +56,10 @@ export async function trainRunWith(services: TrainerServices, runId: string, job
     const split = splitImages(noisy.count);
     const resumeFrom = await latestCheckpoint(db, blobs, runId);
     if (resumeFrom) log.info({ step: resumeFrom.step }, 'resuming from checkpoint');
-    const options = trainOptionsOf(run as RunParameters, {
-      images: selectImages(noisy, split.trainIndices), psf, datasetNoiseSigma: dataset.noiseSigma, ...(resumeFrom ? { resumeFrom } : {}),
-    });
+    const options = {
+      ...toTrainOptions(runParamsFromRow(run), { images: selectImages(noisy, split.trainIndices), psf, datasetNoiseSigma: dataset.noiseSigma }),
+      ...(resumeFrom ? { resumeFrom } : {}),
+    };
 
     let lastReport = 0;
     let reporting: Promise<void> = Promise.resolve();
