@@ -23,9 +23,10 @@ export class Adam {
     private readonly params: Record<string, tf.Variable>,
     private readonly settings: AdamSettings = ADAM_DEFAULTS,
   ) {
+    // tidy frees the zeros each variable was made from (a variable keeps its own reference to the data).
     for (const [name, p] of Object.entries(params)) {
-      this.m[name] = tf.variable(tf.zerosLike(p), false);
-      this.v[name] = tf.variable(tf.zerosLike(p), false);
+      this.m[name] = tf.tidy(() => tf.variable(tf.zerosLike(p), false));
+      this.v[name] = tf.tidy(() => tf.variable(tf.zerosLike(p), false));
     }
   }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend.ts';
-import { loadCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { createTrainer, PosteriorCollapseError, trainModel } from './train.ts';
 import { disposeModel } from './trained-model.ts';
 import { tinyOptions } from './test-fixtures.ts';
@@ -71,6 +71,23 @@ test('no tensor leak: tf.memory().numTensors is flat over many steps', () => {
   for (let i = 0; i < 30; i++) trainer.train(trainer.nextBatch());
   assert.equal(tf.memory().numTensors, before);
   trainer.dispose();
+});
+
+test('no tensor leak: trainModel leaves only the returned model\'s parameters, also after a collapse restart and on resume', async () => {
+  const before = tf.memory().numTensors;
+  const checkpoints: Checkpoint[] = [];
+  const trained = await trainModel(tinyOptions({ steps: 6, checkpointEverySteps: 3 }), { onCheckpoint: (c) => { checkpoints.push(c); } });
+  assert.equal(tf.memory().numTensors - before, Object.keys(trained.model.params).length, 'the model\'s parameters and nothing else');
+  disposeModel(trained.model);
+  assert.equal(tf.memory().numTensors, before);
+  const resumed = await trainModel({ ...tinyOptions({ steps: 6 }), resumeFrom: checkpoints[0] });
+  disposeModel(resumed.model);
+  assert.equal(tf.memory().numTensors, before, 'resume');
+  const forced = tinyOptions({
+    noiseSigma: 1e4, steps: 60, learningRate: 0.05, freeBitsNats: 0, klHoldFraction: 0, klRampFraction: 0, collapseWindowSteps: 5, maxRestarts: 1,
+  });
+  await assert.rejects(trainModel(forced), PosteriorCollapseError);
+  assert.equal(tf.memory().numTensors, before, 'collapse restarts');
 });
 
 test('σ is estimated from the images when not given', () => {

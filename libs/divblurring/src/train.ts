@@ -77,12 +77,16 @@ function checkResume(options: TrainOptions, checkpoint: Checkpoint): void {
   }
 }
 
-/** A trainer for one step at a time (speed benchmarks, custom loops); resumes when options.resumeFrom is set. */
-export function createTrainer(options: TrainOptions): Trainer {
+/** The hyper-parameters a training with these options runs under: the checkpoint's on resume, else the options' with defaults. */
+export function trainHyperparameters(options: TrainOptions): Hyperparameters {
   const resume = options.resumeFrom;
   if (resume) checkResume(options, resume);
-  const hyper: Hyperparameters = resume ? checkpointHyperparameters(resume.hyperparameters) : resolveHyperparameters(options, knownNoiseSigma(options));
-  return buildTrainer(options, hyper, hyper.steps ?? 1000, resume);
+  return resume ? checkpointHyperparameters(resume.hyperparameters) : resolveHyperparameters(options, knownNoiseSigma(options));
+}
+
+/** A trainer for one step at a time (speed benchmarks, custom loops); resumes when options.resumeFrom is set. */
+export function createTrainer(options: TrainOptions, hyper: Hyperparameters = trainHyperparameters(options)): Trainer {
+  return buildTrainer(options, hyper, hyper.steps ?? 1000, options.resumeFrom);
 }
 
 async function yieldToEventLoop(): Promise<void> {
@@ -91,7 +95,7 @@ async function yieldToEventLoop(): Promise<void> {
 
 export async function trainModel(options: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   const collapses: CollapseEvent[] = [];
-  const base = createTrainer(options).hyperparameters;
+  const base = trainHyperparameters(options);
   const { augmentations } = base;
   if (augmentations.length < ALL_TRANSFORMS.length) {
     const why = options.augmentations === undefined && !options.resumeFrom ? 'the ones the PSF is symmetric under' : 'as asked';
@@ -99,7 +103,7 @@ export async function trainModel(options: TrainOptions, hooks: TrainHooks = {}):
   }
   for (let attempt = 0; attempt <= base.maxRestarts; attempt++) {
     const seed = base.seed + 1000 * attempt;
-    const trainer = attempt === 0 ? createTrainer(options) : createTrainer({ ...options, resumeFrom: undefined, seed });
+    const trainer = attempt === 0 ? createTrainer(options, base) : createTrainer({ ...options, resumeFrom: undefined, seed });
     const started = performance.now();
     const history: LossPoint[] = [];
     const deadline = base.minutes === null ? Infinity : started + base.minutes * 60_000;
