@@ -38,7 +38,8 @@ export async function exportToBlobs(
     const packageKey = await put('package.zip', packagePath);
     const row = {
       onnxKey: files.sample, files, packageKey, sizeBytes: BigInt(sizeBytes), opset: ONNX_OPSET,
-      meta: { ...meta, onnxFormatVersion: ONNX_FORMAT_VERSION } as object,
+      // What it was trained with, as model.json records it: scientists compare runs by it.
+      meta: { ...meta, hyperparameters: model.training.hyperparameters, onnxFormatVersion: ONNX_FORMAT_VERSION } as object,
     };
     return await db.model.upsert({ where: { runId }, create: { runId, ...row }, update: row });
   } finally {

@@ -9,7 +9,8 @@ import { samplePatches } from './data.ts';
 import { DivblurConfigError, TrainingError } from './errors.ts';
 import { Random } from './imaging.ts';
 import { divblurLoss, psfFilter } from './loss.ts';
-import { decode, encode, initParams, sampleLatent, variableFrom, type Normalisation } from './model.ts';
+import type { Normalisation } from './architecture.ts';
+import { decode, encode, initParams, sampleLatent, variableFrom } from './model.ts';
 import type { Hyperparameters, TrainOptions } from './options.ts';
 import { cosineLearningRate, klBeta, plateauStart, plateauUpdate, warmupEndStep, type PlateauState } from './schedule.ts';
 import type { TrainedModel } from './trained-model.ts';
@@ -73,8 +74,10 @@ export function buildTrainer(options: TrainOptions, hyper: Hyperparameters, tota
   if (resume) {
     adam.updates = resume.adamUpdates;
     for (const name of Object.keys(params)) {
-      adam.m[name].assign(tf.tensor(resume.adamM[name].data, resume.adamM[name].shape));
-      adam.v[name].assign(tf.tensor(resume.adamV[name].data, resume.adamV[name].shape));
+      tf.tidy(() => {
+        adam.m[name].assign(tf.tensor(resume.adamM[name].data, resume.adamM[name].shape));
+        adam.v[name].assign(tf.tensor(resume.adamV[name].data, resume.adamV[name].shape));
+      });
     }
   }
   const psf = options.psf ? psfFilter(options.psf) : null;
