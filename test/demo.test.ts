@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { loadConfig } from '@divblur/config';
 import { dropDatabase } from '@divblur/db';
 import { createRedis, deleteKeysWithPrefix } from '@divblur/queue';
-import { runServiceDemo } from '../apps/cli/src/commands/demo.ts';
-import { BASELINE_LABELS } from '../apps/cli/src/commands/demo-classical.ts';
+import { runServiceDemo } from '../apps/demo/src/service-demo.ts';
+import { BASELINE_LABELS } from '../apps/demo/src/baseline-labels.ts';
 
 const suffix = `${process.pid}_${randomBytes(3).toString('hex')}`;
 const database = `divblur_test_demo_${suffix}`;

@@ -2,34 +2,16 @@
  * The `divblur` command line: a thin shell over the libs. Each command lives in commands/<name>.ts;
  * errors of the libs (typed, with a message saying what is wrong) end the process with exit code 2.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { ImagingError } from '@divblur/imaging';
 import { simulateCommand } from './commands/simulate.ts';
 import { baselineCommand } from './commands/baseline.ts';
 import { scoreCommand } from './commands/score.ts';
-import { DEMO_DEFAULTS, demoCommand } from './commands/demo.ts';
 import { trainCommand } from './commands/train.ts';
 import { deconvolveCommand } from './commands/deconvolve.ts';
 import { DivblurError } from '@divblur/divblurring';
 import { OnnxError } from '@divblur/onnx';
-
-export function positiveNumber(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError(`expected a number > 0, got '${value}'`);
-  return parsed;
-}
-
-export function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError(`expected an integer > 0, got '${value}'`);
-  return parsed;
-}
-
-export function nonNegativeInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0) throw new InvalidArgumentError(`expected an integer ≥ 0, got '${value}'`);
-  return parsed;
-}
+import { nonNegativeInteger, nonNegativeNumber, positiveInteger, positiveNumber } from '@divblur/terminal';
 
 const program = new Command('divblur')
   .description('DivBlurring deconvolution of fluorescence microscopy images: simulate, baselines, scores, training, MMSE')
@@ -64,12 +46,6 @@ program.command('score')
   .option('--json <file>', 'also write the scores as JSON to this file')
   .option('--format <kind>', 'table or json on stdout', 'table')
   .action(scoreCommand);
-
-export function nonNegativeNumber(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0) throw new InvalidArgumentError(`expected a number ≥ 0, got '${value}'`);
-  return parsed;
-}
 
 program.command('train')
   .description('train a DivBlurring (or DivNoising) model on a noisy stack')
@@ -106,17 +82,6 @@ program.command('deconvolve')
   .option('--memory-mb <n>', 'memory budget of the onnx engine, MiB', positiveInteger, 1024)
   .option('--backend <name>', 'tfjs engine: auto, tensorflow, native, wasm or cpu', 'auto')
   .action(deconvolveCommand);
-
-program.command('demo')
-  .description('the service end to end: migrate, start the API, trainer and inference worker, run a 4-run λ sweep '
-    + 'through the HTTP API, print the comparison table with the RL/Wiener baselines, save its SVG plot')
-  .option('--classical', 'instead: the imaging-only demo (simulate dataset1, Richardson–Lucy and Wiener PSNR table), no services', false)
-  .option('--count <n>', 'images of the synthetic dataset (service: 40, a fifth held out; classical: 8 test images)', positiveInteger)
-  .option('--steps <n>', `training steps per run (default ${DEMO_DEFAULTS.training.steps})`, positiveInteger)
-  .option('--seed <n>', 'random seed', nonNegativeInteger, 1)
-  .option('--out <dir>', 'where to write the files (logs, blobs, the plot)', 'demo-out')
-  .option('--database <name>', 'Postgres database of the demo, created if missing', DEMO_DEFAULTS.database)
-  .action(demoCommand);
 
 try {
   await program.parseAsync(process.argv);

@@ -1,19 +1,11 @@
+/** `npm run demo -- --classical`: the imaging-only demo, no services. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { classicalBaselines, simulate, writeTiff } from '@divblur/imaging';
-import { createProgress } from '../progress.ts';
-import { formatTable } from '../table.ts';
+import { createProgress, formatTable } from '@divblur/terminal';
+import { BASELINE_LABELS } from './baseline-labels.ts';
 
 export interface ClassicalDemoArgs { count: number; seed: number; out: string }
-
-/** Names of the classical baselines (libs/imaging's `classicalBaselines` methods, the service's Baseline rows). */
-export const BASELINE_LABELS: Record<string, string> = {
-  input: 'input (noisy, blurred)',
-  rl_oracle: 'Richardson–Lucy, best iteration on GT (oracle)',
-  rl_discrepancy: 'Richardson–Lucy, discrepancy principle',
-  wiener_oracle: 'Wiener, best balance on GT (oracle)',
-  wiener_discrepancy: 'Wiener, discrepancy principle',
-};
 
 /** Simulates dataset1, runs the classical baselines and prints their PSNR/SSIM table. */
 export async function classicalDemo(args: ClassicalDemoArgs): Promise<void> {

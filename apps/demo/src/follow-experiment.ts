@@ -3,9 +3,9 @@
  * runs done, ETA) until the experiment is settled, then the comparison table of its λ sweep with the
  * dataset's classical baselines (GET /v1/experiments/:id/compare, one metric at a time).
  */
-import type { CompareResponse, ExperimentResponse, LimsClient, RunResponse } from './demo-client.ts';
-import type { RunningServices } from './demo-processes.ts';
-import { BASELINE_LABELS } from './demo-classical.ts';
+import type { CompareResponse, ExperimentResponse, LimsClient, RunResponse } from './lims-client.ts';
+import type { RunningServices } from './service-processes.ts';
+import { BASELINE_LABELS } from './baseline-labels.ts';
 
 export interface DemoRow { label: string; lambda: number | null; psnrMmse: number | null; psnrSamples: number | null; ssim: number | null }
 

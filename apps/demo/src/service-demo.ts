@@ -1,19 +1,18 @@
 /**
- * `divblur demo` (`npm run demo`): the service end to end. Migrates a database of its own, starts the
- * API, the trainer and the inference worker, then, through the public HTTP API like a LIMS: creates a
- * synthetic dataset1, posts an experiment with a λ sweep, follows it, prints the comparison table (runs
- * and the classical baselines) and saves the plot. `--classical`: the imaging-only demo, no services.
+ * The service end to end (`npm run demo`). Migrates a database of its own, starts the API, the trainer
+ * and the inference worker, then, through the public HTTP API like a LIMS: creates a synthetic
+ * dataset1, posts an experiment with a λ sweep, follows it, prints the comparison table (runs and the
+ * classical baselines) and saves the plot.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '@divblur/config';
 import { createRedis, deleteKeysWithPrefix } from '@divblur/queue';
-import { formatTable } from '../table.ts';
-import { classicalDemo } from './demo-classical.ts';
-import { LimsClient, type DatasetResponse, type ExperimentResponse, type RunResponse } from './demo-client.ts';
-import { comparisonRows, follow, waitUntil, type DemoRow } from './demo-experiment.ts';
-import { migrateDatabase, startServices } from './demo-processes.ts';
+import { formatTable } from '@divblur/terminal';
+import { LimsClient, type DatasetResponse, type ExperimentResponse, type RunResponse } from './lims-client.ts';
+import { comparisonRows, follow, waitUntil, type DemoRow } from './follow-experiment.ts';
+import { migrateDatabase, startServices } from './service-processes.ts';
 
 export interface ServiceDemoOptions {
   /** Logs, the local blob store and the saved plot go here. */
@@ -137,30 +136,5 @@ export async function runServiceDemo(options: ServiceDemoOptions): Promise<Servi
   } finally {
     await services.stop(signal?.aborted ? 5_000 : 15_000);
     print(`services stopped; ${((performance.now() - started) / 1000).toFixed(0)} s in all\n`);
-  }
-}
-
-export interface DemoArgs { classical?: boolean; count?: number; seed: number; out: string; steps?: number; database: string }
-
-export async function demoCommand(args: DemoArgs): Promise<void> {
-  if (args.classical) return classicalDemo({ count: args.count ?? 8, seed: args.seed, out: args.out });
-  const controller = new AbortController();
-  const onInterrupt = () => {
-    process.stderr.write('\ninterrupted: cancelling the experiment and stopping the services…\n');
-    controller.abort();
-  };
-  process.once('SIGINT', onInterrupt);
-  process.once('SIGTERM', onInterrupt);
-  try {
-    await runServiceDemo({
-      ...DEMO_DEFAULTS, out: args.out, database: args.database, seed: args.seed, signal: controller.signal,
-      images: args.count ?? DEMO_DEFAULTS.images, training: { ...DEMO_DEFAULTS.training, ...(args.steps ? { steps: args.steps } : {}) },
-    });
-  } catch (error) {
-    if (!controller.signal.aborted) throw error;
-    process.exitCode = 130;
-  } finally {
-    process.off('SIGINT', onInterrupt);
-    process.off('SIGTERM', onInterrupt);
   }
 }

@@ -9,7 +9,8 @@ import { closeSync, openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
+// apps/demo/src/ → the repository root, where the services' main modules and tsx are.
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 export const SERVICE_MAINS = {
   api: 'apps/api/src/server.ts',

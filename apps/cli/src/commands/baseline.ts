@@ -4,7 +4,7 @@ import {
 } from '@divblur/imaging';
 import type { Image, NegativeHandling } from '@divblur/imaging';
 import { readPsf, readStack } from '../files.ts';
-import { createProgress } from '../progress.ts';
+import { createProgress } from '@divblur/terminal';
 
 export interface BaselineArgs {
   in: string; psf: string; out: string; method: string;

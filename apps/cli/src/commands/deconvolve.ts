@@ -6,7 +6,7 @@ import { deconvolveMmse, initBackend, loadModel } from '@divblur/divblurring';
 import type { BackendPreference } from '@divblur/divblurring';
 import { exportModel, loadModelSessions, mmse, releaseModelSessions } from '@divblur/onnx';
 import { readStack } from '../files.ts';
-import { createProgress } from '../progress.ts';
+import { createProgress } from '@divblur/terminal';
 
 export type DeconvolveEngine = 'onnx' | 'tfjs';
 

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { ImageValueError, psnrPerImage, ssimPerImage, ParameterError } from '@divblur/imaging';
 import { readStack } from '../files.ts';
-import { formatTable } from '../table.ts';
+import { formatTable } from '@divblur/terminal';
 
 export interface ScoreArgs { gt: string; est: string; json?: string; format: string }
 

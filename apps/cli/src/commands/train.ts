@@ -7,7 +7,7 @@ import {
 import type { BackendPreference, LossPoint, PenaltyName, TrainOptions } from '@divblur/divblurring';
 import { augmentationTransforms, type AugmentationChoice } from '@divblur/queue';
 import { readPsf, readStack } from '../files.ts';
-import { createProgress } from '../progress.ts';
+import { createProgress } from '@divblur/terminal';
 
 export interface TrainArgs {
   data: string; psf?: string; sigma?: number; method: string; penalty: string; lambda: number; kappa: number;
