@@ -1,7 +1,8 @@
 #!/usr/bin/python3
-"""PyTorch speed of one training step of *divblur's* network (the model contract in DESIGN.md), for ratios.
+"""PyTorch speed of one training step of *divblur's* network (the model contract:
+parameterShapes in libs/divblurring/src/architecture.ts), for ratios.
 
-A copy of ../shared/reference/torch_train_step.py with only the decoder changed to the contract's:
+A copy of bench/torch_train_step.py with only the decoder changed to the contract's:
 per level, ConvTranspose 2x2 s2 *first*, then two 3x3 convs at the upsampled size (64 -> 64 at H/2,
 32 -> 32 at H). The reference puts its first two decoder convs at H/4 instead, so it does about 40 % fewer
 multiply-adds per step than divblur's network; this script times the same network as bench/train-speed.ts.

@@ -1,6 +1,6 @@
 // Training speed: ms per step of libs/divblurring's trainer (the report's network, batch 32 of 64²,
 // 11×11 PSF valid-mode data term + KL, Adam) on each engine that loads here, and PyTorch's reference step
-// (../shared/reference/torch_train_step.py) in the same run. Engines alternate over rounds so that all see
+// (bench/torch_train_step.py) in the same run. Engines alternate over rounds so that all see
 // the same machine load; each engine's figure is its best round median.
 //   node --import tsx bench/train-speed.ts [--rounds 2] [--steps 12] [--wasm-steps 3] [--engines pytorch,native,...]
 //   node --import tsx bench/train-speed.ts --engine native --profile    (one engine, per-kernel profile)
@@ -16,8 +16,9 @@ import { parseArgs } from 'node:util';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const torchScripts: Record<string, string> = {
-  pytorch: resolve(repoRoot, '../shared/reference/torch_train_step.py'),
-  // The same reference with divblur's decoder (up-sampling before the convs, DESIGN.md's contract).
+  pytorch: resolve(repoRoot, 'bench/torch_train_step.py'),
+  // The same reference with divblur's decoder (up-sampling before the convs, as parameterShapes in
+  // libs/divblurring/src/architecture.ts orders them).
   'pytorch-same-network': resolve(repoRoot, 'bench/torch_contract_step.py'),
 };
 const { values: args } = parseArgs({ options: {

@@ -1,5 +1,5 @@
 /**
- * Backend choice, in the order of DESIGN.md: tfjs-node-gpu → tfjs-node → the native oneDNN kernels
+ * Backend choice, first that loads: tfjs-node-gpu → tfjs-node → the native oneDNN kernels
  * on tfjs's cpu backend (./native-backend.ts, when present and built) → wasm (SIMD, one thread,
  * convolution gradients from conv.ts). 'cpu' (pure JS) is for tests only: it trains tiny networks.
  * The preference is passed in (libs/config reads DIVBLUR_BACKEND once); nothing here reads the environment.

@@ -3,7 +3,8 @@
  *
  * conv2dSame: y = x ⋆ W + b, 'same' padding, stride 1, odd k. Backends without a
  * Conv2DBackpropFilter kernel (wasm) get both gradients as *forward* convolutions (one kernel
- * call each, ≈ 4× faster than k·k slice-matmuls, ENVIRONMENT.md):
+ * call each, ≈ 4× faster than k·k slice-matmuls: 3.3 s against 14.5 s per step of the report's network,
+ * batch 32 of 64², on tfjs 4.22 wasm in one window):
  *   dx = dy ⋆ rot180(W)ᵀ                      ('same'; W transposed cin ↔ cout)
  *   dW[a,b,ci,co] = Σ_{n,h,w} xpad[n,h+a,w+b,ci]·dy[n,h,w,co]
  *                 = conv_valid(xpadᵀ [ci,Hp,Wp,N], dyᵀ [H,W,N,co])   (batch ↔ channels)

@@ -1,6 +1,6 @@
-// A training step of the DivBlurring VAE built straight from the model contract (DESIGN.md / the method
-// issue), used here to check the native kernels end to end and to time them when libs/divblurring's trainer
-// is not importable. It is not the product's trainer: libs/divblurring owns that.
+// A training step of the DivBlurring VAE built straight from the model contract (parameterShapes in
+// libs/divblurring/src/architecture.ts), used here to check the native kernels end to end and to time them
+// when libs/divblurring's trainer is not importable. It is not the product's trainer: libs/divblurring owns that.
 import * as tf from '@tensorflow/tfjs';
 
 export interface ContractVaeConfig {
