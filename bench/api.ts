@@ -13,9 +13,7 @@ import { createLogger, loadConfig } from '@divblur/config';
 import { createTestDatabase } from '@divblur/db';
 import { createRedis, deleteKeysWithPrefix } from '@divblur/queue';
 import { LocalBlobStore } from '@divblur/storage';
-import { buildApp } from '../apps/api/src/app.ts';
-import { createPgRepository } from '../apps/api/src/repo/pg-repository.ts';
-import { createBullmqExperimentQueue } from '../apps/api/src/queue/bullmq-experiment-queue.ts';
+import { buildApp, createBullmqExperimentQueue, createPgRepository } from '@divblur/api';
 
 const RUNS = 10_000;
 const LOSS_POINTS_PER_RUN = 100;
