@@ -2,17 +2,17 @@ import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { estimateStackNoiseSigma, ParameterError, writeFileAtomic } from '@divblur/imaging';
 import {
-  initBackend, loadCheckpoint, saveCheckpoint, saveModel, trainModel, PENALTIES,
+  DEFAULT_TRAIN_STEPS, initBackend, loadCheckpoint, saveCheckpoint, saveModel, trainModel, PENALTIES,
 } from '@divblur/divblurring';
-import type { BackendPreference, LossPoint, PenaltyName, TrainOptions } from '@divblur/divblurring';
-import { augmentationTransforms, type AugmentationChoice } from '@divblur/queue';
+import type { BackendPreference, LossPoint, TrainOptions } from '@divblur/divblurring';
+import { parseSpec, resolveSpec, toTrainOptions, type AugmentationChoice } from '@divblur/queue';
 import { readPsf, readStack } from '../files.ts';
 import { createProgress } from '@divblur/terminal';
 
 export interface TrainArgs {
   data: string; psf?: string; sigma?: number; method: string; penalty: string; lambda: number; kappa: number;
   steps?: number; minutes?: number; seed: number; out: string; batchSize?: number; patchSize?: number;
-  output?: string; checkpointEvery: number; resume: boolean; backend: string;
+  output?: string; checkpointEvery?: number; resume: boolean; backend: string;
   augment: AugmentationChoice;
 }
 
@@ -33,6 +33,19 @@ export async function trainCommand(args: TrainArgs): Promise<void> {
   if (args.steps !== undefined && args.minutes !== undefined) {
     throw new ParameterError('BUDGET', 'give either --steps or --minutes, not both');
   }
+  // The flags as an experiment spec, resolved and mapped onto TrainOptions exactly as a run of the service is.
+  const params = resolveSpec(parseSpec({
+    method: args.method, penalty: args.penalty, lambda: args.lambda, kappa: args.kappa,
+    ...(args.sigma === undefined ? {} : { noiseSigma: args.sigma }),
+    network: args.output === undefined ? {} : { output: args.output },
+    training: {
+      ...(args.minutes === undefined ? { steps: args.steps ?? DEFAULT_TRAIN_STEPS } : { minutes: args.minutes }),
+      seed: args.seed, augmentations: args.augment,
+      ...(args.batchSize === undefined ? {} : { batchSize: args.batchSize }),
+      ...(args.patchSize === undefined ? {} : { patchSize: args.patchSize }),
+      ...(args.checkpointEvery === undefined ? {} : { checkpointEverySteps: args.checkpointEvery }),
+    },
+  }));
   const backend = await initBackend(args.backend as BackendPreference, (message, fields) => process.stderr.write(`${message} ${JSON.stringify(fields)}\n`));
   const { stack } = await readStack(args.data);
   const psf = args.method === 'divblurring' ? await readPsf(args.psf!) : null;
@@ -44,12 +57,8 @@ export async function trainCommand(args: TrainArgs): Promise<void> {
   await mkdir(args.out, { recursive: true });
 
   const options: TrainOptions = {
-    images: stack, psf, noiseSigma,
-    penalty: args.penalty as PenaltyName, lambda: args.lambda, kappa: args.kappa,
-    steps: args.minutes === undefined ? (args.steps ?? 3000) : undefined, minutes: args.minutes,
-    seed: args.seed, batchSize: args.batchSize, patchSize: args.patchSize, augmentations: augmentationTransforms(args.augment),
-    model: args.output ? { output: args.output as 'linear' | 'softplus' } : undefined,
-    checkpointEverySteps: args.checkpointEvery, resumeFrom,
+    ...toTrainOptions(params, { images: stack, psf, datasetNoiseSigma: noiseSigma }),
+    ...(resumeFrom ? { resumeFrom } : {}),
   };
   // Ctrl-C / SIGTERM stop after the current step; the last state is checkpointed and --resume continues it.
   const stop = new AbortController();
