@@ -13,10 +13,10 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { GraphBuilder, encodeModel, exportModel, loadModelSessions, mmse, REPORT_NETWORK, writeRandomModel } from '@divblur/onnx';
+import { DEFAULT_SAMPLES, GraphBuilder, encodeModel, exportModel, loadModelSessions, mmse, REPORT_NETWORK, writeRandomModel } from '@divblur/onnx';
 import type { NetworkConfig } from '@divblur/onnx';
 
-const SAMPLES = 100;
+const SAMPLES = DEFAULT_SAMPLES;
 const option = (name: string, fallback: number): number => {
   const at = process.argv.indexOf(name);
   return at > 0 ? Number(process.argv[at + 1]) : fallback;
@@ -83,11 +83,12 @@ function image(size: number, index: number): { data: Float32Array; height: numbe
 }
 
 /**
- * The tfjs path as the product runs it (`divblur deconvolve`): libs/divblurring's deconvolveMmse, which returns the
- * same things as the ONNX path (MMSE and per-pixel std), on the best tfjs backend.
+ * The tfjs path (libs/divblurring's mmse-parity.ts, `divblur deconvolve --engine tfjs` until issue 13), which
+ * returns the same things as the ONNX path (MMSE and per-pixel std), on the best tfjs backend.
  */
 async function tfjsMmse(size: number, images: number, samples: number, modelDir: string): Promise<{ times: number[]; backend: string }> {
-  const { initBackend, loadModel, deconvolveMmse } = await import('@divblur/divblurring');
+  const { initBackend, loadModel } = await import('@divblur/divblurring');
+  const { deconvolveMmse } = await import('@divblur/divblurring/mmse-parity');
   const info = await initBackend('auto');
   console.error(`tfjs backend: ${info.engine}`);
   const model = await loadModel(modelDir);

@@ -11,13 +11,13 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { exportModel, loadModelSessions, mmse, REPORT_NETWORK, writeRandomModel, type ModelSessions } from '@divblur/onnx';
+import { DEFAULT_SAMPLES, exportModel, loadModelSessions, mmse, REPORT_NETWORK, writeRandomModel, type ModelSessions } from '@divblur/onnx';
 
 const { values: args } = parseArgs({
   options: {
     images: { type: 'string', default: '6' },
     sizes: { type: 'string', default: '128,512' },
-    samples: { type: 'string', default: '100' },
+    samples: { type: 'string', default: String(DEFAULT_SAMPLES) },
     out: { type: 'string', default: 'bench/results/mmse-dihedral.json' },
   },
 });

@@ -13,7 +13,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { deconvolveMmse, disposeModel, initBackend, psfSymmetries, trainModel, ALL_TRANSFORMS, type TrainedModel } from '@divblur/divblurring';
+import { disposeModel, initBackend, psfSymmetries, trainModel, ALL_TRANSFORMS, type TrainedModel } from '@divblur/divblurring';
+import { DEFAULT_SAMPLES } from '@divblur/divblurring/mmse-core';
+import { deconvolveMmse } from '@divblur/divblurring/mmse-parity';
 import { classicalBaselines, createConvolver, Random, simulate, ssim, stackImage, type Image, type Stack } from '@divblur/imaging';
 
 const { values: args } = parseArgs({
@@ -21,7 +23,7 @@ const { values: args } = parseArgs({
     steps: { type: 'string', default: '1000' },
     'train-count': { type: 'string', default: '400' },
     'test-count': { type: 'string', default: '10' },
-    samples: { type: 'string', default: '100' },
+    samples: { type: 'string', default: String(DEFAULT_SAMPLES) },
     models: { type: 'string', default: 'psf_symmetries,all_8' },
     /** comatic (the default), or gaussian: the core alone, all 8 symmetries (what augmentation buys a symmetric PSF). */
     psf: { type: 'string', default: 'comatic' },

@@ -14,7 +14,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { dirname, join } from 'node:path';
-import { deconvolveMmse, disposeModel, initBackend, saveModel, trainModel, type TrainOptions } from '@divblur/divblurring';
+import { disposeModel, initBackend, saveModel, trainModel, type TrainOptions } from '@divblur/divblurring';
+import { deconvolveMmse } from '@divblur/divblurring/mmse-parity';
 import { simulate, type SimulationPreset, type Stack } from '@divblur/imaging';
 
 const { values: args } = parseArgs({

@@ -18,7 +18,9 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { deconvolveMmse, disposeModel, initBackend, loadModel, saveModel, trainModel, type PenaltyName, type TrainedModel, type TrainOptions } from '@divblur/divblurring';
+import { disposeModel, initBackend, loadModel, saveModel, trainModel, type PenaltyName, type TrainedModel, type TrainOptions } from '@divblur/divblurring';
+import { DEFAULT_SAMPLES } from '@divblur/divblurring/mmse-core';
+import { deconvolveMmse } from '@divblur/divblurring/mmse-parity';
 import { classicalBaselines, simulate, ssim, stackImage, type SimulationPreset } from '@divblur/imaging';
 
 const { values: args } = parseArgs({
@@ -29,7 +31,7 @@ const { values: args } = parseArgs({
     'train-count': { type: 'string', default: '1000' },
     'test-count': { type: 'string', default: '20' },
     size: { type: 'string', default: '128' },
-    samples: { type: 'string', default: '100' },
+    samples: { type: 'string', default: String(DEFAULT_SAMPLES) },
     backend: { type: 'string', default: 'auto' },
     seed: { type: 'string', default: '0' },
     models: { type: 'string', default: 'none,positivity,divnoising' },

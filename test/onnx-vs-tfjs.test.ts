@@ -4,13 +4,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { psnr, simulate, stackImage } from '@divblur/imaging';
-import { deconvolveMmse, disposeModel, initBackend, saveModel, trainModel } from '@divblur/divblurring';
+import { disposeModel, initBackend, saveModel, trainModel } from '@divblur/divblurring';
+import { DEFAULT_SAMPLES, DEFAULT_SEED } from '@divblur/divblurring/mmse-core';
+import { deconvolveMmse } from '@divblur/divblurring/mmse-parity';
 import { exportModel, loadModelSessions, mmse } from '@divblur/onnx';
 
 // Issue 6 acceptance: the MMSE through ONNX Runtime scores the same PSNR as the tfjs MMSE on dataset1's test images.
 // The two paths draw different noise (tfjs: per-sample seeds; ORT: a position-keyed field), so they agree up to the
-// Monte-Carlo error of a 100-sample mean, which is what the 0.05 dB tolerance allows. The same holds with test-time
-// averaging over the PSF's symmetries (each path's own implementation).
+// Monte-Carlo error of a mean of DEFAULT_SAMPLES (100), which is what the 0.05 dB tolerance allows. The same holds
+// with test-time averaging over the PSF's symmetries (the MMSE core's pooling; the tfjs parity tool's own sums).
 test('ONNX Runtime MMSE PSNR equals the tfjs MMSE PSNR within 0.05 dB on dataset1 test images', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'divblur-onnx-tfjs-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
@@ -23,8 +25,8 @@ test('ONNX Runtime MMSE PSNR equals the tfjs MMSE PSNR within 0.05 dB on dataset
   });
   const modelDir = join(dir, 'model');
   await saveModel(modelDir, result.model);
-  const tfjs = await deconvolveMmse(result.model, testSet.noisy, { samples: 100, seed: 0, groundTruth: testSet.groundTruth });
-  const tfjsAveraged = await deconvolveMmse(result.model, testSet.noisy, { samples: 100, seed: 0, groundTruth: testSet.groundTruth, dihedral: true });
+  const tfjs = await deconvolveMmse(result.model, testSet.noisy, { samples: DEFAULT_SAMPLES, seed: DEFAULT_SEED, groundTruth: testSet.groundTruth });
+  const tfjsAveraged = await deconvolveMmse(result.model, testSet.noisy, { samples: DEFAULT_SAMPLES, seed: DEFAULT_SEED, groundTruth: testSet.groundTruth, dihedral: true });
   disposeModel(result.model);
 
   const exported = await exportModel(modelDir, join(dir, 'onnx'));
@@ -32,7 +34,7 @@ test('ONNX Runtime MMSE PSNR equals the tfjs MMSE PSNR within 0.05 dB on dataset
   const ortPsnr = async (dihedral: boolean) => {
     const values: number[] = [];
     for (let i = 0; i < testSet.noisy.count; i++) {
-      const out = await mmse(sessions, stackImage(testSet.noisy, i), { samples: 100, seed: 0, dihedral });
+      const out = await mmse(sessions, stackImage(testSet.noisy, i), { samples: DEFAULT_SAMPLES, seed: DEFAULT_SEED, dihedral });
       values.push(psnr(stackImage(testSet.groundTruth, i), { data: out.mmse, height: out.height, width: out.width }));
     }
     return values;

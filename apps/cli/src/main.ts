@@ -10,7 +10,7 @@ import { scoreCommand } from './commands/score.ts';
 import { trainCommand } from './commands/train.ts';
 import { deconvolveCommand } from './commands/deconvolve.ts';
 import { DivblurError } from '@divblur/divblurring';
-import { OnnxError } from '@divblur/onnx';
+import { DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_SAMPLES, DEFAULT_SEED, OnnxError } from '@divblur/onnx';
 import { nonNegativeInteger, nonNegativeNumber, positiveInteger, positiveNumber } from '@divblur/terminal';
 
 const program = new Command('divblur')
@@ -75,12 +75,10 @@ program.command('deconvolve')
   .requiredOption('--in <file>', 'noisy image or stack (.tif/.npy)')
   .requiredOption('--out <file>', 'MMSE estimate, float32 TIFF of the input shape')
   .option('--std <file>', 'also write the per-pixel posterior std')
-  .option('--samples <n>', 'posterior samples', positiveInteger, 100)
-  .option('--seed <n>', 'random seed', nonNegativeInteger, 0)
+  .option('--samples <n>', 'posterior samples', positiveInteger, DEFAULT_SAMPLES)
+  .option('--seed <n>', 'random seed', nonNegativeInteger, DEFAULT_SEED)
   .option('--no-dihedral', 'no test-time averaging over the turns and mirrors the PSF is symmetric under (on by default: the samples are split over them)')
-  .addOption(new Option('--engine <name>', 'onnx: ONNX Runtime, tiled to --memory-mb (what the inference service serves with); tfjs: TensorFlow.js, whole images').choices(['onnx', 'tfjs']).default('onnx'))
-  .option('--memory-mb <n>', 'memory budget of the onnx engine, MiB', positiveInteger, 1024)
-  .option('--backend <name>', 'tfjs engine: auto, tensorflow, native, wasm or cpu', 'auto')
+  .option('--memory-mb <n>', 'memory budget of ONNX Runtime, MiB (images that do not fit are tiled)', positiveInteger, DEFAULT_MEMORY_BUDGET_BYTES / 2 ** 20)
   .action(deconvolveCommand);
 
 try {

@@ -11,7 +11,7 @@ import { deconvolveBatchHandler } from './jobs/deconvolve-batch.ts';
 import { evaluateRunHandler } from './jobs/evaluate-run.ts';
 
 export interface InferenceWorkerOptions {
-  /** Posterior samples per evaluated image (default 100, as served). */
+  /** Posterior samples per evaluated image (default DEFAULT_SAMPLES, as served). */
   evaluationSamples?: number;
 }
 

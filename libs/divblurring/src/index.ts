@@ -12,5 +12,4 @@ export * from './train.ts';
 export * from './checkpoint.ts';
 export * from './trained-model.ts';
 export * from './backend.ts';
-export * from './mmse.ts';
 export * from './saved-model.ts';

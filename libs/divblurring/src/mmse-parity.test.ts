@@ -1,5 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend.ts';
 import { DivblurConfigError } from './errors.ts';
 import { psnr, stackImage } from './imaging.ts';
-import { deconvolveMmse } from './mmse.ts';
+import { deconvolveMmse } from './mmse-parity.ts';
 import { loadModel, saveModel } from './saved-model.ts';
 import { createTrainer } from './train.ts';
 import { disposeModel } from './trained-model.ts';
@@ -77,6 +78,27 @@ test('contextMargin computes the image as the centre of its reflect-padded self,
   await assert.rejects(deconvolveMmse(model, stack, { dihedral: [0, 9] }), /dihedral must list distinct transforms among 0\.\.7/);
   await assert.rejects(deconvolveMmse(model, stack, { dihedral: [2, 2] }), DivblurConfigError);
   disposeModel(model);
+});
+
+// Pinned when the MMSE core took over this path's options and defaults (issue 13): bench/quality.ts's figures come
+// from these draws and sums, so the same seed must give the same bytes as before (on the wasm backend, whose
+// kernels do not depend on the CPU's instruction set).
+test('the same seed gives the same MMSE and std bytes and PSNRs as before the MMSE core', async () => {
+  const model = trainedTinyModel();
+  const digest = (values: Float32Array) => createHash('sha256').update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength)).digest('hex').slice(0, 16);
+  const stack = tinyImages(2, 18, 11);
+  const truth = tinyImages(2, 18, 11, 0);
+  const plain = await deconvolveMmse(model, stack, { samples: 5, seed: 1, groundTruth: truth, batchSize: 2 });
+  const byDefault = await deconvolveMmse(model, stack);
+  const averaged = await deconvolveMmse(model, stack, { samples: 8, seed: 1, dihedral: true, groundTruth: truth });
+  const threeViews = await deconvolveMmse(model, stack, { samples: 11, seed: 4, dihedral: [0, 3, 6] });
+  disposeModel(model);
+  assert.deepEqual([plain, byDefault, averaged, threeViews].map((r) => [digest(r.mmse.data), digest(r.std.data)]), [
+    ['11854b52407a77be', 'bcf474f8e5822731'], ['860cc110bf8827d4', '1b407f59889473da'],
+    ['9100aab12d11cb6b', '795abadff370ea88'], ['095310c7f17c18da', 'a9e44e55dd72859a'],
+  ]);
+  assert.deepEqual(plain.psnrMmse, [16.199838191305716, 14.48701559430081]);
+  assert.deepEqual(averaged.psnrSamples, [16.199317337966068, 14.486563438247403]);
 });
 
 test('saveModel → loadModel round-trips weights, config and metadata exactly', async () => {

@@ -1,45 +1,38 @@
 /**
- * MMSE deconvolution: x̂ = (1/N) Σ_s g(z_s), z_s ~ q(z|y), with the per-pixel standard deviation of
- * the samples as the uncertainty map. The encoder runs once per image (per symmetry when test-time
- * dihedral averaging is on); the N decodes run in batches bounded in memory.
+ * The MMSE on TensorFlow.js, a parity tool for tests and benchmarks (production serves with libs/onnx's `mmse`
+ * on the MMSE core, mmse-core.ts): x̂ = (1/N) Σ_s g(z_s), z_s ~ q(z|y), with the per-pixel standard deviation of
+ * the samples as the uncertainty map. It decodes the model's own tfjs parameters, so that a trained model can be
+ * scored before it is exported, and test/onnx-vs-tfjs.test.ts checks the ONNX path against it.
+ * Its options and defaults are the core's; its draws and sums are its own and kept as they are, because
+ * bench/quality.ts's published figures come from them: one seed per sample from one generator across the views,
+ * plain float64 sums of x and x² over every turned-back sample, and the population std √(Σx²/N − x̂²), where the
+ * core pools per-view means and sample variances.
  * Quality when ground truth is given: psnr_mmse = PSNR(x̂) and psnr_samples = mean_s PSNR(g(z_s))
  * (the report's table), PSNR = 20 log10(max GT / √MSE).
  */
 import * as tf from '@tensorflow/tfjs';
-import { dihedral, transformListProblem, undoDihedral } from './data.ts';
-import { splitSamples, testTimeTransforms } from './symmetry.ts';
+import { dihedral, undoDihedral } from './data.ts';
+import { testTimeTransforms } from './symmetry.ts';
 import { DivblurConfigError } from './errors.ts';
 import { psnr, Random, stackImage, type Image, type Stack } from './imaging.ts';
 import { decode, encode } from './model.ts';
-import { defaultContextMargin } from './architecture.ts';
+import { DEFAULT_SAMPLES, DEFAULT_SEED, defaultContextMargin, mmseOptionProblem, mmseViews, splitSamples, type MmseOptions } from './mmse-core.ts';
 import type { TrainedModel } from './trained-model.ts';
 
-export interface MmseOptions {
-  /** Decoded samples per image (default 100). */
-  readonly samples?: number;
-  readonly seed?: number;
+/** Memory bound of one decode batch when neither batchSize nor maxBatchBytes is given. */
+export const TFJS_MAX_BATCH_BYTES = 256 * 2 ** 20;
+
+/** The core's options this path takes, on a stack; ground truth of the stack's shape. */
+export interface TfjsMmseOptions extends Pick<MmseOptions, 'samples' | 'seed' | 'dihedral' | 'contextMargin'> {
   /** Same shape as the input: adds psnrMmse and psnrSamples. */
   readonly groundTruth?: Stack;
-  /**
-   * Test-time averaging over the symmetries of the square that the PSF shares (all 8 for a Gaussian; symmetry.ts),
-   * samples split among them. A list uses exactly those transforms (benchmarks).
-   */
-  readonly dihedral?: boolean | readonly number[];
   /** Samples decoded at once; default from maxBatchBytes. */
   readonly batchSize?: number;
-  /** Memory bound for one decode batch (default 256 MiB). */
+  /** Memory bound for one decode batch (default TFJS_MAX_BATCH_BYTES). */
   readonly maxBatchBytes?: number;
-  /**
-   * Pixels of reflected context added on every side before the network and cropped after (default: the PSF's
-   * radius, `defaultContextMargin`; +0.55 dB on dataset1, bench/results/quality-ablation-margin.json).
-   * Training constrains g(z) only where the PSF's support lies inside the patch ('valid' mode), so a
-   * network has never been asked what to output within a PSF radius of an edge; with this margin the
-   * image's own edge pixels are computed as interior pixels.
-   */
-  readonly contextMargin?: number;
 }
 
-export interface MmseResult {
+export interface TfjsMmseResult {
   readonly mmse: Stack;
   readonly std: Stack;
   readonly psnrMmse?: number[];
@@ -64,24 +57,23 @@ function padForNetwork(image: Image, factor: number, margin: number): tf.Tensor4
   });
 }
 
-export async function deconvolveMmse(model: TrainedModel, stack: Stack, options: MmseOptions = {}): Promise<MmseResult> {
-  const samples = options.samples ?? 100;
-  if (!Number.isInteger(samples) || samples < 1) throw new DivblurConfigError(`samples must be a positive integer, got ${samples}`);
+export async function deconvolveMmse(model: TrainedModel, stack: Stack, options: TfjsMmseOptions = {}): Promise<TfjsMmseResult> {
+  const samples = options.samples ?? DEFAULT_SAMPLES;
+  const transforms = mmseViews(options.dihedral, () => testTimeTransforms(model));
+  const problem = mmseOptionProblem({ samples, dihedral: options.dihedral }, transforms);
+  if (problem) throw new DivblurConfigError(problem.message);
   const gt = options.groundTruth;
   if (gt && (gt.count !== stack.count || gt.height !== stack.height || gt.width !== stack.width)) {
     throw new DivblurConfigError(`ground truth ${gt.count}×${gt.height}×${gt.width} differs from the input ${stack.count}×${stack.height}×${stack.width}`);
   }
   const { config, normalisation, params } = model;
   const factor = 2 ** config.depth;
-  const random = new Random(options.seed ?? 0);
+  const random = new Random(options.seed ?? DEFAULT_SEED);
   const pixels = stack.height * stack.width;
   const mmse = new Float32Array(stack.count * pixels);
   const std = new Float32Array(stack.count * pixels);
   const psnrMmse: number[] = [];
   const psnrSamples: number[] = [];
-  const transforms = Array.isArray(options.dihedral) ? options.dihedral : options.dihedral ? testTimeTransforms(model) : [0];
-  const problem = transformListProblem(transforms);
-  if (problem) throw new DivblurConfigError(`dihedral ${problem}`);
   const margin = options.contextMargin ?? defaultContextMargin(model.psf, stack.height, stack.width, factor);
   if (!Number.isInteger(margin) || margin < 0) throw new DivblurConfigError(`contextMargin must be an integer ≥ 0, got ${margin}`);
 
@@ -98,7 +90,7 @@ export async function deconvolveMmse(model: TrainedModel, stack: Stack, options:
       const { mu, logvar } = tf.tidy(() => encode(params, config, normalisation, padded));
       const [, paddedHeight, paddedWidth] = padded.shape;
       const bytesPerSample = paddedHeight * paddedWidth * Math.max(...config.filters) * 4 * 3;
-      const batchSize = options.batchSize ?? Math.max(1, Math.floor((options.maxBatchBytes ?? 256 * 2 ** 20) / bytesPerSample));
+      const batchSize = options.batchSize ?? Math.max(1, Math.floor((options.maxBatchBytes ?? TFJS_MAX_BATCH_BYTES) / bytesPerSample));
       for (let done = 0; done < counts[t]; ) {
         const b = Math.min(batchSize, counts[t] - done);
         // one seed per sample, so that the batch size does not change the result

@@ -45,11 +45,6 @@ export function psfSymmetries(psf: Image | null, tolerance: number = PSF_SYMMETR
   return ALL_TRANSFORMS.filter((k) => k === 0 || psfAsymmetry(psf, k) <= tolerance);
 }
 
-/** Splits `samples` over `parts` views as evenly as possible (the first ones get the remainder). */
-export function splitSamples(samples: number, parts: number): number[] {
-  return Array.from({ length: parts }, (_, i) => Math.floor(samples / parts) + (i < samples % parts ? 1 : 0));
-}
-
 /**
  * The transforms test-time averaging may use for a model: the PSF's symmetries, within those the model was
  * trained with (models from before `augmentations` was recorded trained with all 8).

@@ -5,7 +5,8 @@ import { dihedral, undoDihedral } from '@divblur/divblurring/symmetry';
 import { tinyModel } from './parity.test-helper.ts';
 import { loadModelSessions, type ModelSessions } from './session.ts';
 import { mmse } from './mmse.ts';
-import { sessionTransforms, viewSeed } from './mmse-dihedral.ts';
+import { sessionTransforms } from './mmse.ts';
+import { viewSeed } from '@divblur/divblurring/mmse-core';
 import { fillNoise } from './noise.ts';
 import { OnnxOptionError } from './errors.ts';
 

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as ort from 'onnxruntime-node';
 import { tinyModel } from './parity.test-helper.ts';
 import { loadModelSessions } from './session.ts';
@@ -130,4 +131,30 @@ test('contextMargin computes the image as the centre of its reflect-padded self 
   const plain = await mmse(sessions, y, { samples: 3, seed: 3 });
   assert.notDeepEqual(plain.mmse, margined.mmse);
   for (const bad of [-1, 1.5, 12]) await assert.rejects(mmse(sessions, y, { contextMargin: bad }), /contextMargin/);
+});
+
+// Pinned when the MMSE core took over the options, the views and their pooling (issue 13): the same seed must give
+// the same bytes as the code before it, one view or several, with early stopping, with ground truth. The digests
+// were taken on the development machine's CPU (ORT's MLAS kernels for AVX-512); another instruction set may round
+// the convolutions differently, and then these digests, not the behaviour, need retaking.
+test('the same seed gives the same MMSE, std and sample-error bytes as before the MMSE core', async () => {
+  const digest = (values: Float32Array | Float64Array) => createHash('sha256').update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength)).digest('hex').slice(0, 16);
+  const y = image(16, 24);
+  const square = image(32, 32);
+  const truth = { data: Float32Array.from(square.data, (v, i) => v + 0.05 * Math.sin(i)), height: 32, width: 32 };
+  const cases = {
+    oneView: await mmse(sessions, y, { samples: 7, seed: 5, maxBatch: 3 }),
+    threeViews: await mmse(sessions, y, { samples: 10, seed: 5, dihedral: [0, 4, 2], contextMargin: 0, maxBatch: 2 }),
+    allEight: await mmse(sessions, square, { samples: 20, seed: 1, dihedral: true, groundTruth: truth }),
+    earlyStop: await mmse(sessions, square, { samples: 200, seed: 2, tolerance: 0.02, dihedral: true }),
+  };
+  const digests = Object.fromEntries(Object.entries(cases).map(([name, r]) => [name, {
+    mmse: digest(r.mmse), std: digest(r.std), samplesUsed: r.samplesUsed, ...(r.sampleMse ? { sampleMse: digest(r.sampleMse) } : {}),
+  }]));
+  assert.deepEqual(digests, {
+    oneView: { mmse: 'c83f0b9cac628996', std: '994459de21e861fe', samplesUsed: 7 },
+    threeViews: { mmse: 'a2cdc0e01001f8fa', std: '5e1279b75c4be821', samplesUsed: 10 },
+    allEight: { mmse: '21d53d1d135de855', std: '95d4d5b665ca2414', samplesUsed: 20, sampleMse: 'fe8411e0b85d4b06' },
+    earlyStop: { mmse: '3239d885b0111789', std: 'c2468854769fbc89', samplesUsed: 96 },
+  });
 });

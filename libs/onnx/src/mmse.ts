@@ -4,9 +4,16 @@
  * variance (Welford). MMSE x̂ = (1/N) Σ g(z_s); std map = per-pixel sample std; Monte-Carlo standard error of
  * x̂ = std/√N (reported as RMS and max over pixels). Optional early stop once the RMS standard error < tolerance.
  * Given the ground truth, each sample's MSE against it is accumulated on the way (no sample is kept).
+ * This is the decode step of the MMSE core (libs/divblurring/src/mmse-core.ts), which owns the options, their
+ * defaults, the views of test-time averaging over the PSF's symmetries and their pooling.
  */
 import * as ort from 'onnxruntime-node';
 import type { Image } from '@divblur/imaging';
+import {
+  DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_MIN_SAMPLES, DEFAULT_SAMPLES, DEFAULT_SEED, defaultContextMargin, mmseOptionProblem, mmseViews,
+  pooledMmse, type MmseEstimate, type MmseOptions,
+} from '@divblur/divblurring/mmse-core';
+import { testTimeTransforms } from '@divblur/divblurring/symmetry';
 import type { ModelSessions } from './session.ts';
 import { checkImage } from './input.ts';
 import { fillNoise } from './noise.ts';
@@ -15,57 +22,20 @@ import type { TilePlan } from './tiled.ts';
 import { WelfordImage } from './welford.ts';
 import { SampleSquaredErrors } from './mmse-sample-errors.ts';
 import { OnnxOptionError } from './errors.ts';
-import { defaultContextMargin } from '@divblur/divblurring/architecture';
-import { dihedralMmse, sessionTransforms } from './mmse-dihedral.ts';
 
-export const DEFAULT_SAMPLES = 100;
-export const DEFAULT_MEMORY_BUDGET_BYTES = 1024 ** 3;
+// The MMSE vocabulary and defaults are the core's; served through this library so that the inference app needs no other.
+export { DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_MIN_SAMPLES, DEFAULT_SAMPLES, DEFAULT_SEED, SERVED_DIHEDRAL } from '@divblur/divblurring/mmse-core';
+export type { MmseEstimate, MmseOptions } from '@divblur/divblurring/mmse-core';
 
-export interface MmseOptions {
-  /** Posterior samples to average (default 100). */
-  readonly samples?: number;
-  readonly seed?: number;
-  /** Working-memory budget of the decode (bytes); decides whole image vs tiles and the batch size. */
-  readonly memoryBudgetBytes?: number;
-  /** Stop early once the RMS Monte-Carlo standard error of the MMSE (data units) falls below this. */
-  readonly tolerance?: number;
-  /** Never stop before this many samples (default 16): the variance estimate needs some. */
-  readonly minSamples?: number;
+/** The core's options plus this runtime's knobs. */
+export interface OnnxMmseOptions extends MmseOptions {
   readonly maxBatch?: number;
   /** Force tiling with this core size (px), for tests and benchmarks. */
   readonly tileCorePx?: number;
-  /**
-   * The image's ground truth (same shape): each decoded sample's MSE against it is returned as `sampleMse`, for
-   * the mean per-sample PSNR, without keeping the samples.
-   */
-  readonly groundTruth?: Image;
-  /**
-   * Pixels of reflected context around the image, cropped after (default: the model's PSF radius, capped for
-   * small images, the same rule as libs/divblurring's deconvolveMmse). Training constrains g(z) only where
-   * the PSF's support lies inside the patch, so the network's output within a PSF radius of an edge is barely
-   * trained; with the PSF radius as margin the image's edge pixels are computed as interior ones.
-   */
-  readonly contextMargin?: number;
-  /**
-   * Test-time averaging over the symmetries of the square the model's PSF shares (mmse-dihedral.ts), the samples
-   * split among them: true = those of the model (all 8 for a Gaussian PSF), a list = exactly those transforms.
-   */
-  readonly dihedral?: boolean | readonly number[];
-  /** Called after each batch with the samples done so far. */
-  readonly onProgress?: (samplesDone: number, samplesPlanned: number) => void;
 }
 
-export interface MmseResult {
-  readonly height: number;
-  readonly width: number;
-  readonly mmse: Float32Array;
-  readonly std: Float32Array;
-  /** Monte-Carlo standard error of the MMSE, std/√N: RMS and max over pixels, data units. */
-  readonly standardError: { readonly rms: number; readonly max: number };
-  readonly samplesUsed: number;
-  /** With `groundTruth`: MSE of each sample used against it, in sample order. */
-  readonly sampleMse?: Float64Array;
-  readonly stoppedEarly: boolean;
+export interface OnnxMmseResult extends MmseEstimate {
+  /** How the image (the first view's, with test-time averaging) met the graphs. */
   readonly plan: TilePlan;
 }
 
@@ -74,28 +44,35 @@ interface EncodedTile {
   readonly logvar: ort.Tensor;
 }
 
-/** The size of the PSF the model was trained with (from the graphs' metadata), null without one. */
-function psfOf(sessions: ModelSessions): { height: number; width: number } | null {
-  return JSON.parse(sessions.encoder.metadata['divblur.psf'] ?? 'null') as { height: number; width: number } | null;
+/** The PSF the model was trained with (from the graphs' metadata), null without one. */
+function psfOf(sessions: ModelSessions): { height: number; width: number; data: number[] } | null {
+  return JSON.parse(sessions.encoder.metadata['divblur.psf'] ?? 'null') as { height: number; width: number; data: number[] } | null;
 }
 
-function checkOptions(samples: number, budget: number, tolerance: number | undefined): void {
-  if (!Number.isInteger(samples) || samples < 1) throw new OnnxOptionError('SAMPLES', `samples must be an integer ≥ 1, got ${samples}`);
-  if (!(budget > 0)) throw new OnnxOptionError('MEMORY_BUDGET', `memoryBudgetBytes must be > 0, got ${budget}`);
-  if (tolerance !== undefined && !(tolerance > 0)) throw new OnnxOptionError('TOLERANCE', `tolerance must be > 0, got ${tolerance}`);
+/** The transforms `dihedral: true` uses for these sessions: the PSF's symmetries within the training augmentations. */
+export function sessionTransforms(sessions: ModelSessions): number[] {
+  const psf = psfOf(sessions);
+  const training = JSON.parse(sessions.encoder.metadata['divblur.training'] ?? 'null') as Record<string, unknown> | null;
+  return testTimeTransforms({ psf: psf && { height: psf.height, width: psf.width, data: Float32Array.from(psf.data) }, training: training ?? {} });
 }
 
-export async function mmse(sessions: ModelSessions, image: Image, options: MmseOptions = {}): Promise<MmseResult> {
+/** The MMSE on the core (mmse-core.ts: views, their samples and seeds, pooling), each view decoded by `mmseOneView`. */
+export async function mmse(sessions: ModelSessions, image: Image, options: OnnxMmseOptions = {}): Promise<OnnxMmseResult> {
   checkImage(image);
-  const samples = options.samples ?? DEFAULT_SAMPLES;
-  checkOptions(samples, options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES, options.tolerance);
-  const transforms = Array.isArray(options.dihedral) ? options.dihedral : options.dihedral ? sessionTransforms(sessions) : [0];
-  if (transforms.length === 1 && transforms[0] === 0) return mmseOneView(sessions, image, options);
-  return dihedralMmse(sessions, image, options, transforms, samples, mmseOneView);
+  const views = mmseViews(options.dihedral, () => sessionTransforms(sessions));
+  const problem = mmseOptionProblem(options, views);
+  if (problem) throw new OnnxOptionError(problem.code, problem.message);
+  let plan: TilePlan | null = null;
+  const estimate = await pooledMmse(image, options, views, async (view, viewOptions) => {
+    const result = await mmseOneView(sessions, view, viewOptions);
+    plan ??= result.plan;
+    return result;
+  });
+  return { ...estimate, plan: plan! };
 }
 
 /** The MMSE of the image as it is (no test-time averaging). */
-async function mmseOneView(sessions: ModelSessions, image: Image, options: MmseOptions): Promise<MmseResult> {
+async function mmseOneView(sessions: ModelSessions, image: Image, options: OnnxMmseOptions): Promise<OnnxMmseResult> {
   const samples = options.samples ?? DEFAULT_SAMPLES;
   const memoryBudgetBytes = options.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET_BYTES;
   const { groundTruth } = options;
@@ -124,7 +101,7 @@ async function mmseOneView(sessions: ModelSessions, image: Image, options: MmseO
   const accumulator = new WelfordImage(plan.paddedHeight, plan.paddedWidth);
   const sampleErrors = groundTruth === undefined ? null : new SampleSquaredErrors(groundTruth, margin);
   const noiseBuffer = new Float32Array(plan.batchSize * latent * Math.max(...plan.tiles.map((t) => t.inputHeight * t.inputWidth)) / (cell * cell));
-  const minSamples = Math.min(samples, options.minSamples ?? 16);
+  const minSamples = Math.min(samples, options.minSamples ?? DEFAULT_MIN_SAMPLES);
   let stoppedEarly = false;
   while (accumulator.count < samples) {
     const batch = Math.min(plan.batchSize, samples - accumulator.count);
@@ -133,7 +110,7 @@ async function mmseOneView(sessions: ModelSessions, image: Image, options: MmseO
       const latentHeight = tile.inputHeight / cell;
       const latentWidth = tile.inputWidth / cell;
       const size = batch * latent * latentHeight * latentWidth;
-      fillNoise(noiseBuffer, { seed: options.seed ?? 0, channels: latent, planeWidth: plan.paddedWidth / cell,
+      fillNoise(noiseBuffer, { seed: options.seed ?? DEFAULT_SEED, channels: latent, planeWidth: plan.paddedWidth / cell,
         top: tile.inputTop / cell, left: tile.inputLeft / cell, height: latentHeight, width: latentWidth }, accumulator.count, batch);
       const eps = new ort.Tensor('float32', noiseBuffer.subarray(0, size), [batch, latent, latentHeight, latentWidth]);
       const out = await sessions.sampler.session.run({ mu: encoded[t].mu, logvar: encoded[t].logvar, eps });

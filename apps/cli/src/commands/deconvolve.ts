@@ -2,16 +2,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stackImage, writeImageFile, type Stack } from '@divblur/imaging';
-import { deconvolveMmse, initBackend, loadModel } from '@divblur/divblurring';
-import type { BackendPreference } from '@divblur/divblurring';
 import { exportModel, loadModelSessions, mmse, releaseModelSessions } from '@divblur/onnx';
 import { readStack } from '../files.ts';
 import { createProgress } from '@divblur/terminal';
 
-export type DeconvolveEngine = 'onnx' | 'tfjs';
-
 export interface DeconvolveArgs {
-  model: string; in: string; out: string; std?: string; samples: number; seed: number; backend: string; engine: DeconvolveEngine;
+  model: string; in: string; out: string; std?: string; samples: number; seed: number;
   /** Test-time averaging over the PSF's symmetries (commander's --no-dihedral sets false). */
   dihedral: boolean;
   /** Memory bound of the ONNX path in MiB (it tiles images that do not fit). */
@@ -21,7 +17,8 @@ export interface DeconvolveArgs {
 /**
  * The ONNX Runtime path, the one the inference service serves with: the model exported to a temporary folder,
  * each image tiled to the memory budget (tile cores equal the whole-image result, libs/onnx/src/tiled.ts).
- * bench/results/inference.json: 3.8–4.3× faster per sample than the tfjs path, 1.8 GB peak at 2048² (tfjs: 7.9 GB).
+ * bench/results/inference.json: 3.8–4.3× faster per sample than the tfjs path, 1.8 GB peak at 2048² (tfjs: 7.9 GB);
+ * the tfjs path is a parity tool for tests and benchmarks since the MMSE core (issue 13), no longer an engine here.
  */
 async function mmseWithOnnx(args: DeconvolveArgs, stack: Stack): Promise<{ mmse: Stack; std: Stack }> {
   const dir = await mkdtemp(join(tmpdir(), 'divblur-onnx-'));
@@ -55,14 +52,8 @@ async function mmseWithOnnx(args: DeconvolveArgs, stack: Stack): Promise<{ mmse:
 export async function deconvolveCommand(args: DeconvolveArgs): Promise<void> {
   const { stack, rank } = await readStack(args.in);
   const started = performance.now();
-  let result: { mmse: Stack; std: Stack };
-  if (args.engine === 'onnx') {
-    result = await mmseWithOnnx(args, stack);
-  } else {
-    await initBackend(args.backend as BackendPreference, (message, fields) => process.stderr.write(`${message} ${JSON.stringify(fields)}\n`));
-    result = await deconvolveMmse(await loadModel(args.model), stack, { samples: args.samples, seed: args.seed, dihedral: args.dihedral });
-  }
+  const result = await mmseWithOnnx(args, stack);
   await writeImageFile(args.out, result.mmse, { rank });
   if (args.std) await writeImageFile(args.std, result.std, { rank });
-  process.stdout.write(`wrote ${args.out}${args.std ? ` and ${args.std}` : ''}: ${stack.count} image(s), ${args.samples} samples${args.dihedral ? ' (averaged over the PSF\'s symmetries)' : ''}, ${args.engine}, ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  process.stdout.write(`wrote ${args.out}${args.std ? ` and ${args.std}` : ''}: ${stack.count} image(s), ${args.samples} samples${args.dihedral ? ' (averaged over the PSF\'s symmetries)' : ''}, onnx, ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 }

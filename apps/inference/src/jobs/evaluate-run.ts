@@ -9,12 +9,13 @@
 import { UnrecoverableError } from 'bullmq';
 import { defineHandler } from '@divblur/queue';
 import { stackImage } from '@divblur/imaging';
-import { DEFAULT_SAMPLES, mmse } from '@divblur/onnx';
+import { DEFAULT_SAMPLES, DEFAULT_SEED, mmse, SERVED_DIHEDRAL } from '@divblur/onnx';
 import type { InferenceServices } from '../services.ts';
 import { evaluationSplitOf, readPsf, readStack } from '../dataset-images.ts';
 import { meanOf, quality, type Quality } from '../quality.ts';
 
-export const EVALUATION_SEED = 0;
+/** The seed a request gets by default, so that an evaluation scores what the route serves. */
+export const EVALUATION_SEED = DEFAULT_SEED;
 export const baselinesJobId = (datasetId: string) => `baselines-${datasetId}`;
 
 export const evaluateRunHandler = (services: InferenceServices, samples = DEFAULT_SAMPLES) =>
@@ -52,7 +53,7 @@ export async function evaluateRun(services: InferenceServices, runId: string, mo
   for (const index of split.evalIndices) {
     const image = stackImage(noisy, index);
     const truth = groundTruth === null ? undefined : stackImage(groundTruth, index);
-    const out = await mmse(loaded, image, { samples, seed: EVALUATION_SEED, dihedral: true, ...(truth ? { groundTruth: truth } : {}) });
+    const out = await mmse(loaded, image, { samples, seed: EVALUATION_SEED, dihedral: SERVED_DIHEDRAL, ...(truth ? { groundTruth: truth } : {}) });
     perImage.push(quality({
       noisy: image, mmse: { data: out.mmse, height: out.height, width: out.width }, std: out.std,
       psf, noiseSigma, ...(truth ? { groundTruth: truth, sampleMse: out.sampleMse } : {}),

@@ -11,7 +11,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { decodeTiff, encodeTiff, stackImage, toStack, type Image } from '@divblur/imaging';
-import { DEFAULT_SAMPLES, imageFromShape, mmse, OnnxInputError } from '@divblur/onnx';
+import { DEFAULT_SAMPLES, DEFAULT_SEED, imageFromShape, mmse, OnnxInputError, SERVED_DIHEDRAL } from '@divblur/onnx';
 import type { ConcurrencyLimit } from '../concurrency.ts';
 import type { InferenceServices } from '../services.ts';
 
@@ -20,9 +20,9 @@ export const MAX_SAMPLES = 10_000;
 const Params = Type.Object({ id: Type.String({ description: 'model id' }) });
 const Query = Type.Object({
   samples: Type.Integer({ minimum: 1, maximum: MAX_SAMPLES, default: DEFAULT_SAMPLES, description: 'posterior samples averaged' }),
-  seed: Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1, default: 0, description: 'noise seed; the same seed gives the same result' }),
+  seed: Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1, default: DEFAULT_SEED, description: 'noise seed; the same seed gives the same result' }),
   std: Type.Boolean({ default: false, description: 'also return the per-pixel posterior std (second page / field)' }),
-  dihedral: Type.Boolean({ default: true, description: 'test-time averaging over the turns and mirrors the PSF is symmetric under (samples split over them)' }),
+  dihedral: Type.Boolean({ default: SERVED_DIHEDRAL, description: 'test-time averaging over the turns and mirrors the PSF is symmetric under (samples split over them)' }),
 }, { additionalProperties: false });
 const JsonImage = Type.Object({
   shape: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 2, maxItems: 4, description: '[H, W] (or [1, H, W], [1, 1, H, W])' }),
