@@ -8,12 +8,12 @@ import { writeFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { createLogger, loadConfig } from '@divblur/config';
-import { createTestDatabase } from '@divblur/db';
+import { openDatabase } from '@divblur/db';
+import { createTestDatabase } from '@divblur/db/testing';
 import { createRedis, deleteKeysWithPrefix } from '@divblur/queue';
 import { LocalBlobStore } from '@divblur/storage';
-import { buildApp, createBullmqExperimentQueue, createPgRepository } from '@divblur/api';
+import { buildApp, createBullmqExperimentQueue } from '@divblur/api';
 
 const RUNS = 10_000;
 const LOSS_POINTS_PER_RUN = 100;
@@ -26,24 +26,28 @@ const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length 
 
 // A migrated database of its own (libs/db's template clone), dropped at the end.
 const database = await createTestDatabase();
-const pool = new pg.Pool({ connectionString: database.url, max: 10 });
+// The API's database as production opens it; the fill below is bulk SQL through the same Prisma client.
+const db = openDatabase({ databaseUrl: database.url }, { maxConnections: 10 });
+const sql = db.prisma;
 const prefix = 'divblur-bench-api';
 const redis = createRedis(loadConfig().redisUrl);
 await deleteKeysWithPrefix(redis, prefix);
 const blobDir = await mkdtemp(join(tmpdir(), 'divblur-bench-blobs-'));
 const blobs = new LocalBlobStore(blobDir);
 const queue = createBullmqExperimentQueue(redis, prefix);
-const db = createPgRepository(pool);
 const app = await buildApp({
   logger: createLogger({ logLevel: 'warn' }, { name: 'api-bench' }), db, blobs, queues: queue,
   s3Import: async () => { throw new Error('no S3 in the bench'); },
-  readiness: {}, metricsSources: { queueDepths: () => queue.depths(), jobDurations: () => db.jobDurations() },
+  readiness: {}, metricsSources: { queueDepths: () => queue.depths(), jobDurations: () => db.runs.jobDurations() },
 });
 const address = await app.listen({ host: '127.0.0.1', port: 0 });
 
 try {
-  const datasetId = (await pool.query(`INSERT INTO datasets (name, source, count, height, width, dtype, stats, sha256, noisy_key, psf_key, psf_height, psf_width)
-    VALUES ('bench', 'synthetic', 20, 128, 128, 'float32', '{}', repeat('0', 64), 'datasets/bench/noisy.tif', 'datasets/bench/psf.tif', 15, 15) RETURNING id`)).rows[0].id;
+  const { id: datasetId } = await db.datasets.create({
+    name: 'bench', source: 'synthetic', count: 20, height: 128, width: 128, dtype: 'float32', stats: { min: 0, max: 1, mean: 0.5, std: 0.1 },
+    sha256: '0'.repeat(64), noisyKey: 'datasets/bench/noisy.tif', gtKey: null, psfKey: 'datasets/bench/psf.tif', psfShape: [15, 15],
+    pixelSizeNm: null, noiseSigma: null, meta: {},
+  });
 
   // 1. Enqueue: 100 experiments of 5 λ × 4 penalties = 20 runs each, CONCURRENCY in flight.
   const body = JSON.stringify({
@@ -64,19 +68,19 @@ try {
   console.log(`enqueue: ${EXPERIMENTS} experiments × 20 runs in ${enqueueSeconds.toFixed(2)} s = ${enqueuePerS.toFixed(1)} experiments/s`);
 
   // 2. Fill up to 10k runs (finished ones with metrics) and 1M loss points, in bulk SQL.
-  const experimentId = (await pool.query('SELECT id FROM experiments LIMIT 1')).rows[0].id;
-  const have = (await pool.query('SELECT count(*)::int AS n FROM runs')).rows[0].n;
-  await pool.query(`INSERT INTO runs (experiment_id, ordinal, method, penalty, lambda, kappa, seed, network, training, status, psnr_mmse, psnr_samples, ssim)
-    SELECT e.id, 1000 + s, 'divblurring', ($3::text[])[1 + s % 5]::penalty, power(10, -4 + (s % 9) * 0.5), 0, s,
+  const [{ id: experimentId }] = await sql.$queryRaw<Array<{ id: string }>>`SELECT id FROM experiments LIMIT 1`;
+  const have = await sql.run.count();
+  await sql.$executeRaw`INSERT INTO runs (experiment_id, ordinal, method, penalty, lambda, kappa, seed, network, training, status, psnr_mmse, psnr_samples, ssim)
+    SELECT e.id, 1000 + s, 'divblurring', (${PENALTIES}::text[])[1 + s % 5]::penalty, power(10, -4 + (s % 9) * 0.5), 0, s,
            '{}', '{}', CASE WHEN s % 10 = 0 THEN 'queued' ELSE 'succeeded' END::job_status,
            CASE WHEN s % 10 = 0 THEN NULL ELSE 25 + 8 * random() END, CASE WHEN s % 10 = 0 THEN NULL ELSE 24 + 8 * random() END,
            CASE WHEN s % 10 = 0 THEN NULL ELSE 0.6 + 0.3 * random() END
-    FROM generate_series(1, $1::int) s, (SELECT id FROM experiments WHERE id = $2) e`, [RUNS - have, experimentId, PENALTIES]);
-  await pool.query(`INSERT INTO loss_points (run_id, step, total, data_term, kl, penalty, beta)
-    SELECT r.id, s, 1000.0 / s, 900.0 / s, 50, 1, 1 FROM runs r, generate_series(1, $1::int) s`, [LOSS_POINTS_PER_RUN]);
-  await pool.query('ANALYZE');
-  const runs = (await pool.query('SELECT count(*)::int AS n FROM runs')).rows[0].n;
-  const lossPoints = (await pool.query('SELECT count(*)::int AS n FROM loss_points')).rows[0].n;
+    FROM generate_series(1, ${RUNS - have}::int) s, (SELECT id FROM experiments WHERE id = ${experimentId}::uuid) e`;
+  await sql.$executeRaw`INSERT INTO loss_points (run_id, step, total, data_term, kl, penalty, beta)
+    SELECT r.id, s, 1000.0 / s, 900.0 / s, 50, 1, 1 FROM runs r, generate_series(1, ${LOSS_POINTS_PER_RUN}::int) s`;
+  await sql.$executeRaw`ANALYZE`;
+  const runs = await sql.run.count();
+  const lossPoints = await sql.lossPoint.count();
   console.log(`database: ${runs} runs, ${lossPoints} loss points`);
 
   // 3. GET /v1/runs: filtered, sorted pages of 50 (first pages and cursor pages), sequential.
@@ -134,7 +138,7 @@ try {
   await queue.close();
   await deleteKeysWithPrefix(redis, prefix);
   await redis.quit();
-  await pool.end();
+  await db.close();
   await database.drop();
   await rm(blobDir, { recursive: true, force: true });
 }

@@ -8,6 +8,10 @@ const stack = (count: number, size: number, value: (i: number) => number): Stack
 
 const spec = { method: 'divblurring', penalty: 'l2', lambda: 0.01, noiseSigma: 0.03, training: { steps: 5, patchSize: 32, batchSize: 4 } };
 
+/** The figures an evaluation records; only PSNR and SSIM are set here. */
+const figures = (psnrMmse: number | null, psnrSamples: number | null, ssim: number | null) =>
+  ({ psnrMmse, psnrSamples, ssim, discrepancy: null, meanStd: null, samples: 100 });
+
 describe('experiments, runs, comparisons', () => {
   let h: Harness;
   let datasetId = '';
@@ -100,10 +104,11 @@ describe('experiments, runs, comparisons', () => {
   test('GET /v1/runs filters, sorts by psnr_mmse (nulls last) and pages with cursors, no row twice', async () => {
     const lambdas = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1];
     const { experiment, runs } = (await post({ datasetId, spec, sweep: { lambda: lambdas } })).json();
-    // Evaluate 6 of the 8 runs: psnr rises then falls with λ.
+    // Train and evaluate 6 of the 8 runs, as the trainer and the evaluation record them: psnr rises then falls with λ.
     for (const [i, run] of runs.entries()) {
       if (i >= 6) continue;
-      await h.pool.query(`UPDATE runs SET status = 'succeeded', psnr_mmse = $2, psnr_samples = $3 WHERE id = $1`, [run.id, 30 - (i - 3) ** 2, 29 - (i - 3) ** 2]);
+      await h.db.runs.succeed(run.id, { steps: 5, trainMs: 10, noiseSigma: 0.03 });
+      await h.db.metrics.recordEvaluation(run.id, null, 'heldout', figures(30 - (i - 3) ** 2, 29 - (i - 3) ** 2, null), 10);
     }
     const seen: Array<{ id: string; psnrMmse: number | null }> = [];
     let cursor: string | null = null;
@@ -130,7 +135,8 @@ describe('experiments, runs, comparisons', () => {
     assert.equal((await h.app.inject({ method: 'GET', url: '/v1/runs/00000000-0000-4000-8000-000000000000' })).statusCode, 404);
 
     // compare: JSON, CSV, SVG, with RL / Wiener baselines as horizontal lines
-    await h.pool.query(`INSERT INTO baselines (dataset_id, method, image_set, psnr, ssim) VALUES ($1, 'richardson_lucy', 'test', 27.5, 0.8), ($1, 'wiener', 'test', 26, 0.7)`, [datasetId]);
+    await h.db.baselines.add({ datasetId, method: 'richardson_lucy', imageSet: 'heldout', psnr: 27.5, ssim: 0.8, params: {} });
+    await h.db.baselines.add({ datasetId, method: 'wiener', imageSet: 'heldout', psnr: 26, ssim: 0.7, params: {} });
     const json = (await h.app.inject({ method: 'GET', url: `/v1/experiments/${experiment.id}/compare?x=lambda&metric=psnr_mmse&groupBy=penalty&format=json` })).json();
     assert.deepEqual(json.rows.map((r: { x: number }) => r.x), lambdas);
     assert.equal(json.rows[3].value, 30);
@@ -149,8 +155,8 @@ describe('experiments, runs, comparisons', () => {
 
     // loss curve: JSON, downsampled, CSV, SVG
     const runId = runs[0].id;
-    await h.pool.query(`INSERT INTO loss_points (run_id, step, total, data_term, kl, penalty, beta)
-      SELECT $1, s, 100.0 / s + (s % 2), 90.0 / s, 10, 0.5, 1 FROM generate_series(1, 1000) s`, [runId]);
+    await h.db.lossPoints.append(runId, Array.from({ length: 1000 }, (_, i) => i + 1).map((step) =>
+      ({ step, total: 100 / step + (step % 2), dataTerm: 90 / step, kl: 10, penalty: 0.5, beta: 1 })));
     const loss = (await h.app.inject({ method: 'GET', url: `/v1/runs/${runId}/loss` })).json();
     assert.equal(loss.points.length, 1000);
     assert.deepEqual(loss.points[1], { step: 2, total: 50, data: 45, kl: 10, penalty: 0.5, beta: 1 });
@@ -163,12 +169,14 @@ describe('experiments, runs, comparisons', () => {
     assert.equal(lossSvg.body.match(/<polyline/g)?.length, 4);
 
     // metrics and models
-    await h.pool.query(`INSERT INTO metrics (run_id, image_set, psnr_mmse, psnr_samples, ssim, samples) VALUES ($1, 'test', 30, 29, 0.9, 100)`, [runId]);
+    await h.db.metrics.recordEvaluation(runId, null, 'heldout', figures(30, 29, 0.9), 10);
     const metrics = (await h.app.inject({ method: 'GET', url: `/v1/runs/${runId}/metrics` })).json();
     assert.deepEqual(metrics.items.map((m: { psnrMmse: number; samples: number }) => [m.psnrMmse, m.samples]), [[30, 100]]);
     const onnx = Buffer.from('fake onnx bytes for the download test');
     await h.blobs.put(`models/${runId}/model.onnx`, onnx);
-    const modelId = (await h.pool.query(`INSERT INTO models (run_id, onnx_key) VALUES ($1, $2) RETURNING id`, [runId, `models/${runId}/model.onnx`])).rows[0].id;
+    const { id: modelId } = await h.db.models.saveForRun(runId, {
+      onnxKey: `models/${runId}/model.onnx`, files: {}, packageKey: null, sizeBytes: onnx.length, opset: 17, meta: {},
+    });
     assert.equal((await h.app.inject({ method: 'GET', url: `/v1/runs/${runId}` })).json().modelId, modelId);
     const model = await h.app.inject({ method: 'GET', url: `/v1/models/${modelId}` });
     assert.equal(model.json().runId, runId);
@@ -185,7 +193,8 @@ describe('experiments, runs, comparisons', () => {
     // Ties in psnr_mmse (28 twice) and in created_at (one INSERT) test the id tie-break; 3 runs unevaluated.
     const psnrs = [28, 31, null, 28, 25, null, 33, null];
     for (const [i, run] of runs.entries()) {
-      await h.pool.query('UPDATE runs SET psnr_mmse = $2, ssim = $3 WHERE id = $1', [run.id, psnrs[i], psnrs[i] === null ? null : psnrs[i]! / 40]);
+      const psnr = psnrs[i];
+      if (psnr !== null) await h.db.metrics.recordEvaluation(run.id, null, 'heldout', figures(psnr, null, psnr / 40), 10);
     }
     type Row = { id: string; lambda: number; psnrMmse: number | null; createdAt: string };
     const all: Row[] = (await h.app.inject({ method: 'GET', url: `/v1/runs?experimentId=${experiment.id}&limit=100` })).json().items;

@@ -8,18 +8,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { createLogger, loadConfig, type Logger } from '@divblur/config';
-import { createPgPool, createTestDatabase } from '@divblur/db';
+import { openDatabase, type Database } from '@divblur/db';
+import { createTestDatabase } from '@divblur/db/testing';
 import { createRedis, deleteKeysWithPrefix, type Redis } from '@divblur/queue';
 import { LocalBlobStore } from '@divblur/storage';
 import { buildApp, type ApiApp, type ApiLimits } from '../apps/api/src/app.ts';
-import { createPgRepository } from '../apps/api/src/repo/pg-repository.ts';
 import { createBullmqExperimentQueue } from '../apps/api/src/queue/bullmq-experiment-queue.ts';
 
 export interface Harness {
   app: ApiApp;
-  pool: pg.Pool;
+  /** libs/db's repositories on the test database, as the app has them: tests write rows the way production does. */
+  db: Database;
   redis: Redis;
   blobs: LocalBlobStore;
   blobDir: string;
@@ -38,23 +38,21 @@ export async function createHarness(options: { limits?: Partial<ApiLimits>; s3Im
   const blobs = new LocalBlobStore(blobDir);
   const queue = createBullmqExperimentQueue(redis, prefix);
   const logger = options.logger ?? createLogger({ logLevel: 'silent' }, { name: 'api-test' });
-  const pool = createPgPool(database.url, { max: 4, logger });
-  const db = createPgRepository(pool);
+  const db = openDatabase({ databaseUrl: database.url }, { maxConnections: 4, logger });
   const app = await buildApp({
     logger, db, blobs, queues: queue,
     s3Import: options.s3Import ?? (async (uri) => { throw new Error(`no S3 in this test: ${uri}`); }),
     readiness: { postgres: () => db.ping(), redis: () => queue.ping(), blobStore: async () => { await blobs.exists('_readyz'); } },
-    metricsSources: { queueDepths: () => queue.depths(), jobDurations: () => db.jobDurations() },
+    metricsSources: { queueDepths: () => queue.depths(), jobDurations: () => db.runs.jobDurations() },
     limits: options.limits,
   });
   await app.ready();
   return {
-    app, pool, redis, blobs, blobDir, prefix,
+    app, db, redis, blobs, blobDir, prefix,
     async counts() {
-      const out: Record<string, number> = {};
-      for (const table of ['datasets', 'experiments', 'runs']) {
-        out[table] = (await pool.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n;
-      }
+      const out: Record<string, number> = {
+        datasets: await db.prisma.dataset.count(), experiments: await db.prisma.experiment.count(), runs: await db.prisma.run.count(),
+      };
       let blobCount = 0;
       for await (const _ of blobs.list('')) blobCount++;
       out.blobs = blobCount;
@@ -66,7 +64,7 @@ export async function createHarness(options: { limits?: Partial<ApiLimits>; s3Im
       await queue.close();
       await deleteKeysWithPrefix(redis, prefix);
       await redis.quit();
-      await pool.end();
+      await db.close();
       await database.drop();
       await blobs.close();
       await rm(blobDir, { recursive: true, force: true });

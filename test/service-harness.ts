@@ -1,7 +1,9 @@
 /**
  * Shared set-up of the service tests (test/service-*.test.ts): an own Postgres database cloned from
  * the migrated template, an own Redis key prefix, a local blob store in a temp dir, and a tiny
- * simulated dataset1 (8 images of 32², its GT and PSF) with one experiment and its runs as rows.
+ * simulated dataset1 (8 images of 32², its GT and PSF). Datasets and experiments are made by the
+ * API's own functions (`storeDataset`, `storeExperiment`: the upload's checks, the spec resolution
+ * and sweep expansion, libs/db's repositories), so their rows are the rows production writes.
  * `close()` removes all of it.
  */
 import { randomBytes } from 'node:crypto';
@@ -9,11 +11,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig, createLogger, type Config, type Logger } from '@divblur/config';
-import { createDb, createTestDatabase, type Db } from '@divblur/db';
+import { DEFAULT_LIMITS, storeDataset, storeExperiment } from '@divblur/api';
+import { openDatabase, type Database, type Db } from '@divblur/db';
+import { createTestDatabase } from '@divblur/db/testing';
 import { encodeTiff, simulate, toStack, type Simulation } from '@divblur/imaging';
-import {
-  createQueues, createRedis, deleteKeysWithPrefix, resolveSpec, type ExperimentSpec, type Queues, type Redis,
-} from '@divblur/queue';
+import { createQueues, createRedis, deleteKeysWithPrefix, type ExperimentSpec, type Queues, type Redis } from '@divblur/queue';
 import { createBlobStore, type BlobStore } from '@divblur/storage';
 
 /** Network and budget small enough for seconds on one core, yet the full path (patches, PSF, KL, checkpoints). */
@@ -28,13 +30,18 @@ export const tinySpec = (training: ReturnType<typeof tinyTraining>): ExperimentS
 export interface ServiceHarness {
   config: Readonly<Config>;
   logger: Logger;
+  /** libs/db's repositories on the test database. */
+  repos: Database;
+  /** The Prisma client under them, for tests that inspect rows. */
   db: Db;
   blobs: BlobStore;
   redis: Redis;
   queues: Queues;
   simulation: Simulation;
   datasetId: string;
-  /** An experiment of `runs` identical runs of the tiny spec; each row is the spec resolved as the API resolves it. */
+  /** Another dataset of the same images, uploaded as the API takes it. */
+  createDataset(name: string): Promise<string>;
+  /** An experiment of `runs` identical runs of the tiny spec (a sweep of one seed), made as POST /v1/experiments makes it, not enqueued. */
   createExperiment(runs: number, training: ReturnType<typeof tinyTraining>, datasetId?: string): Promise<{ experimentId: string; runIds: string[] }>;
   close(): Promise<void>;
 }
@@ -49,49 +56,30 @@ export async function createServiceHarness(): Promise<ServiceHarness> {
   });
   const config = loadConfig();
   const logger = createLogger(config, { name: 'service-test' });
-  const db = createDb(config, { maxConnections: 4 });
+  const repos = openDatabase(config, { maxConnections: 4, logger });
+  const db = repos.prisma;
   const blobs = createBlobStore(config.blobStore);
   const redis = createRedis(config.redisUrl);
   const queues = createQueues(redis, config.queuePrefix);
 
   const simulation = simulate({ preset: 'dataset1', count: 8, seed: 11, size: 32 });
-  const put = async (name: string, bytes: Uint8Array) => (await blobs.put(`datasets/test/${name}`, bytes)).key;
-  const dataset = await db.dataset.create({
-    data: {
-      name: 'tiny dataset1', source: 'synthetic', count: 8, height: 32, width: 32, dtype: 'float32',
-      stats: {}, sha256: '0'.repeat(64),
-      noisyKey: await put('noisy.tif', encodeTiff(simulation.noisy)),
-      gtKey: await put('gt.tif', encodeTiff(simulation.groundTruth)),
-      psfKey: await put('psf.tif', encodeTiff(toStack([simulation.psf]))),
-      psfHeight: simulation.psf.height, psfWidth: simulation.psf.width,
-      noiseSigma: simulation.noiseSigma, noiseSigmaSource: 'given',
-    },
-  });
+  const createDataset = async (name: string) => (await storeDataset({ db: repos, blobs }, {
+    noisy: encodeTiff(simulation.noisy), gt: encodeTiff(simulation.groundTruth), psf: encodeTiff(toStack([simulation.psf])),
+  }, { name, noiseSigma: simulation.noiseSigma }, 'synthetic')).id;
+  const datasetId = await createDataset('tiny dataset1');
 
   return {
-    config, logger, db, blobs, redis, queues, simulation, datasetId: dataset.id,
-    async createExperiment(runs, training, datasetId = dataset.id) {
-      const spec = tinySpec(training);
-      const params = resolveSpec(spec);
-      const experiment = await db.experiment.create({ data: { datasetId, spec: spec as object, runCount: runs } });
-      const runIds: string[] = [];
-      for (let ordinal = 0; ordinal < runs; ordinal++) {
-        const run = await db.run.create({
-          data: {
-            experimentId: experiment.id, ordinal, method: params.method, penalty: params.penalty, lambda: params.lambda, kappa: params.kappa,
-            seed: params.training.seed, noiseSigma: typeof params.noiseSigma === 'number' ? params.noiseSigma : null,
-            network: params.network, training: params.training,
-          },
-        });
-        runIds.push(run.id);
-      }
-      return { experimentId: experiment.id, runIds };
+    config, logger, repos, db, blobs, redis, queues, simulation, datasetId, createDataset,
+    async createExperiment(runs, training, onDataset = datasetId) {
+      const sweep = runs > 1 ? { seed: Array.from({ length: runs }, () => training.seed) } : undefined;
+      const { experiment, runs: rows } = await storeExperiment(repos, { datasetId: onDataset, spec: tinySpec(training), sweep, idempotencyKey: null }, DEFAULT_LIMITS);
+      return { experimentId: experiment.id, runIds: rows.map((run) => run.id) };
     },
     async close() {
       await queues.close();
       await deleteKeysWithPrefix(redis, config.queuePrefix);
       redis.disconnect();
-      await db.$disconnect();
+      await repos.close();
       await database.drop();
       await rm(blobDir, { recursive: true, force: true });
     },

@@ -1,9 +1,9 @@
 /**
  * What the routes need from the outside world, injected by `buildApp(deps)`: the database
- * (through `Repository`), the blob store, the queue, and a reader for s3:// URIs given by users.
+ * (libs/db's repositories), the blob store, the queue, and a reader for s3:// URIs given by users.
  */
+import type { Repositories } from '@divblur/db';
 import type { BlobStore } from '@divblur/storage';
-import type { Repository } from './repo/repository.ts';
 
 export interface ExperimentQueue {
   /** Enqueues one flow: a parent job for the experiment, a child per run. Idempotent per experiment id. */
@@ -13,7 +13,7 @@ export interface ExperimentQueue {
 }
 
 export interface ApiServices {
-  db: Repository;
+  db: Repositories;
   blobs: BlobStore;
   queues: ExperimentQueue;
   /** The bytes of an `s3://bucket/key` object; throws `BlobNotFoundError` when absent. */

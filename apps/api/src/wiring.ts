@@ -1,18 +1,16 @@
 /** Production wiring: the real Postgres pool, libs/queue's queues on one Redis connection, blob store and S3 importer from the config. */
 import type { Config, Logger } from '@divblur/config';
-import { createPgPool } from '@divblur/db';
+import { openDatabase } from '@divblur/db';
 import { createBlobStore } from '@divblur/storage';
 import { createRedis } from '@divblur/queue';
 import { DEFAULT_LIMITS, type ApiDeps } from './app.ts';
-import { createPgRepository } from './repo/pg-repository.ts';
 import { createBullmqExperimentQueue } from './queue/bullmq-experiment-queue.ts';
 import { createS3Importer } from './lib/s3-import.ts';
 
 export interface WiredDeps { deps: ApiDeps; close(): Promise<void> }
 
 export function wireDeps(config: Config, logger: Logger): WiredDeps {
-  const pool = createPgPool(config.databaseUrl, { max: 10, logger });
-  const db = createPgRepository(pool);
+  const db = openDatabase(config, { maxConnections: 10, logger });
   const redis = createRedis(config.redisUrl);
   const queue = createBullmqExperimentQueue(redis, config.queuePrefix);
   const blobs = createBlobStore(config.blobStore);
@@ -27,7 +25,7 @@ export function wireDeps(config: Config, logger: Logger): WiredDeps {
       redis: () => queue.ping(),
       blobStore: async () => { await blobs.exists('_readyz'); },
     },
-    metricsSources: { queueDepths: () => queue.depths(), jobDurations: () => db.jobDurations() },
+    metricsSources: { queueDepths: () => queue.depths(), jobDurations: () => db.runs.jobDurations() },
   };
   return {
     deps,
@@ -36,7 +34,7 @@ export function wireDeps(config: Config, logger: Logger): WiredDeps {
       await redis.quit();
       await importer.close();
       await blobs.close();
-      await pool.end();
+      await db.close();
     },
   };
 }

@@ -8,19 +8,18 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Db } from '@divblur/db';
+import { isUuid, type ModelRepository } from '@divblur/db';
 import { loadModelSessions, SessionCache, type ModelSessions, type SessionOptions } from '@divblur/onnx';
 import type { BlobStore } from '@divblur/storage';
 import { ModelNotFoundError } from './errors.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const GRAPHS = ['encoder', 'sampler'] as const;
 
 export class ModelSessionStore {
   private readonly cache: SessionCache;
 
   constructor(
-    private readonly db: Db, private readonly blobs: BlobStore, private readonly cacheDir: string,
+    private readonly models: ModelRepository, private readonly blobs: BlobStore, private readonly cacheDir: string,
     capacity = 4, private readonly sessionOptions: SessionOptions = {},
   ) {
     this.cache = new SessionCache(capacity);
@@ -31,7 +30,8 @@ export class ModelSessionStore {
   }
 
   async get(modelId: string): Promise<ModelSessions> {
-    if (!UUID.test(modelId)) throw new ModelNotFoundError(modelId);
+    // Also keeps the id safe as a directory name of the cache.
+    if (!isUuid(modelId)) throw new ModelNotFoundError(modelId);
     return this.cache.get(modelId, async () => loadModelSessions(modelId, await this.localCopy(modelId), this.sessionOptions));
   }
 
@@ -43,9 +43,9 @@ export class ModelSessionStore {
   private async localCopy(modelId: string): Promise<string> {
     const dir = join(this.cacheDir, modelId);
     if (GRAPHS.every((graph) => existsSync(join(dir, `${graph}.onnx`)))) return dir;
-    const model = await this.db.model.findUnique({ where: { id: modelId } });
+    const model = await this.models.get(modelId);
     if (model === null) throw new ModelNotFoundError(modelId);
-    const files = model.files as Record<string, string>;
+    const { files } = model;
     const temp = join(this.cacheDir, `.tmp-${randomUUID()}`);
     await mkdir(temp, { recursive: true });
     try {

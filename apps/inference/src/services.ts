@@ -2,7 +2,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config, Logger } from '@divblur/config';
-import { createDb, type Db } from '@divblur/db';
+import { openDatabase, type Database } from '@divblur/db';
 import { createQueues, createRedis, type Queues, type Redis } from '@divblur/queue';
 import { createBlobStore, type BlobStore } from '@divblur/storage';
 import { ModelSessionStore } from './model-sessions.ts';
@@ -10,7 +10,7 @@ import { ModelSessionStore } from './model-sessions.ts';
 export interface InferenceServices {
   readonly config: Readonly<Config>;
   readonly logger: Logger;
-  readonly db: Db;
+  readonly db: Database;
   readonly blobs: BlobStore;
   readonly redis: Redis;
   readonly queues: Queues;
@@ -26,18 +26,18 @@ export interface InferenceServiceOptions {
 }
 
 export function createInferenceServices(config: Readonly<Config>, logger: Logger, options: InferenceServiceOptions = {}): InferenceServices {
-  const db = createDb(config, { maxConnections: 4 });
+  const db = openDatabase(config, { maxConnections: 4, logger });
   const blobs = createBlobStore(config.blobStore);
   const redis = createRedis(config.redisUrl);
   const queues = createQueues(redis, config.queuePrefix);
-  const sessions = new ModelSessionStore(db, blobs, options.modelCacheDir ?? join(tmpdir(), 'divblur-models'), options.sessionCapacity ?? 4);
+  const sessions = new ModelSessionStore(db.models, blobs, options.modelCacheDir ?? join(tmpdir(), 'divblur-models'), options.sessionCapacity ?? 4);
   return {
     config, logger, db, blobs, redis, queues, sessions,
     async close() {
       await sessions.close();
       await queues.close();
       redis.disconnect();
-      await db.$disconnect();
+      await db.close();
       await blobs.close();
     },
   };

@@ -1,13 +1,13 @@
 /**
  * Training checkpoints in the blob store: `runs/<runId>/checkpoints/<step>/{tensors.bin,checkpoint.json}`
- * plus a Checkpoint row, written last, so a row always names a complete checkpoint. Only the newest
+ * plus a checkpoint row (libs/db), written last, so a row always names a complete checkpoint. Only the newest
  * `keep` are kept. The latest one is what a retried run resumes from.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from '@divblur/divblurring';
-import type { Db } from '@divblur/db';
+import type { CheckpointRepository } from '@divblur/db';
 import type { BlobStore } from '@divblur/storage';
 
 const FILES = ['tensors.bin', 'checkpoint.json'] as const;
@@ -24,7 +24,7 @@ async function withTempDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
-export async function storeCheckpoint(db: Db, blobs: BlobStore, runId: string, checkpoint: Checkpoint, keep = CHECKPOINTS_KEPT): Promise<void> {
+export async function storeCheckpoint(checkpoints: CheckpointRepository, blobs: BlobStore, runId: string, checkpoint: Checkpoint, keep = CHECKPOINTS_KEPT): Promise<void> {
   const prefix = checkpointPrefix(runId, checkpoint.step);
   const sizeBytes = await withTempDir(async (dir) => {
     await saveCheckpoint(dir, checkpoint);
@@ -32,21 +32,16 @@ export async function storeCheckpoint(db: Db, blobs: BlobStore, runId: string, c
     for (const name of FILES) total += (await blobs.put(`${prefix}/${name}`, await readFile(join(dir, name)))).sizeBytes;
     return total;
   });
-  await db.checkpoint.upsert({
-    where: { runId_step: { runId, step: checkpoint.step } },
-    create: { runId, step: checkpoint.step, blobKey: prefix, sizeBytes: BigInt(sizeBytes) },
-    update: { blobKey: prefix, sizeBytes: BigInt(sizeBytes) },
-  });
-  const stale = await db.checkpoint.findMany({ where: { runId }, orderBy: { step: 'desc' }, skip: keep });
-  for (const row of stale) {
-    await db.checkpoint.delete({ where: { id: row.id } });
+  await checkpoints.save(runId, checkpoint.step, prefix, sizeBytes);
+  for (const row of await checkpoints.beyondNewest(runId, keep)) {
+    await checkpoints.delete(row.id);
     await blobs.deletePrefix(`${row.blobKey}/`);
   }
 }
 
 /** The run's newest checkpoint, or null when it has none. */
-export async function latestCheckpoint(db: Db, blobs: BlobStore, runId: string): Promise<Checkpoint | null> {
-  const row = await db.checkpoint.findFirst({ where: { runId }, orderBy: { step: 'desc' } });
+export async function latestCheckpoint(checkpoints: CheckpointRepository, blobs: BlobStore, runId: string): Promise<Checkpoint | null> {
+  const row = await checkpoints.latest(runId);
   if (row === null) return null;
   return withTempDir(async (dir) => {
     for (const name of FILES) {

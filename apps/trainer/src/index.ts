@@ -1,6 +1,5 @@
 export * from './trainer.ts';
 export * from './services.ts';
 export * from './job-ids.ts';
-export * from './image-split.ts';
 export * from './checkpoint-store.ts';
 export * from './loss-writer.ts';

@@ -1,10 +1,10 @@
 /**
  * Buffers a run's loss points and writes them to Postgres in batches, one write at a time, in
- * order. Steps already stored are skipped by `appendLossPoints` (a resumed run re-sends none it
+ * order. Steps already stored are skipped by `lossPoints.append` (a resumed run re-sends none it
  * has to keep). A step that goes backwards means the loop restarted under a new seed (posterior
  * collapse): the abandoned attempt's points from that step on are deleted first.
  */
-import { appendLossPoints, type Db, type LossPointInput } from '@divblur/db';
+import type { LossPointInput, LossPointRepository } from '@divblur/db';
 
 export const LOSS_BATCH_STEPS = 50;
 
@@ -15,13 +15,13 @@ export class LossPointWriter {
   private lastStep = -Infinity;
   written = 0;
 
-  constructor(private readonly db: Db, private readonly runId: string, private readonly batchSteps = LOSS_BATCH_STEPS) {}
+  constructor(private readonly lossPoints: LossPointRepository, private readonly runId: string, private readonly batchSteps = LOSS_BATCH_STEPS) {}
 
   push(point: LossPointInput): void {
     if (point.step <= this.lastStep) {
       const fromStep = point.step;
       this.enqueueWrite();
-      this.then(async () => { await this.db.lossPoint.deleteMany({ where: { runId: this.runId, step: { gte: fromStep } } }); });
+      this.then(async () => { await this.lossPoints.deleteFrom(this.runId, fromStep); });
     }
     this.lastStep = point.step;
     this.buffer.push(point);
@@ -39,7 +39,7 @@ export class LossPointWriter {
     if (this.buffer.length === 0) return;
     const batch = this.buffer;
     this.buffer = [];
-    this.then(async () => { this.written += await appendLossPoints(this.db, this.runId, batch); });
+    this.then(async () => { this.written += await this.lossPoints.append(this.runId, batch); });
   }
 
   private then(work: () => Promise<void>): void {

@@ -1,21 +1,21 @@
 /**
  * A trained model → its blobs and its Model row: the model directory (model.json + weights.bin,
  * what libs/onnx reads), the four ONNX graphs, and the bioimage.io-style package zip, under
- * `models/<runId>/`. The row is upserted by run, so a retried export keeps the model id.
+ * `models/<runId>/`. The row is upserted by run (libs/db), so a retried export keeps the model id.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { saveModel, type TrainedModel } from '@divblur/divblurring';
-import type { Db, Model } from '@divblur/db';
+import type { ModelRecord, ModelRepository } from '@divblur/db';
 import { buildPackage, exportModel, ONNX_FORMAT_VERSION } from '@divblur/onnx';
 import type { BlobStore } from '@divblur/storage';
 
 export const ONNX_OPSET = 17;
 
 export async function exportToBlobs(
-  db: Db, blobs: BlobStore, runId: string, model: TrainedModel, meta: Record<string, unknown>,
-): Promise<Model> {
+  models: ModelRepository, blobs: BlobStore, runId: string, model: TrainedModel, meta: Record<string, unknown>,
+): Promise<ModelRecord> {
   const dir = await mkdtemp(join(tmpdir(), 'divblur-model-'));
   try {
     const modelDir = join(dir, 'model');
@@ -37,11 +37,11 @@ export async function exportToBlobs(
     for (const path of Object.values(exported.files)) await put(basename(path), path);
     const packageKey = await put('package.zip', packagePath);
     const row = {
-      onnxKey: files.sample, files, packageKey, sizeBytes: BigInt(sizeBytes), opset: ONNX_OPSET,
+      onnxKey: files.sample, files, packageKey, sizeBytes, opset: ONNX_OPSET,
       // What it was trained with, as model.json records it: scientists compare runs by it.
-      meta: { ...meta, hyperparameters: model.training.hyperparameters, onnxFormatVersion: ONNX_FORMAT_VERSION } as object,
+      meta: { ...meta, hyperparameters: model.training.hyperparameters, onnxFormatVersion: ONNX_FORMAT_VERSION },
     };
-    return await db.model.upsert({ where: { runId }, create: { runId, ...row }, update: row });
+    return await models.saveForRun(runId, row);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -4,21 +4,21 @@
  * (`processServices`); connections are not shared across processes.
  */
 import { createLogger, loadConfig, type Config, type Logger } from '@divblur/config';
-import { createDb, type Db } from '@divblur/db';
+import { openDatabase, type Database } from '@divblur/db';
 import { createQueues, createRedis, type Queues } from '@divblur/queue';
 import { createBlobStore, type BlobStore } from '@divblur/storage';
 
 export interface TrainerServices {
   readonly config: Readonly<Config>;
   readonly logger: Logger;
-  readonly db: Db;
+  readonly db: Database;
   readonly blobs: BlobStore;
   readonly queues: Queues;
   close(): Promise<void>;
 }
 
 export function createTrainerServices(config: Readonly<Config>, logger: Logger): TrainerServices {
-  const db = createDb(config, { maxConnections: 4 });
+  const db = openDatabase(config, { maxConnections: 4, logger });
   const blobs = createBlobStore(config.blobStore);
   const redis = createRedis(config.redisUrl);
   const queues = createQueues(redis, config.queuePrefix);
@@ -27,7 +27,7 @@ export function createTrainerServices(config: Readonly<Config>, logger: Logger):
     async close() {
       await queues.close();
       redis.disconnect();
-      await db.$disconnect();
+      await db.close();
       await blobs.close();
     },
   };

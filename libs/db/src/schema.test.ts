@@ -1,23 +1,25 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { resolveSpec, type ExperimentSpec } from '@divblur/queue';
 import { createDb, type Db } from './client.ts';
-import { appendLossPoints } from './loss-points.ts';
+import { createRepositories, type Repositories } from './database.ts';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 
 describe('schema against Postgres', () => {
   let database: TestDatabase;
   let db: Db;
+  let repos: Repositories;
   let datasetId = '';
+  const spec = { training: { steps: 10 } } as ExperimentSpec;
 
   before(async () => {
     database = await createTestDatabase();
     db = createDb({ databaseUrl: database.url }, { maxConnections: 4 });
-    const dataset = await db.dataset.create({
-      data: {
-        name: 'filaments', source: 'synthetic', count: 4, height: 128, width: 128, dtype: 'float32',
-        stats: { min: -0.1, max: 1.2, mean: 0.2, std: 0.1 }, sha256: 'ab'.repeat(32), noisyKey: 'datasets/x/noisy.tif',
-        noiseSigma: 0.03, noiseSigmaSource: 'given',
-      },
+    repos = createRepositories(db);
+    const dataset = await repos.datasets.create({
+      name: 'filaments', source: 'synthetic', count: 4, height: 128, width: 128, dtype: 'float32',
+      stats: { min: -0.1, max: 1.2, mean: 0.2, std: 0.1 }, sha256: 'ab'.repeat(32), noisyKey: 'datasets/x/noisy.tif',
+      gtKey: null, psfKey: null, psfShape: null, pixelSizeNm: null, noiseSigma: 0.03, meta: {},
     });
     datasetId = dataset.id;
   });
@@ -26,21 +28,21 @@ describe('schema against Postgres', () => {
     await database?.drop();
   });
 
-  async function experimentWithRuns(runs: { penalty: 'none' | 'l2' | 'positivity'; lambda: number; psnrMmse: number | null }[], idempotencyKey?: string) {
-    return db.experiment.create({
-      data: {
-        datasetId, spec: { training: { steps: 10 } }, sweep: { lambda: runs.map((run) => run.lambda) }, runCount: runs.length,
-        ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
-        runs: {
-          create: runs.map((run, ordinal) => ({
-            ordinal, method: 'divblurring' as const, penalty: run.penalty, lambda: run.lambda, seed: 0,
-            network: { depth: 2 }, training: { steps: 10 }, psnrMmse: run.psnrMmse,
-            status: run.psnrMmse === null ? ('queued' as const) : ('succeeded' as const),
-          })),
-        },
-      },
-      include: { runs: { orderBy: { ordinal: 'asc' } } },
+  /** Runs as the API makes them (the spec resolved, then the sweep's values); an evaluated one succeeded with its metric. */
+  async function experimentWithRuns(runs: { penalty: 'none' | 'l2' | 'positivity'; lambda: number; psnrMmse: number | null }[], idempotencyKey: string | null = null) {
+    const created = await repos.experiments.create({
+      datasetId, spec, sweep: { lambda: runs.map((run) => run.lambda) }, idempotencyKey,
+      runs: runs.map((run) => ({ ...resolveSpec(spec), penalty: run.penalty, lambda: run.lambda })),
     });
+    for (const [index, run] of runs.entries()) {
+      if (run.psnrMmse === null) continue;
+      const runId = created.runs[index].id;
+      await repos.runs.succeed(runId, { steps: 10, trainMs: 1, noiseSigma: 0.03 });
+      await repos.metrics.recordEvaluation(runId, null, 'heldout', {
+        psnrMmse: run.psnrMmse, psnrSamples: null, ssim: null, discrepancy: null, meanStd: null, samples: 100,
+      }, 1);
+    }
+    return { ...created.experiment, runs: created.runs, created: created.created };
   }
 
   test('the template clone is fully migrated and belongs to this test alone', async () => {
@@ -49,25 +51,27 @@ describe('schema against Postgres', () => {
     assert.ok(rows.some((row) => row.name === '0001_init'));
   });
 
-  test('(run, step) is unique: a duplicate insert fails, appendLossPoints skips re-sent steps', async () => {
+  test('(run, step) is unique: a duplicate insert fails, lossPoints.append skips re-sent steps', async () => {
     const experiment = await experimentWithRuns([{ penalty: 'none', lambda: 0, psnrMmse: null }]);
     const runId = experiment.runs[0].id;
     const points = Array.from({ length: 10 }, (_, step) => ({ step, total: 10 - step, dataTerm: 5, kl: 1, penalty: 0, beta: 1 }));
-    assert.equal(await appendLossPoints(db, runId, points), 10);
+    assert.equal(await repos.lossPoints.append(runId, points), 10);
     await assert.rejects(db.lossPoint.create({ data: { runId, step: 3, total: 1 } }), (error: unknown) =>
       (error as { code?: string }).code === 'P2002');
     // A resumed run re-sends steps 5…14 after restoring the step-5 checkpoint.
     const resumed = Array.from({ length: 10 }, (_, index) => ({ step: 5 + index, total: 99 }));
-    assert.equal(await appendLossPoints(db, runId, resumed), 5);
+    assert.equal(await repos.lossPoints.append(runId, resumed), 5);
     const stored = await db.lossPoint.findMany({ where: { runId }, orderBy: { step: 'asc' } });
     assert.deepEqual(stored.map((point) => point.step), Array.from({ length: 15 }, (_, step) => step));
     assert.equal(stored[5].total, 5, 'the first write of a step wins');
     assert.equal(stored[14].total, 99);
   });
 
-  test('an idempotency key can be used once', async () => {
-    await experimentWithRuns([{ penalty: 'none', lambda: 0, psnrMmse: null }], 'lims-req-42');
-    await assert.rejects(experimentWithRuns([{ penalty: 'none', lambda: 0, psnrMmse: null }], 'lims-req-42'),
+  test('an idempotency key can be used once: the repository returns the first experiment, the column refuses a second', async () => {
+    const first = await experimentWithRuns([{ penalty: 'none', lambda: 0, psnrMmse: null }], 'lims-req-42');
+    const again = await experimentWithRuns([{ penalty: 'l2', lambda: 1, psnrMmse: null }], 'lims-req-42');
+    assert.deepEqual([first.created, again.created, again.id, again.runs.map((run) => run.lambda)], [true, false, first.id, [0]]);
+    await assert.rejects(db.experiment.create({ data: { datasetId, spec: {}, runCount: 0, idempotencyKey: 'lims-req-42' } }),
       (error: unknown) => (error as { code?: string }).code === 'P2002');
   });
 
@@ -101,7 +105,7 @@ describe('schema against Postgres', () => {
   test('deleting an experiment removes its runs, loss points, checkpoints, models and metrics', async () => {
     const experiment = await experimentWithRuns([{ penalty: 'l2', lambda: 1, psnrMmse: 25 }]);
     const runId = experiment.runs[0].id;
-    await appendLossPoints(db, runId, [{ step: 0, total: 1 }]);
+    await repos.lossPoints.append(runId, [{ step: 0, total: 1 }]);
     await db.checkpoint.create({ data: { runId, step: 0, blobKey: 'runs/r/ckpt-0' } });
     const model = await db.model.create({ data: { runId, onnxKey: 'models/m/model.onnx' } });
     await db.metric.create({ data: { runId, modelId: model.id, imageSet: 'test', psnrMmse: 25, psnrSamples: 24, ssim: 0.8, samples: 100 } });

@@ -2,7 +2,7 @@
  * The sweep table of an experiment: one row per (group, x), the metric averaged over the runs
  * that share them (seeds), plus the dataset's classical baselines as reference rows.
  */
-import type { BaselineRecord, RunRecord } from '../repo/types.ts';
+import type { BaselineRecord, RunRecord } from '@divblur/db';
 
 export const COMPARE_X = ['lambda', 'kappa', 'seed'] as const;
 export const COMPARE_METRICS = ['psnr_mmse', 'psnr_samples', 'ssim'] as const;

@@ -6,8 +6,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { decodeTiff, psfFromImage, stackImage, ImageValueError, type Stack } from '@divblur/imaging';
 import { psfSymmetries } from '@divblur/divblurring/symmetry';
+import type { DatasetRecord, ImageStats, NewDataset } from '@divblur/db';
 import type { ApiServices } from '../services.ts';
-import type { DatasetRecord, ImageStats, NewDataset } from '../repo/types.ts';
 import { BadRequestError } from './errors.ts';
 
 export interface DatasetFiles {
@@ -74,7 +74,7 @@ export function imageStats(data: Float32Array): ImageStats {
 }
 
 export async function storeDataset(
-  services: ApiServices, files: DatasetFiles, fields: DatasetFields, source: NewDataset['source'], meta: Record<string, unknown> = {},
+  services: Pick<ApiServices, 'db' | 'blobs'>, files: DatasetFiles, fields: DatasetFields, source: NewDataset['source'], meta: Record<string, unknown> = {},
 ): Promise<DatasetRecord> {
   const validated = validateDataset(files, fields);
   const id = randomUUID();
@@ -91,7 +91,7 @@ export async function storeDataset(
     const gtKey = files.gt ? await put('gt.tif', files.gt) : null;
     const psfKey = files.psf ? await put('psf.tif', files.psf) : null;
     const { noisy } = validated;
-    return await services.db.createDataset({
+    return await services.db.datasets.create({
       id,
       name: fields.name ?? `dataset-${id.slice(0, 8)}`,
       source,

@@ -29,14 +29,14 @@ export const datasetRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices; l
   app.get('/datasets', {
     schema: { tags: ['datasets'], querystring: PageQuery, response: { 200: Type.Object({ items: Type.Array(Dataset), nextCursor: Type.Union([Type.String(), Type.Null()]) }) } },
   }, async (request) => {
-    const items = await services.db.listDatasets(request.query.limit, request.query.cursor);
+    const items = await services.db.datasets.list(request.query.limit, request.query.cursor);
     return { items, nextCursor: items.length === request.query.limit ? items[items.length - 1].id : null };
   });
 
   app.get('/datasets/:id', {
     schema: { tags: ['datasets'], params: IdParams, response: { 200: Dataset, 404: ErrorResponse } },
   }, async (request) => {
-    const dataset = await services.db.getDataset(request.params.id);
+    const dataset = await services.db.datasets.get(request.params.id);
     if (!dataset) throw new NotFoundError('dataset', request.params.id);
     return dataset;
   });

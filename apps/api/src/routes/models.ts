@@ -14,7 +14,7 @@ const Model = Type.Object({
 export const modelRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> = async (app, { services }) => {
   const { db, blobs } = services;
   const findModel = async (id: string) => {
-    const model = await db.getModel(id);
+    const model = await db.models.get(id);
     if (!model) throw new NotFoundError('model', id);
     return model;
   };

@@ -5,9 +5,8 @@ import type { ApiServices } from '../services.ts';
 import { ErrorResponse, IdParams } from '../schemas/dataset.ts';
 import { Run, RunStatusSchema } from '../schemas/experiment.ts';
 import { Method, Penalty } from '@divblur/queue';
-import { RUN_SORTS, type RunSortField, type RunStatus, type LossPoint } from '../repo/types.ts';
+import { cursorKeyType, isNullableSort, RUN_SORTS, type LossPointRecord, type RunSortField, type RunStatus } from '@divblur/db';
 import { decodeCursor, encodeCursor } from '../lib/cursor.ts';
-import { cursorKeyType, isNullableSort } from '../repo/run-query.ts';
 import { downsampleMean } from '../lib/downsample.ts';
 import { toCsv } from '../lib/csv.ts';
 import { BadRequestError, NotFoundError } from '../lib/errors.ts';
@@ -51,12 +50,12 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> = a
     if (after && !(after.key === null ? isNullableSort(sort) : typeof after.key === cursorKeyType(sort))) {
       throw new BadRequestError('BAD_CURSOR', 'cursor is not one this API returned');
     }
-    const items = await db.listRuns({
+    const items = await db.runs.page({
       filter: { experimentId: q.experimentId, penalty: q.penalty, method: q.method, status: q.status as RunStatus | undefined, lambdaMin: q.lambdaMin, lambdaMax: q.lambdaMax },
       sort, descending, limit: q.limit, after,
     });
     // An unknown experiment is a 404, not an empty list (checked only when the page is empty).
-    if (items.length === 0 && q.experimentId !== undefined && !after && !(await db.getExperiment(q.experimentId))) {
+    if (items.length === 0 && q.experimentId !== undefined && !after && !(await db.experiments.get(q.experimentId))) {
       throw new NotFoundError('experiment', q.experimentId);
     }
     const last = items[items.length - 1];
@@ -65,7 +64,7 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> = a
   });
 
   app.get('/runs/:id', { schema: { tags: ['runs'], params: IdParams, response: { 200: Run, 404: ErrorResponse } } }, async (request) => {
-    const run = await db.getRun(request.params.id);
+    const run = await db.runs.get(request.params.id);
     if (!run) throw new NotFoundError('run', request.params.id);
     return run;
   });
@@ -73,9 +72,9 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> = a
   app.get('/runs/:id/loss', {
     schema: { tags: ['runs'], summary: 'Loss curve: JSON, CSV or SVG; ?points=N downsamples', params: IdParams, querystring: LossQuery },
   }, async (request, reply) => {
-    const run = await db.getRun(request.params.id);
+    const run = await db.runs.get(request.params.id);
     if (!run) throw new NotFoundError('run', request.params.id);
-    let points: LossPoint[] = await db.lossPoints(run.id);
+    let points: LossPointRecord[] = await db.lossPoints.list(run.id);
     if (request.query.points !== undefined) points = downsampleMean(points, request.query.points, LOSS_FIELDS);
     if (request.query.format === 'csv') return reply.type('text/csv; charset=utf-8').send(toCsv(['step', ...LOSS_FIELDS], points));
     if (request.query.format === 'svg') {
@@ -88,8 +87,8 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> = a
   });
 
   app.get('/runs/:id/metrics', { schema: { tags: ['runs'], params: IdParams } }, async (request) => {
-    const run = await db.getRun(request.params.id);
+    const run = await db.runs.get(request.params.id);
     if (!run) throw new NotFoundError('run', request.params.id);
-    return { runId: run.id, items: await db.metrics(run.id) };
+    return { runId: run.id, items: await db.metrics.list(run.id) };
   });
 };

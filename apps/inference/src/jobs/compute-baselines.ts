@@ -8,7 +8,7 @@ import { UnrecoverableError } from 'bullmq';
 import { defineHandler } from '@divblur/queue';
 import { classicalBaselines, estimateStackNoiseSigma, stackImage, toStack } from '@divblur/imaging';
 import type { InferenceServices } from '../services.ts';
-import { evaluationSplitOf, readPsf, readStack } from '../dataset-images.ts';
+import { evaluationSplitOf, readPsf, readStack } from '@divblur/storage';
 
 export const BASELINE_MAX_ITERATIONS = 200;
 
@@ -17,27 +17,23 @@ export const computeBaselinesHandler = (services: InferenceServices) =>
 
 export async function computeBaselines(services: InferenceServices, datasetId: string) {
   const { db, blobs } = services;
-  const dataset = await db.dataset.findUnique({ where: { id: datasetId } });
+  const dataset = await db.datasets.get(datasetId);
   if (dataset === null) throw new UnrecoverableError(`dataset ${datasetId} does not exist`);
   if (dataset.gtKey === null || dataset.psfKey === null) return { skipped: 'the dataset needs ground truth and a PSF for baselines' };
-  const model = await db.model.findFirst({ where: { run: { experiment: { datasetId } } }, orderBy: { createdAt: 'desc' } });
+  const model = await db.models.latestOfDataset(datasetId);
   const noisy = await readStack(blobs, dataset.noisyKey);
   const split = evaluationSplitOf(model?.meta ?? null, noisy.count);
-  const existing = await db.baseline.count({ where: { datasetId, imageSet: split.imageSet } });
+  const existing = await db.baselines.count(datasetId, split.imageSet);
   if (existing > 0) return { imageSet: split.imageSet, computed: 0 };
   const groundTruth = await readStack(blobs, dataset.gtKey);
-  const psf = await readPsf(blobs, dataset.psfKey);
+  const psf = await readPsf(blobs, dataset);
   const pick = (stack: typeof noisy) => toStack(split.evalIndices.map((i) => stackImage(stack, i)));
   const noiseSigma = dataset.noiseSigma ?? estimateStackNoiseSigma(noisy);
   const scores = classicalBaselines(pick(noisy), pick(groundTruth), psf!, { noiseSigma, maxIterations: BASELINE_MAX_ITERATIONS });
   for (const score of scores) {
-    await db.baseline.upsert({
-      where: { datasetId_method_imageSet: { datasetId, method: score.method, imageSet: split.imageSet } },
-      create: {
-        datasetId, method: score.method, imageSet: split.imageSet, psnr: score.psnr, ssim: score.ssim,
-        params: { perImage: score.parameters.map((p) => (Number.isFinite(p) ? p : null)), maxIterations: BASELINE_MAX_ITERATIONS, noiseSigma },
-      },
-      update: {},
+    await db.baselines.add({
+      datasetId, method: score.method, imageSet: split.imageSet, psnr: score.psnr, ssim: score.ssim,
+      params: { perImage: score.parameters.map((p) => (Number.isFinite(p) ? p : null)), maxIterations: BASELINE_MAX_ITERATIONS, noiseSigma },
     });
   }
   services.logger.info({ datasetId, imageSet: split.imageSet, baselines: scores.map((s) => [s.method, s.psnr]) }, 'baselines computed');

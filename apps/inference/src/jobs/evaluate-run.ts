@@ -11,7 +11,7 @@ import { defineHandler } from '@divblur/queue';
 import { stackImage } from '@divblur/imaging';
 import { DEFAULT_SAMPLES, DEFAULT_SEED, mmse, SERVED_DIHEDRAL } from '@divblur/onnx';
 import type { InferenceServices } from '../services.ts';
-import { evaluationSplitOf, readPsf, readStack } from '../dataset-images.ts';
+import { evaluationSplitOf, readPsf, readStack } from '@divblur/storage';
 import { meanOf, quality, type Quality } from '../quality.ts';
 
 /** The seed a request gets by default, so that an evaluation scores what the route serves. */
@@ -25,10 +25,7 @@ export const evaluateRunHandler = (services: InferenceServices, samples = DEFAUL
     } catch (error) {
       // The last try failed: the run has no metrics, so it did not succeed; say why on the run.
       if (error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
-        await services.db.run.updateMany({
-          where: { id: data.runId, status: 'succeeded' },
-          data: { status: 'failed', error: `trained, but the evaluation failed: ${(error as Error).message}` },
-        });
+        await services.db.runs.failEvaluation(data.runId, `trained, but the evaluation failed: ${(error as Error).message}`);
       }
       throw error;
     }
@@ -37,13 +34,12 @@ export const evaluateRunHandler = (services: InferenceServices, samples = DEFAUL
 export async function evaluateRun(services: InferenceServices, runId: string, modelId: string, samples = DEFAULT_SAMPLES) {
   const { db, blobs, sessions, queues } = services;
   const started = Date.now();
-  const model = await db.model.findUnique({ where: { id: modelId }, include: { run: { include: { experiment: { include: { dataset: true } } } } } });
-  if (model === null || model.runId !== runId) throw new UnrecoverableError(`model ${modelId} of run ${runId} does not exist`);
-  const { run } = model;
-  const dataset = run.experiment.dataset;
+  const evaluated = await db.models.forEvaluation(modelId);
+  if (evaluated === null || evaluated.model.runId !== runId) throw new UnrecoverableError(`model ${modelId} of run ${runId} does not exist`);
+  const { model, run, dataset } = evaluated;
   const noisy = await readStack(blobs, dataset.noisyKey);
   const groundTruth = dataset.gtKey === null ? null : await readStack(blobs, dataset.gtKey);
-  const psf = run.method === 'divblurring' ? await readPsf(blobs, dataset.psfKey) : null;
+  const psf = run.method === 'divblurring' ? await readPsf(blobs, dataset) : null;
   const noiseSigma = run.noiseSigma ?? dataset.noiseSigma ?? (model.meta as { noiseSigma?: number }).noiseSigma;
   if (!(typeof noiseSigma === 'number' && noiseSigma > 0)) throw new UnrecoverableError(`run ${runId} has no noise σ to judge the data fit by`);
   const split = evaluationSplitOf(model.meta, noisy.count);
@@ -67,15 +63,7 @@ export async function evaluateRun(services: InferenceServices, runId: string, mo
     psnrMmse: average((q) => q.psnrMmse), psnrSamples: average((q) => q.psnrSamples), ssim: average((q) => q.ssim),
     discrepancy: average((q) => q.discrepancy), meanStd: average((q) => q.meanStd), samples,
   };
-  await db.metric.upsert({
-    where: { runId_imageSet: { runId, imageSet: split.imageSet } },
-    create: { runId, modelId, imageSet: split.imageSet, ...figures },
-    update: { modelId, ...figures },
-  });
-  await db.run.update({
-    where: { id: runId },
-    data: { psnrMmse: figures.psnrMmse, psnrSamples: figures.psnrSamples, ssim: figures.ssim, evalMs: Date.now() - started },
-  });
+  await db.metrics.recordEvaluation(runId, modelId, split.imageSet, figures, Date.now() - started);
   if (groundTruth !== null && dataset.psfKey !== null) {
     await queues.enqueue({ name: 'compute-baselines', data: { datasetId: dataset.id } }, { jobId: baselinesJobId(dataset.id) });
   }

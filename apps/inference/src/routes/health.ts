@@ -6,7 +6,7 @@ export const healthRoutes: FastifyPluginAsync<{ services: InferenceServices }> =
   app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
   app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
     const checks = {
-      postgres: () => services.db.$queryRaw`SELECT 1`,
+      postgres: () => services.db.ping(),
       redis: () => services.redis.ping(),
       blobStore: () => services.blobs.exists('readyz-probe'),
     };

@@ -7,26 +7,23 @@
  */
 import { UnrecoverableError } from 'bullmq';
 import { defineHandler } from '@divblur/queue';
-import type { Db } from '@divblur/db';
+import type { Repositories } from '@divblur/db';
 
-export const finishExperimentHandler = (db: Db) => defineHandler('finish-experiment', (data) => settleExperiment(db, data.experimentId));
+export const finishExperimentHandler = (db: Repositories) => defineHandler('finish-experiment', (data) => settleExperiment(db, data.experimentId));
 
 export const NOT_EVALUATED = 'trained, but its evaluation did not complete (no metrics): see the inference worker\'s log';
 
-export async function settleExperiment(db: Db, experimentId: string): Promise<{ status: string }> {
-  const experiment = await db.experiment.findUnique({ where: { id: experimentId } });
+export async function settleExperiment(db: Repositories, experimentId: string): Promise<{ status: string }> {
+  const experiment = await db.experiments.get(experimentId);
   if (experiment === null) throw new UnrecoverableError(`experiment ${experimentId} does not exist`);
   if (experiment.status === 'cancelled') return { status: 'cancelled' };
-  await db.run.updateMany({
-    where: { experimentId, status: 'succeeded', metrics: { none: {} } },
-    data: { status: 'failed', error: NOT_EVALUATED },
-  });
-  const groups = await db.run.groupBy({ by: ['status'], where: { experimentId }, _count: { _all: true } });
-  const count = (status: string) => groups.find((g) => g.status === status)?._count._all ?? 0;
+  await db.runs.failUnevaluated(experimentId, NOT_EVALUATED);
+  const counts = await db.runs.statusCounts(experimentId);
+  const count = (status: string) => counts[status] ?? 0;
   const succeeded = count('succeeded');
   const failed = count('failed');
   const status = succeeded > 0 ? 'succeeded' : count('cancelled') > 0 && failed === 0 ? 'cancelled' : 'failed';
   const error = failed > 0 ? `${failed} of ${experiment.runCount} runs failed` : null;
-  await db.experiment.update({ where: { id: experimentId }, data: { status, error, finishedAt: new Date() } });
+  await db.experiments.finish(experimentId, status, error);
   return { status };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { selectImages, splitImages } from './image-split.ts';
+import { evaluationSplitOf, selectImages, splitImages } from './image-split.ts';
 
 test('holds out the last fifth of the images, at least one, and trains on the rest', () => {
   assert.deepEqual(splitImages(8), { trainIndices: [0, 1, 2, 3, 4, 5], evalIndices: [6, 7], imageSet: 'heldout' });
@@ -22,4 +22,12 @@ test('selectImages copies the chosen pages in order', () => {
   const picked = selectImages(stack, [2, 0]);
   assert.deepEqual(Array.from(picked.data), [8, 9, 10, 11, 0, 1, 2, 3]);
   assert.equal(picked.count, 2);
+});
+
+test('the evaluation reads the split the trainer recorded in the model meta, and all images when it records none', () => {
+  const split = splitImages(10);
+  assert.deepEqual(evaluationSplitOf({ evaluation: split, steps: 5 }, 10), { imageSet: 'heldout', evalIndices: [8, 9] });
+  assert.deepEqual(evaluationSplitOf({}, 3), { imageSet: 'all', evalIndices: [0, 1, 2] });
+  assert.deepEqual(evaluationSplitOf({ evaluation: { imageSet: 'heldout', evalIndices: [8, 9] } }, 5), { imageSet: 'all', evalIndices: [0, 1, 2, 3, 4] },
+    'indices beyond the dataset are not trusted');
 });

@@ -1,13 +1,18 @@
 /**
  * Which images of a dataset train the model and which are held out for its evaluation. The
- * split is recorded in the model row's meta (`evaluation`), so the evaluation reads it from there
- * instead of recomputing it.
+ * trainer records its split in the model row's meta (`evaluation`); the inference worker reads it
+ * from there (`evaluationSplitOf`) instead of recomputing it, so the two cannot disagree.
  */
 import type { Stack } from '@divblur/imaging';
 
-export interface ImageSplit {
-  readonly trainIndices: number[];
+/** The images a model is evaluated on, as recorded in its meta. */
+export interface EvaluationSplit {
+  readonly imageSet: string;
   readonly evalIndices: number[];
+}
+
+export interface ImageSplit extends EvaluationSplit {
+  readonly trainIndices: number[];
   /** `heldout` when the evaluation images were not trained on; `train` for a one-image dataset. */
   readonly imageSet: 'heldout' | 'train';
 }
@@ -27,4 +32,14 @@ export function selectImages(stack: Stack, indices: readonly number[]): Stack {
   const data = new Float32Array(indices.length * pixels);
   indices.forEach((index, i) => data.set(stack.data.subarray(index * pixels, (index + 1) * pixels), i * pixels));
   return { data, count: indices.length, height: stack.height, width: stack.width };
+}
+
+/** The split recorded in a model's meta; all `count` images (image set `all`) when it records none that fits. */
+export function evaluationSplitOf(modelMeta: unknown, count: number): EvaluationSplit {
+  const recorded = (modelMeta as { evaluation?: Partial<EvaluationSplit> } | null)?.evaluation;
+  const indices = recorded?.evalIndices;
+  if (typeof recorded?.imageSet === 'string' && Array.isArray(indices) && indices.every((i) => Number.isInteger(i) && i >= 0 && i < count)) {
+    return { imageSet: recorded.imageSet, evalIndices: indices };
+  }
+  return { imageSet: 'all', evalIndices: Array.from({ length: count }, (_, i) => i) };
 }

@@ -1,0 +1,93 @@
+/** Experiments: a spec and an optional sweep as the client sent them, created with their runs in one transaction. */
+import type { ExperimentSpec, RunParams, Sweep } from '@divblur/queue';
+import type { Db } from '../client.ts';
+import { Prisma, type Experiment } from '../../generated/prisma/client.ts';
+import { runColumns, runRecord, type RunRecord } from './runs.ts';
+import type { RunStatus } from './run-page.ts';
+import { isUuid } from './uuid.ts';
+
+export type ExperimentStatus = RunStatus;
+
+export interface ExperimentRecord {
+  id: string; datasetId: string; spec: ExperimentSpec; sweep: Sweep | null; status: ExperimentStatus;
+  idempotencyKey: string | null; runCount: number; createdAt: string;
+}
+
+export interface NewExperiment {
+  datasetId: string; spec: ExperimentSpec; sweep: Sweep | null; idempotencyKey: string | null;
+  /** Resolved, in sweep order (their ordinals). */
+  runs: readonly RunParams[];
+}
+
+export interface CreatedExperiment { experiment: ExperimentRecord; runs: RunRecord[]; created: boolean }
+
+export function experimentRecord(row: Experiment): ExperimentRecord {
+  return {
+    id: row.id, datasetId: row.datasetId, spec: row.spec as ExperimentSpec, sweep: row.sweep as Sweep | null, status: row.status,
+    idempotencyKey: row.idempotencyKey, runCount: row.runCount, createdAt: row.createdAt.toISOString(),
+  };
+}
+
+const UNIQUE_VIOLATION = 'P2002';
+const withRuns = { runs: { orderBy: { ordinal: 'asc' } } } as const;
+
+export function experimentRepository(db: Db) {
+  return {
+    /**
+     * Inserts the experiment and its runs (one multi-row insert, in sweep order) in one transaction.
+     * With an idempotency key seen before, returns the first experiment and `created: false`.
+     */
+    async create(experiment: NewExperiment): Promise<CreatedExperiment> {
+      const { datasetId, spec, sweep, idempotencyKey, runs } = experiment;
+      try {
+        const row = await db.experiment.create({
+          data: {
+            datasetId, spec: spec as object, sweep: sweep === null ? Prisma.DbNull : (sweep as object), idempotencyKey, runCount: runs.length,
+            runs: { createMany: { data: runs.map(runColumns) } },
+          },
+          include: withRuns,
+        });
+        return { experiment: experimentRecord(row), runs: row.runs.map((run) => runRecord(run, null)), created: true };
+      } catch (error) {
+        // The key is the experiments' only unique column besides the generated id.
+        if (idempotencyKey === null || (error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+        const first = await db.experiment.findUniqueOrThrow({ where: { idempotencyKey }, include: withRuns });
+        return { experiment: experimentRecord(first), runs: first.runs.map((run) => runRecord(run, null)), created: false };
+      }
+    },
+    async get(id: string): Promise<ExperimentRecord | null> {
+      if (!isUuid(id)) return null;
+      const row = await db.experiment.findUnique({ where: { id } });
+      return row === null ? null : experimentRecord(row);
+    },
+    /** A page in id order after `afterId`, of one dataset's experiments when `datasetId` is given. */
+    async list(limit: number, afterId?: string, datasetId?: string): Promise<ExperimentRecord[]> {
+      if (datasetId !== undefined && !isUuid(datasetId)) return [];
+      const rows = await db.experiment.findMany({
+        where: { ...(afterId && isUuid(afterId) ? { id: { gt: afterId } } : {}), ...(datasetId === undefined ? {} : { datasetId }) },
+        orderBy: { id: 'asc' }, take: limit,
+      });
+      return rows.map(experimentRecord);
+    },
+    /** Marks the experiment and its not-yet-finished runs cancelled; returns the ids of the runs it changed. */
+    async cancel(id: string): Promise<string[]> {
+      return db.$transaction(async (tx) => {
+        const runs = await tx.run.updateManyAndReturn({
+          where: { experimentId: id, status: { in: ['queued', 'running'] } }, data: { status: 'cancelled', finishedAt: new Date() }, select: { id: true },
+        });
+        await tx.experiment.updateMany({ where: { id, status: { in: ['queued', 'running'] } }, data: { status: 'cancelled' } });
+        return runs.map((run) => run.id);
+      });
+    },
+    /** Removes the experiment and, by cascade, its runs and everything of theirs. */
+    async delete(id: string): Promise<void> {
+      await db.experiment.deleteMany({ where: { id } });
+    },
+    /** Settled from its runs by the trainer's `finish-experiment`. */
+    async finish(id: string, status: ExperimentStatus, error: string | null): Promise<void> {
+      await db.experiment.update({ where: { id }, data: { status, error, finishedAt: new Date() } });
+    },
+  };
+}
+
+export type ExperimentRepository = ReturnType<typeof experimentRepository>;

@@ -1,0 +1,47 @@
+/** Metrics: the quality of a run's MMSE estimate per image set, and its main figures denormalised onto the run. */
+import type { Db } from '../client.ts';
+import type { Metric } from '../../generated/prisma/client.ts';
+
+export interface MetricRecord {
+  runId: string; imageSet: string; psnrMmse: number | null; psnrSamples: number | null; ssim: number | null;
+  samples: number; discrepancy: number | null; meanStd: number | null; createdAt: string;
+}
+
+/** The figures of one evaluation; PSNR in dB, null without ground truth. */
+export interface EvaluationFigures {
+  psnrMmse: number | null; psnrSamples: number | null; ssim: number | null;
+  discrepancy: number | null; meanStd: number | null; samples: number;
+}
+
+export function metricRecord(row: Metric): MetricRecord {
+  return {
+    runId: row.runId, imageSet: row.imageSet, psnrMmse: row.psnrMmse, psnrSamples: row.psnrSamples, ssim: row.ssim,
+    samples: row.samples, discrepancy: row.discrepancy, meanStd: row.meanStd, createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export function metricRepository(db: Db) {
+  return {
+    /**
+     * The evaluation of a run's model on an image set: its Metric row (upserted, so a repeated
+     * evaluation replaces it) and the run's metric columns, which runs sort by without a join.
+     */
+    async recordEvaluation(runId: string, modelId: string | null, imageSet: string, figures: EvaluationFigures, evalMs: number): Promise<void> {
+      await db.metric.upsert({
+        where: { runId_imageSet: { runId, imageSet } },
+        create: { runId, modelId, imageSet, ...figures },
+        update: { modelId, ...figures },
+      });
+      await db.run.update({
+        where: { id: runId },
+        data: { psnrMmse: figures.psnrMmse, psnrSamples: figures.psnrSamples, ssim: figures.ssim, evalMs },
+      });
+    },
+    async list(runId: string): Promise<MetricRecord[]> {
+      const rows = await db.metric.findMany({ where: { runId }, orderBy: { imageSet: 'asc' } });
+      return rows.map(metricRecord);
+    },
+  };
+}
+
+export type MetricRepository = ReturnType<typeof metricRepository>;
