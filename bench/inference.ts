@@ -13,8 +13,9 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-node';
-import { DEFAULT_SAMPLES, GraphBuilder, encodeModel, exportModel, loadModelSessions, mmse, REPORT_NETWORK, writeRandomModel } from '@divblur/onnx';
-import type { NetworkConfig } from '@divblur/onnx';
+import { DEFAULT_SAMPLES, GraphBuilder, encodeModel, exportModel, loadModelSessions, mmse } from '@divblur/onnx';
+import { writeRandomModel } from '@divblur/onnx/testing';
+import { REPORT_MODEL, type ModelConfig } from '@divblur/divblurring/contract';
 
 const SAMPLES = DEFAULT_SAMPLES;
 const option = (name: string, fallback: number): number => {
@@ -41,7 +42,7 @@ interface Row {
 }
 
 /** Decoder multiply-adds ×2 for one H×W sample (convs 3×3, up-convs 2×2/2, output conv). */
-export function decoderFlops(config: NetworkConfig, height: number, width: number): number {
+export function decoderFlops(config: ModelConfig, height: number, width: number): number {
   let flops = 0;
   let channels = config.latentChannels;
   for (let i = config.depth - 1; i >= 0; i--) {
@@ -129,7 +130,7 @@ async function child(args: string[]): Promise<void> {
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'divblur-bench-'));
-  await writeRandomModel(dir, { config: REPORT_NETWORK, seed: 1 });
+  await writeRandomModel(dir, { config: REPORT_MODEL, seed: 1 });
   await exportModel(dir, join(dir, 'onnx'));
   const rows: Row[] = [];
   for (const [size, engine, images, samples] of CASES) {
@@ -141,7 +142,7 @@ async function main(): Promise<void> {
       continue;
     }
     const { times, backend, gflops, peak_rss_mb } = JSON.parse(line) as { times: number[]; backend: string; gflops: number; peak_rss_mb: number };
-    const flopBound = (decoderFlops(REPORT_NETWORK, size, size) * samples) / (gflops * 1e6);
+    const flopBound = (decoderFlops(REPORT_MODEL, size, size) * samples) / (gflops * 1e6);
     const row: Row = { size, engine, backend, samples, images, median_ms: Math.round(quantile(times, 0.5)), p95_ms: Math.round(quantile(times, 0.95)),
       flop_bound_ms: Math.round(flopBound), probe_gflops: Math.round(gflops * 10) / 10, peak_rss_mb };
     rows.push(row);

@@ -11,7 +11,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_SAMPLES, exportModel, loadModelSessions, mmse, REPORT_NETWORK, writeRandomModel, type ModelSessions } from '@divblur/onnx';
+import { DEFAULT_SAMPLES, exportModel, loadModelSessions, mmse, type ModelSessions } from '@divblur/onnx';
+import { writeRandomModel } from '@divblur/onnx/testing';
+import { REPORT_MODEL } from '@divblur/divblurring/contract';
 
 const { values: args } = parseArgs({
   options: {
@@ -23,7 +25,7 @@ const { values: args } = parseArgs({
 });
 const samples = Number(args.samples);
 const dir = await mkdtemp(join(tmpdir(), 'divblur-bench-'));
-await writeRandomModel(dir, { config: REPORT_NETWORK, seed: 1 });
+await writeRandomModel(dir, { config: REPORT_MODEL, seed: 1 });
 await exportModel(dir, join(dir, 'onnx'));
 const sessions: Record<'spinning' | 'sleeping', ModelSessions> = {
   spinning: await loadModelSessions('bench', join(dir, 'onnx'), { spinning: true }),

@@ -7,6 +7,11 @@ per level, ConvTranspose 2x2 s2 *first*, then two 3x3 convs at the upsampled siz
 32 -> 32 at H). The reference puts its first two decoder convs at H/4 instead, so it does about 40 % fewer
 multiply-adds per step than divblur's network; this script times the same network as bench/train-speed.ts.
 
+It is a timing mirror, not a third implementation of the model: its layers follow the model contract
+(libs/divblurring/src/architecture.ts, parameterShapes; the tfjs model is model.ts), while its init, data and
+loss stay the reference's, because only ms/step is read from it. Change it with the contract's layer list;
+nothing but bench/train-speed.ts runs it.
+
 Original docstring:
 Reference speed of one DivBlurring training step in PyTorch (CPU), for ratios.
 

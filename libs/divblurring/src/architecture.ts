@@ -1,7 +1,8 @@
 /**
- * The model contract without TensorFlow.js: the network's configuration, the data normalisation, and every
- * parameter's name and shape in the order of weights.bin. The ONNX exporter imports this file alone
- * (`@divblur/divblurring/architecture`), so the inference process never loads tfjs.
+ * The network half of the model contract, without TensorFlow.js: the configuration and its check, the kernel sizes
+ * that train and export, the data normalisation, and every parameter's name and shape in the order of weights.bin.
+ * model.ts builds the tfjs VAE from it, libs/onnx the ONNX graphs; both import it through contract.ts
+ * (`@divblur/divblurring/contract`), so the inference process never loads tfjs.
  */
 import { DivblurConfigError } from './errors.ts';
 
@@ -31,6 +32,12 @@ export interface Normalisation {
 /** The report's network. */
 export const REPORT_MODEL: ModelConfig = { depth: 2, filters: [32, 64], latentChannels: 64, kernelSize: 3, output: 'linear' };
 
+/**
+ * The conv kernel sides the contract supports: tfjs trains them, the ONNX graphs export them ('same' padding
+ * (k − 1)/2), and the ONNX-vs-tfjs parity test covers each one (libs/onnx trained-export.test.ts).
+ */
+export const KERNEL_SIZES: readonly number[] = [1, 3, 5, 7];
+
 export function checkModelConfig(config: ModelConfig): ModelConfig {
   const { depth, filters, latentChannels, kernelSize, output } = config;
   if (!Number.isInteger(depth) || depth < 1) throw new DivblurConfigError(`model depth must be an integer ≥ 1, got ${depth}`);
@@ -40,8 +47,8 @@ export function checkModelConfig(config: ModelConfig): ModelConfig {
   if (!Number.isInteger(latentChannels) || latentChannels < 1) {
     throw new DivblurConfigError(`latentChannels must be a positive integer, got ${latentChannels}`);
   }
-  if (!Number.isInteger(kernelSize) || kernelSize < 1 || kernelSize % 2 === 0) {
-    throw new DivblurConfigError(`kernelSize must be odd, got ${kernelSize}`);
+  if (!KERNEL_SIZES.includes(kernelSize)) {
+    throw new DivblurConfigError(`kernelSize must be one of ${KERNEL_SIZES.join(', ')} (the sizes that train and export), got ${kernelSize}`);
   }
   if (output !== 'linear' && output !== 'softplus') throw new DivblurConfigError(`output must be linear|softplus, got ${output}`);
   return config;
@@ -68,6 +75,17 @@ export function parameterShapes(config: ModelConfig): Array<[string, number[]]> 
   }
   conv('dec.out', filters[0], 1);
   return shapes;
+}
+
+/**
+ * How far (px) an output pixel of decode(encode(y)) reaches into y, r = (k − 1)/2: a 'same' conv at level i reaches
+ * r·2^i px, four of them per level (two in the encoder, two in the decoder); the latent convs r cells of 2^depth px;
+ * pooling and up-sampling alignment up to 2 cells; the output conv r px. Tiles need at least this much context.
+ */
+export function receptiveReachPx(config: ModelConfig): number {
+  const cell = 2 ** config.depth;
+  const r = (config.kernelSize - 1) / 2;
+  return 4 * r * (cell - 1) + (r + 2) * cell + r;
 }
 
 /**

@@ -7,7 +7,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelFormatError } from './errors.ts';
 import { writeFileAtomic, type RandomState } from './imaging.ts';
-import type { Normalisation } from './model.ts';
+import type { Normalisation } from './architecture.ts';
+import { float32FromLittleEndian, float32ToLittleEndian } from './model-format.ts';
 import type { Hyperparameters } from './options.ts';
 import type { PlateauState } from './schedule.ts';
 
@@ -45,11 +46,6 @@ interface TensorEntry {
 
 const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
-/** Float32Array → little-endian bytes (a copy; the platform may be big-endian). */
-export function float32ToLittleEndian(values: Float32Array, out: DataView, byteOffset: number): void {
-  for (let i = 0; i < values.length; i++) out.setFloat32(byteOffset + 4 * i, values[i], true);
-}
-
 export async function saveCheckpoint(dir: string, checkpoint: Checkpoint): Promise<void> {
   await mkdir(dir, { recursive: true });
   const entries: TensorEntry[] = [];
@@ -74,14 +70,11 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
     throw new ModelFormatError(`${dir} is not a divblur checkpoint of format version 1`);
   }
   const bytes = await readFile(join(dir, 'tensors.bin'));
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const groups: Record<string, Record<string, StoredTensor>> = { params: {}, adamM: {}, adamV: {} };
   for (const e of meta.tensors as TensorEntry[]) {
     const count = size(e.shape);
     if (4 * (e.offset + count) > bytes.byteLength) throw new ModelFormatError(`${dir}/tensors.bin is shorter than ${e.group}/${e.name} needs`);
-    const data = new Float32Array(count);
-    for (let i = 0; i < count; i++) data[i] = view.getFloat32(4 * (e.offset + i), true);
-    groups[e.group][e.name] = { shape: e.shape, data };
+    groups[e.group][e.name] = { shape: e.shape, data: float32FromLittleEndian(bytes, 4 * e.offset, count) };
   }
   const { tensors: _t, ...rest } = meta;
   return { ...rest, params: groups.params, adamM: groups.adamM, adamV: groups.adamV } as Checkpoint;

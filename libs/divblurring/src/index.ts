@@ -1,4 +1,5 @@
 export * from './errors.ts';
+export * from './contract.ts';
 export * from './model.ts';
 export * from './conv.ts';
 export * from './loss.ts';

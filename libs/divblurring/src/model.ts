@@ -1,20 +1,16 @@
 /**
  * The DivBlurring / DivNoising VAE (Prakash et al. 2021, DivNoising; the report's network):
- *   encoder q(z|y): [conv3×3+ReLU, conv3×3+ReLU, maxpool 2×2] × depth → μ, log σ_z² (3×3 convs)
+ *   encoder q(z|y): [convk×k+ReLU, convk×k+ReLU, maxpool 2×2] × depth → μ, log σ_z² (k×k convs)
  *   sample:         z = μ + exp(½ log σ_z²)·ε,  ε ~ N(0, I)            (reparameterisation)
- *   decoder g(z):   [upsample 2×2 stride 2, conv3×3+ReLU, conv3×3+ReLU] × depth → conv3×3 → 1 channel
- * Input normalised by the training data's {mean, std}; output mapped back to data units.
- * Parameter names and shapes are the model contract shared with libs/onnx (README.md).
+ *   decoder g(z):   [upsample 2×2 stride 2, convk×k+ReLU, convk×k+ReLU] × depth → convk×k → 1 channel
+ * k = config.kernelSize ('same' padding; the report's k = 3). Input normalised by the training data's {mean, std};
+ * output mapped back to data units. Parameter names and shapes are the model contract's (contract.ts), shared with libs/onnx.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Random } from './imaging.ts';
 import { conv2dBiasRelu, conv2dSame, upsample2x } from './conv.ts';
 import { parameterShapes, SOFTPLUS_KNEE, type ModelConfig, type Normalisation } from './architecture.ts';
 import { DivblurConfigError } from './errors.ts';
-
-export * from './architecture.ts';
-
-
 
 /** Parameters by contract name (`enc.0.conv0.w` …); tf.Variable while training. */
 export type Params = Record<string, tf.Tensor>;

@@ -1,7 +1,7 @@
 /** Training options, their defaults (the report's recipe) and their checks, in one place. */
 import { DivblurConfigError } from './errors.ts';
 import type { Image, Stack } from './imaging.ts';
-import { checkModelConfig, REPORT_MODEL, type ModelConfig } from './model.ts';
+import { checkModelConfig, REPORT_MODEL, type ModelConfig } from './architecture.ts';
 import { checkPenalty, type PenaltyName } from './penalties.ts';
 import type { LrScheduleName } from './schedule.ts';
 import type { Checkpoint } from './checkpoint.ts';

@@ -1,7 +1,7 @@
-/** A trained model: everything deconvolution and the ONNX export need (saved by saved-model.ts). */
+/** A trained model: everything deconvolution and the ONNX export need (saved by saved-model.ts in the contract's format, model-format.ts). */
 import type * as tf from '@tensorflow/tfjs';
 import type { Image } from './imaging.ts';
-import type { ModelConfig, Normalisation } from './model.ts';
+import type { ModelConfig, Normalisation } from './architecture.ts';
 import type { PenaltyName } from './penalties.ts';
 
 export interface TrainedModel {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { GraphBuilder, encodeModel } from './onnx-builder.ts';
 import { addDecoder, addEncoder, addReparameterisation } from './network-graph.ts';
 import { readSavedModel } from './saved-model.ts';
-import type { ModelManifest, SavedModel } from './saved-model.ts';
+import type { ModelManifest, SavedModel } from '@divblur/divblurring/contract';
 
 /** Version of the ONNX files' contract (graph names, inputs, metadata keys); sessions refuse other versions. */
 export const ONNX_FORMAT_VERSION = 1;
@@ -35,7 +35,7 @@ export function modelMetadata(manifest: ModelManifest, role: GraphRole, options:
     [META_FORMAT_VERSION]: String(ONNX_FORMAT_VERSION),
     [META_ROLE]: role,
     'divblur.version': manifest.divblurVersion,
-    'divblur.run_id': options.runId ?? manifest.runId ?? '',
+    'divblur.run_id': options.runId ?? '',
     'divblur.method': manifest.method ?? '',
     'divblur.config': json(manifest.config),
     'divblur.normalisation': json(manifest.normalisation),

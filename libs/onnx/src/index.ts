@@ -11,6 +11,5 @@ export * from './input.ts';
 export * from './welford.ts';
 export * from './tiled.ts';
 export * from './mmse.ts';
-export * from './random-model.ts';
 export * from './png.ts';
 export * from './package.ts';

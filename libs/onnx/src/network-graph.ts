@@ -1,12 +1,11 @@
 /**
- * The divblur VAE (the model contract: depth-2 U-less conv encoder/decoder, 3×3 'same' convs) as ONNX nodes.
+ * The divblur VAE (the model contract: U-less conv encoder/decoder, k×k 'same' convs, k any of KERNEL_SIZES) as ONNX nodes.
  * Layout NCHW. tfjs conv filter [kh,kw,cin,cout] and convTranspose filter [kh,kw,cout,cin] both become ONNX
  * weights by the permutation [3,2,0,1] (Conv W [cout,cin,kh,kw], ConvTranspose W [cin,cout,kh,kw]).
  */
 import type { GraphBuilder } from './onnx-builder.ts';
-import type { NetworkConfig, Normalisation, Parameter } from './saved-model.ts';
 import { OnnxModelError } from './errors.ts';
-import { SOFTPLUS_KNEE } from '@divblur/divblurring/architecture';
+import { SOFTPLUS_KNEE, type ModelConfig, type Normalisation, type Parameter } from '@divblur/divblurring/contract';
 
 export type Params = ReadonlyMap<string, Parameter>;
 
@@ -28,21 +27,28 @@ function param(params: Params, name: string, rank: number): Parameter {
   return found;
 }
 
-function weights(b: GraphBuilder, params: Params, layer: string): [string, string] {
+/** The layer's ONNX weight and bias constants, and its kernel side k (from the weight: [cout,cin,k,k]). */
+function weights(b: GraphBuilder, params: Params, layer: string): [string, string, number] {
   const w = permute3201(param(params, `${layer}.w`, 4));
   const bias = param(params, `${layer}.b`, 1);
-  return [b.constant(`${layer}.w`, w.dims, w.data), b.constant(`${layer}.b`, [bias.shape[0]], bias.data)];
+  return [b.constant(`${layer}.w`, w.dims, w.data), b.constant(`${layer}.b`, [bias.shape[0]], bias.data), w.dims[2]];
 }
 
-/** conv(h, layer) with 3×3 'same' zero padding, stride 1, bias; ReLU when asked (ORT fuses Conv+Relu). */
-function conv(b: GraphBuilder, params: Params, h: string, layer: string, relu: boolean): string {
-  const [w, bias] = weights(b, params, layer);
-  const out = b.node('Conv', [h, w, bias], { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] });
-  return relu ? b.node('Relu', [out]) : out;
+/** tfjs's 'same' convolution at stride 1 for odd k: (k − 1)/2 zeros on every side. */
+function sameConv(k: number): Record<string, number[]> {
+  const pad = (k - 1) / 2;
+  return { kernel_shape: [k, k], pads: [pad, pad, pad, pad], strides: [1, 1] };
+}
+
+/** conv(h, layer), 'same' zero padding, stride 1, bias; ReLU when asked (ORT fuses Conv+Relu). */
+function conv(b: GraphBuilder, params: Params, h: string, layer: string, relu: boolean, outputs?: string[]): string {
+  const [w, bias, k] = weights(b, params, layer);
+  const out = b.node('Conv', [h, w, bias], sameConv(k), relu ? undefined : outputs);
+  return relu ? b.node('Relu', [out], {}, outputs) : out;
 }
 
 /** encoder(y): h = (y − mean)/std; per level relu∘conv twice then maxPool 2×2; μ = conv(h), log σ² = conv(h). */
-export function addEncoder(b: GraphBuilder, params: Params, config: NetworkConfig, norm: Normalisation, y: string,
+export function addEncoder(b: GraphBuilder, params: Params, config: ModelConfig, norm: Normalisation, y: string,
   outputs: { mu: string; logvar: string }): void {
   const mean = b.constant('norm.mean', [], [norm.mean]);
   const std = b.constant('norm.std', [], [norm.std]);
@@ -52,11 +58,8 @@ export function addEncoder(b: GraphBuilder, params: Params, config: NetworkConfi
     h = conv(b, params, h, `enc.${i}.conv1`, true);
     h = b.node('MaxPool', [h], { kernel_shape: [2, 2], strides: [2, 2] });
   }
-  const [muW, muB] = weights(b, params, 'enc.mu');
-  const [lvW, lvB] = weights(b, params, 'enc.logvar');
-  const attributes = { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] };
-  b.node('Conv', [h, muW, muB], attributes, [outputs.mu]);
-  b.node('Conv', [h, lvW, lvB], attributes, [outputs.logvar]);
+  conv(b, params, h, 'enc.mu', false, [outputs.mu]);
+  conv(b, params, h, 'enc.logvar', false, [outputs.logvar]);
 }
 
 /** z = μ + exp(½ log σ²) · ε (the reparameterisation; μ and log σ² broadcast over ε's batch). */
@@ -67,7 +70,7 @@ export function addReparameterisation(b: GraphBuilder, mu: string, logvar: strin
 }
 
 /** decoder(z): per level (deepest first) convTranspose 2×2/2 then relu∘conv twice; o = conv(h); t = o·std + mean. */
-export function addDecoder(b: GraphBuilder, params: Params, config: NetworkConfig, norm: Normalisation, z: string,
+export function addDecoder(b: GraphBuilder, params: Params, config: ModelConfig, norm: Normalisation, z: string,
   output: string): void {
   let h = z;
   for (let i = config.depth - 1; i >= 0; i--) {

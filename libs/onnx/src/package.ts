@@ -8,7 +8,7 @@ import { zipSync } from 'fflate';
 import * as ort from 'onnxruntime-node';
 import { writeFileAtomic } from '@divblur/imaging';
 import type { ExportedFiles } from './export.ts';
-import type { NetworkConfig } from './saved-model.ts';
+import type { ModelConfig } from '@divblur/divblurring/contract';
 import { fillNoise } from './noise.ts';
 import { encodeGreyPng, toGreyBytes } from './png.ts';
 import { readOnnxMetadata } from './session.ts';
@@ -33,7 +33,7 @@ export interface PackageOptions {
   readonly seed?: number;
 }
 
-function rdfYaml(options: PackageOptions, metadata: Record<string, string>, size: number, config: NetworkConfig): string {
+function rdfYaml(options: PackageOptions, metadata: Record<string, string>, size: number, config: ModelConfig): string {
   const latent = [1, config.latentChannels, size / 4, size / 4];
   const quoted = (s: string) => JSON.stringify(s);
   return [
@@ -60,7 +60,7 @@ function rdfYaml(options: PackageOptions, metadata: Record<string, string>, size
 export async function buildPackage(exported: ExportedFiles, options: PackageOptions, outPath?: string): Promise<Uint8Array> {
   const sampleBytes = await readFile(exported.files.sample);
   const metadata = readOnnxMetadata(sampleBytes, exported.files.sample);
-  const config = JSON.parse(metadata['divblur.config']) as NetworkConfig;
+  const config = JSON.parse(metadata['divblur.config']) as ModelConfig;
   const size = options.testSizePx ?? 64;
   const input = new Float32Array(size * size);
   const { mean, std } = JSON.parse(metadata['divblur.normalisation']) as { mean: number; std: number };

@@ -3,13 +3,13 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import type { ModelConfig, SavedModel } from '@divblur/divblurring/contract';
 import { writeRandomModel } from './random-model.ts';
 import { readSavedModel } from './saved-model.ts';
-import type { NetworkConfig, SavedModel } from './saved-model.ts';
 import { exportModel } from './export.ts';
 import type { ExportedFiles } from './export.ts';
 
-export const TINY_NETWORK: NetworkConfig = { depth: 2, filters: [4, 8], latentChannels: 4, kernelSize: 3, output: 'linear' };
+export const TINY_NETWORK: ModelConfig = { depth: 2, filters: [4, 8], latentChannels: 4, kernelSize: 3, output: 'linear' };
 
 export interface TinyModel {
   readonly dir: string;
@@ -18,7 +18,7 @@ export interface TinyModel {
   readonly tfParams: Record<string, tf.Tensor>;
 }
 
-export async function tinyModel(config: NetworkConfig = TINY_NETWORK, seed = 3): Promise<TinyModel> {
+export async function tinyModel(config: ModelConfig = TINY_NETWORK, seed = 3): Promise<TinyModel> {
   await tf.setBackend('cpu');
   const dir = await mkdtemp(join(tmpdir(), 'divblur-onnx-'));
   await writeRandomModel(join(dir, 'model'), { config, seed, normalisation: { mean: 0.25, std: 0.5 } });

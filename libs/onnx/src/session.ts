@@ -12,7 +12,7 @@ import * as ort from 'onnxruntime-node';
 import { decodeModel } from './onnx-builder.ts';
 import { META_FORMAT, META_FORMAT_VERSION, META_ROLE, ONNX_FORMAT_VERSION } from './export.ts';
 import type { GraphRole } from './export.ts';
-import type { NetworkConfig, Normalisation } from './saved-model.ts';
+import type { ModelConfig as NetworkConfig, Normalisation } from '@divblur/divblurring/contract';
 import { OnnxModelError } from './errors.ts';
 
 export interface SessionOptions {

@@ -4,7 +4,7 @@ import { tinyModel, TINY_NETWORK } from './parity.test-helper.ts';
 import { loadModelSessions } from './session.ts';
 import { mmse } from './mmse.ts';
 import { planTiles, reflectPad, receptiveMarginPx } from './tiled.ts';
-import { REPORT_NETWORK } from './random-model.ts';
+import { REPORT_MODEL as REPORT_NETWORK } from '@divblur/divblurring/contract';
 
 test('tile cores partition the padded image and windows stay on the 4-px grid', () => {
   const plan = planTiles(1000, 777, REPORT_NETWORK, { memoryBudgetBytes: 64 * 1024 ** 2, samples: 100 });

@@ -5,7 +5,7 @@
  * position-keyed noise field (noise.ts) a tile's core is then exactly the whole-image result: no seams, no blending.
  */
 import type { Image } from '@divblur/imaging';
-import type { NetworkConfig } from './saved-model.ts';
+import { receptiveReachPx, type ModelConfig as NetworkConfig } from '@divblur/divblurring/contract';
 import { OnnxOptionError } from './errors.ts';
 
 export interface Tile {
@@ -41,12 +41,11 @@ export interface PlanOptions {
   readonly tileCorePx?: number;
 }
 
-/** Receptive-field margin (px) on the 2^depth grid: 3×3 convs reach 2·2^i px per level in encoder and decoder,
- *  the latent convs and pooling cells up to 3 latent cells; one more cell of safety. */
+/** Receptive-field margin (px) on the 2^depth grid: the network's reach (the model contract's, any kernel size)
+ *  rounded up to whole cells, and one more cell of safety. */
 export function receptiveMarginPx(config: NetworkConfig): number {
   const cell = 2 ** config.depth;
-  const reach = 4 * (cell - 1) + 3 * cell + 1;
-  return cell * Math.ceil(reach / cell) + cell;
+  return cell * Math.ceil(receptiveReachPx(config) / cell) + cell;
 }
 
 /** Working memory of one decoded sample per output pixel (bytes): the live activations at each scale (two
