@@ -55,6 +55,7 @@ test('the demo runs a 2-run λ sweep through the services and prints the runs an
     assert.ok(Number.isFinite(row.psnrMmse) && Number.isFinite(row.ssim), JSON.stringify(row));
     assert.equal(row.psnrSamples, row.psnrMmse, 'a classical estimate is one image: its psnr_samples is its PSNR');
   }
+  assert.match(output, /^training backend: (native:onednn|tfjs-node|wasm)/m, 'the demo says which backend trains');
   assert.match(output, /psnr_mmse \(dB\)\s+psnr_samples \(dB\)\s+SSIM/);
   assert.match(output, /Richardson–Lucy, best iteration on GT \(oracle\)/);
   const svg = await readFile(result.svgPath, 'utf8');

@@ -13,6 +13,7 @@ import { formatTable } from '@divblur/terminal';
 import { LimsClient, type DatasetResponse, type ExperimentResponse, type RunResponse } from './lims-client.ts';
 import { comparisonRows, follow, waitUntil, type DemoRow } from './follow-experiment.ts';
 import { migrateDatabase, startServices } from './service-processes.ts';
+import { trainingBackendLine } from './training-backend.ts';
 
 export interface ServiceDemoOptions {
   /** Logs, the local blob store and the saved plot go here. */
@@ -90,6 +91,7 @@ export async function runServiceDemo(options: ServiceDemoOptions): Promise<Servi
   };
   const config = loadConfig(env);
   print(`divblur service demo: database ${options.database}, Redis prefix ${config.queuePrefix}, logs in ${logDir}/\n`);
+  print(await trainingBackendLine(config));
   await clearPrefix(config.redisUrl, config.queuePrefix);
   await migrateDatabase(env, logDir);
 
