@@ -9,7 +9,9 @@ import * as ort from 'onnxruntime-node';
 import { writeFileAtomic } from '@divblur/imaging';
 import type { ExportedFiles } from './export.ts';
 import type { ModelConfig } from '@divblur/divblurring/contract';
+import { OnnxModelError } from './errors.ts';
 import { fillNoise } from './noise.ts';
+import { DEFAULT_SAMPLES } from '@divblur/divblurring/mmse-core';
 import { encodeGreyPng, toGreyBytes } from './png.ts';
 import { readOnnxMetadata } from './session.ts';
 
@@ -28,13 +30,14 @@ export function encodeNpyArray(data: Float32Array, shape: readonly number[]): Ui
 export interface PackageOptions {
   readonly name: string;
   readonly description?: string;
-  /** Side of the square test image (multiple of 4); default 64. */
+  /** Side of the square test image (a multiple of 2^depth); default 64. */
   readonly testSizePx?: number;
   readonly seed?: number;
 }
 
 function rdfYaml(options: PackageOptions, metadata: Record<string, string>, size: number, config: ModelConfig): string {
-  const latent = [1, config.latentChannels, size / 4, size / 4];
+  const cell = 2 ** config.depth;
+  const latent = [1, config.latentChannels, size / cell, size / cell];
   const quoted = (s: string) => JSON.stringify(s);
   return [
     'format_version: 0.4.10', 'type: model', `name: ${quoted(options.name)}`,
@@ -43,8 +46,8 @@ function rdfYaml(options: PackageOptions, metadata: Record<string, string>, size
     'documentation: README.md', 'covers: [cover.png]', 'test_inputs: [test_input.npy, test_eps.npy]', 'test_outputs: [test_output.npy]',
     'inputs:',
     '  - name: y', '    description: raw image in data units (normalised inside the graph)', '    axes: bcyx', '    data_type: float32',
-    `    shape: {min: [1, 1, 8, 8], step: [0, 0, 4, 4]}`,
-    '  - name: eps', '    description: standard-normal latent noise, [b, latent, y/4, x/4]', '    axes: bcyx', '    data_type: float32',
+    `    shape: {min: [1, 1, ${2 * cell}, ${2 * cell}], step: [0, 0, ${cell}, ${cell}]}`,
+    '  - name: eps', `    description: standard-normal latent noise, [b, latent, y/${cell}, x/${cell}]`, '    axes: bcyx', '    data_type: float32',
     `    shape: {min: [1, ${latent[1]}, 2, 2], step: [0, 0, 1, 1]}`,
     'outputs:',
     '  - name: x', '    description: one posterior sample of the deconvolved image, data units', '    axes: bcyx', '    data_type: float32',
@@ -65,9 +68,12 @@ export async function buildPackage(exported: ExportedFiles, options: PackageOpti
   const input = new Float32Array(size * size);
   const { mean, std } = JSON.parse(metadata['divblur.normalisation']) as { mean: number; std: number };
   for (let r = 0; r < size; r++) for (let c = 0; c < size; c++) input[r * size + c] = mean + std * Math.sin(r / 5) * Math.cos(c / 7);
-  const latentDims = [1, config.latentChannels, size / 4, size / 4];
+  const cell = 2 ** config.depth;
+  if (size % cell !== 0) throw new OnnxModelError('PACKAGE_TEST_SIZE', `the package's test image side ${size} must be a multiple of 2^depth = ${cell}`);
+  const latentSide = size / cell;
+  const latentDims = [1, config.latentChannels, latentSide, latentSide];
   const eps = new Float32Array(latentDims.reduce((a, b) => a * b, 1));
-  fillNoise(eps, { seed: options.seed ?? 0, channels: config.latentChannels, planeWidth: size / 4, top: 0, left: 0, height: size / 4, width: size / 4 }, 0, 1);
+  fillNoise(eps, { seed: options.seed ?? 0, channels: config.latentChannels, planeWidth: latentSide, top: 0, left: 0, height: latentSide, width: latentSide }, 0, 1);
   const session = await ort.InferenceSession.create(sampleBytes);
   const out = await session.run({ y: new ort.Tensor('float32', input, [1, 1, size, size]), eps: new ort.Tensor('float32', eps, latentDims) });
   const output = out.x.data as Float32Array;
@@ -80,7 +86,7 @@ export async function buildPackage(exported: ExportedFiles, options: PackageOpti
   }
   const zip = zipSync({
     'rdf.yaml': new TextEncoder().encode(rdfYaml(options, metadata, size, config)),
-    'README.md': new TextEncoder().encode(`# ${options.name}\n\nInputs y [1,1,H,W] (H, W multiples of 4) and eps [1,${config.latentChannels},H/4,W/4] ~ N(0,1); output x = one posterior sample.\nThe MMSE estimate is the mean of x over many eps (divblur uses 100). encoder.onnx (y → mu, logvar) and decoder.onnx (z → x) are included for that.\n`),
+    'README.md': new TextEncoder().encode(`# ${options.name}\n\nInputs y [1,1,H,W] (H, W multiples of ${cell}) and eps [1,${config.latentChannels},H/${cell},W/${cell}] ~ N(0,1); output x = one posterior sample.\nThe MMSE estimate is the mean of x over many eps (divblur uses ${DEFAULT_SAMPLES}). encoder.onnx (y → mu, logvar) and decoder.onnx (z → x) are included for that.\n`),
     'sample.onnx': sampleBytes,
     'encoder.onnx': await readFile(exported.files.encoder),
     'decoder.onnx': await readFile(exported.files.decoder),
