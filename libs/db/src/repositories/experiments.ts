@@ -29,29 +29,28 @@ export function experimentRecord(row: Experiment): ExperimentRecord {
 }
 
 const UNIQUE_VIOLATION = 'P2002';
-const withRuns = { runs: { orderBy: { ordinal: 'asc' } } } as const;
 
 export function experimentRepository(db: Db) {
   return {
     /**
-     * Inserts the experiment and its runs (one multi-row insert, in sweep order) in one transaction.
-     * With an idempotency key seen before, returns the first experiment and `created: false`.
+     * Inserts the experiment, then its runs in one multi-row insert (sweep order = ordinal), in one
+     * transaction. With an idempotency key seen before, returns the first experiment and `created: false`.
      */
     async create(experiment: NewExperiment): Promise<CreatedExperiment> {
       const { datasetId, spec, sweep, idempotencyKey, runs } = experiment;
       try {
-        const row = await db.experiment.create({
-          data: {
-            datasetId, spec: spec as object, sweep: sweep === null ? Prisma.DbNull : (sweep as object), idempotencyKey, runCount: runs.length,
-            runs: { createMany: { data: runs.map(runColumns) } },
-          },
-          include: withRuns,
+        return await db.$transaction(async (tx) => {
+          const row = await tx.experiment.create({
+            data: { datasetId, spec: spec as object, sweep: sweep === null ? Prisma.DbNull : (sweep as object), idempotencyKey, runCount: runs.length },
+          });
+          const runRows = await tx.run.createManyAndReturn({ data: runs.map((run, ordinal) => ({ experimentId: row.id, ...runColumns(run, ordinal) })) });
+          runRows.sort((a, b) => a.ordinal - b.ordinal);
+          return { experiment: experimentRecord(row), runs: runRows.map((run) => runRecord(run, null)), created: true };
         });
-        return { experiment: experimentRecord(row), runs: row.runs.map((run) => runRecord(run, null)), created: true };
       } catch (error) {
         // The key is the experiments' only unique column besides the generated id.
         if (idempotencyKey === null || (error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
-        const first = await db.experiment.findUniqueOrThrow({ where: { idempotencyKey }, include: withRuns });
+        const first = await db.experiment.findUniqueOrThrow({ where: { idempotencyKey }, include: { runs: { orderBy: { ordinal: 'asc' } } } });
         return { experiment: experimentRecord(first), runs: first.runs.map((run) => runRecord(run, null)), created: false };
       }
     },
