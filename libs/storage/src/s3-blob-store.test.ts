@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import S3rver from 's3rver';
+import { loadConfig } from '@divblur/config';
 import { S3BlobStore } from './s3-blob-store.ts';
+import { createBlobStore } from './create-blob-store.ts';
 import { BlobNotFoundError } from './errors.ts';
 import { blobStoreContract } from './blob-store.contract.ts';
 
@@ -70,6 +72,20 @@ describe('S3BlobStore against s3rver', () => {
       await assert.rejects(other.get('a/b'), BlobNotFoundError);
     } finally {
       await other.close();
+    }
+  });
+
+  test('works with the frozen configuration of BLOB_STORE=s3 (libs/config), as every process builds it', async () => {
+    const config = loadConfig({
+      BLOB_STORE: 's3', S3_BUCKET: BUCKET, S3_ENDPOINT: endpoint, S3_FORCE_PATH_STYLE: 'true',
+      S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER',
+    });
+    const configured = createBlobStore(config.blobStore);
+    try {
+      await configured.put('configured/a.bin', Buffer.from('from the config'));
+      assert.equal((await configured.getBuffer('configured/a.bin')).toString(), 'from the config');
+    } finally {
+      await configured.close();
     }
   });
 

@@ -44,7 +44,9 @@ export class S3BlobStore implements BlobStore {
       region: options.region,
       forcePathStyle: options.forcePathStyle ?? false,
       ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-      ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+      // A copy: the SDK writes into the credentials object it is given (their `$source`), and the one libs/config
+      // gives is frozen: every request then failed with "Cannot set properties of undefined (setting 'CREDENTIALS_CODE')".
+      ...(options.credentials === undefined ? {} : { credentials: { ...options.credentials } }),
     };
     this.client = new S3Client(clientConfig);
   }
