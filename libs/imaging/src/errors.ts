@@ -23,3 +23,9 @@ export class PsfError extends ImagingError {}
 
 /** A parameter out of its domain: σ ≤ 0, iterations < 1, tile smaller than overlap… */
 export class ParameterError extends ImagingError {}
+
+/**
+ * A noise model that is out of its domain (gain or read noise ≤ 0, an offset above the data) or that does not fit
+ * the data (its estimation failed); the message says what would be right.
+ */
+export class NoiseModelError extends ImagingError {}

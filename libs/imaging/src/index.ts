@@ -23,3 +23,8 @@ export * from './wiener.ts';
 export * from './discrepancy.ts';
 export * from './noise-sigma.ts';
 export * from './classical-baselines.ts';
+// Camera data: Poisson–Gaussian noise model, its estimate, the camera preset
+export * from './poisson.ts';
+export * from './noise-model.ts';
+export * from './noise-model-estimate.ts';
+export * from './simulate-camera.ts';

@@ -123,18 +123,17 @@ function renderFilaments(random: Random, canvas: Float32Array, side: number, sub
   return chainId;
 }
 
-export function simulate(options: SimulationOptions): Simulation {
-  const { preset, count, size = 128, seed } = options;
-  const settings = SIMULATION_PRESETS[preset];
-  if (!settings) throw new ParameterError('SIMULATION_PRESET', `preset must be 'dataset1' or 'dataset2', got ${String(preset)}`);
-  if (!Number.isInteger(count) || count < 1) throw new ParameterError('SIMULATION_COUNT', `count must be an integer ≥ 1, got ${count}`);
-  if (!Number.isInteger(size) || size < 16) throw new ParameterError('SIMULATION_SIZE', `size must be an integer ≥ 16 (pixels), got ${size}`);
-  const noiseSigma = options.noiseSigma ?? settings.noiseSigma;
-  if (!Number.isFinite(noiseSigma) || noiseSigma <= 0) {
-    throw new ParameterError('NOISE_SIGMA', `noiseSigma must be a finite number > 0 (in GT units, GT max = 1), got ${noiseSigma}`);
-  }
-  const random = new Random(seed);
-  const psf = gaussianPsf({ fwhmPx: settings.fwhmPx });
+/** Per-image output of the renderer: the ground truth (max exactly 1 inside the crop) and its linear blur. */
+export interface FilamentRenderer {
+  /** Draws the next image's filaments from the generator and writes GT and P ∗ GT (both size², row-major). */
+  next(groundTruth: Float32Array, blurred: Float32Array): void;
+}
+
+/**
+ * The noise-free half of the simulator, image after image from `random` (the caller then draws the noise from the
+ * same generator, so that every preset's sequence is render, blur, noise per image).
+ */
+export function createFilamentRenderer(random: Random, size: number, psf: Image): FilamentRenderer {
   const margin = (psf.height - 1) / 2;
   const side = size + 2 * margin;
   // fixed path (not the cost model's choice) so that the bytes never depend on a tuning constant
@@ -142,23 +141,47 @@ export function simulate(options: SimulationOptions): Simulation {
   const canvas = new Float32Array(side * side);
   const sub = new Float32Array(side * side * FILAMENT_GEOMETRY.supersampling ** 2);
   const stamp = new Int32Array(sub.length);
+  let chainId = 0;
+  return {
+    next(groundTruth, blurred) {
+      let peak = 0;
+      while (peak === 0) {
+        chainId = renderFilaments(random, canvas, side, sub, stamp, chainId);
+        for (let i = 0; i < size; i++) {
+          for (let j = 0; j < size; j++) peak = Math.max(peak, canvas[(i + margin) * side + j + margin]);
+        }
+      }
+      for (let i = 0; i < canvas.length; i++) canvas[i] /= peak; // GT max exactly 1 inside the crop
+      for (let i = 0; i < size; i++) groundTruth.set(canvas.subarray((i + margin) * side + margin, (i + margin) * side + margin + size), i * size);
+      blur.apply(canvas, blurred);
+    },
+  };
+}
+
+/** Count and size in the simulator's domain (typed errors otherwise). */
+export function checkSimulationSize(count: number, size: number): void {
+  if (!Number.isInteger(count) || count < 1) throw new ParameterError('SIMULATION_COUNT', `count must be an integer ≥ 1, got ${count}`);
+  if (!Number.isInteger(size) || size < 16) throw new ParameterError('SIMULATION_SIZE', `size must be an integer ≥ 16 (pixels), got ${size}`);
+}
+
+export function simulate(options: SimulationOptions): Simulation {
+  const { preset, count, size = 128, seed } = options;
+  const settings = SIMULATION_PRESETS[preset];
+  if (!settings) throw new ParameterError('SIMULATION_PRESET', `preset must be 'dataset1' or 'dataset2', got ${String(preset)}`);
+  checkSimulationSize(count, size);
+  const noiseSigma = options.noiseSigma ?? settings.noiseSigma;
+  if (!Number.isFinite(noiseSigma) || noiseSigma <= 0) {
+    throw new ParameterError('NOISE_SIGMA', `noiseSigma must be a finite number > 0 (in GT units, GT max = 1), got ${noiseSigma}`);
+  }
+  const random = new Random(seed);
+  const psf = gaussianPsf({ fwhmPx: settings.fwhmPx });
+  const renderer = createFilamentRenderer(random, size, psf);
   const pixels = size * size;
   const groundTruth = new Float32Array(count * pixels);
   const noisy = new Float32Array(count * pixels);
-  let chainId = 0;
   for (let image = 0; image < count; image++) {
-    let peak = 0;
-    while (peak === 0) {
-      chainId = renderFilaments(random, canvas, side, sub, stamp, chainId);
-      for (let i = 0; i < size; i++) {
-        for (let j = 0; j < size; j++) peak = Math.max(peak, canvas[(i + margin) * side + j + margin]);
-      }
-    }
-    for (let i = 0; i < canvas.length; i++) canvas[i] /= peak; // GT max exactly 1 inside the crop
-    const gtImage = groundTruth.subarray(image * pixels, (image + 1) * pixels);
-    for (let i = 0; i < size; i++) gtImage.set(canvas.subarray((i + margin) * side + margin, (i + margin) * side + margin + size), i * size);
     const noisyImage = noisy.subarray(image * pixels, (image + 1) * pixels);
-    blur.apply(canvas, noisyImage);
+    renderer.next(groundTruth.subarray(image * pixels, (image + 1) * pixels), noisyImage);
     for (let i = 0; i < pixels; i++) noisyImage[i] += noiseSigma * random.normal();
   }
   return {
