@@ -51,6 +51,36 @@ export function littleEndianBytes(values: Float32Array): Uint8Array {
   return bytes;
 }
 
+/**
+ * Sample types the writers write: float32 (the default: exact for every value), or an unsigned integer type of
+ * camera data, each value rounded to the nearest integer and clamped to the type's range (an estimate written in
+ * the input's dtype).
+ */
+export const OUTPUT_DTYPES = ['float32', 'uint16', 'uint8'] as const;
+export type OutputDtype = (typeof OUTPUT_DTYPES)[number];
+
+export const BYTES_PER_SAMPLE: Record<OutputDtype, number> = { float32: 4, uint16: 2, uint8: 1 };
+
+/** The writable dtype of a decoded file's `sourceDtype` (typed error naming the writable ones otherwise). */
+export function writableDtype(sourceDtype: string): OutputDtype {
+  if ((OUTPUT_DTYPES as readonly string[]).includes(sourceDtype)) return sourceDtype as OutputDtype;
+  throw new ImageValueError('DTYPE_NOT_WRITABLE', `cannot write ${sourceDtype} samples: the writers write ${OUTPUT_DTYPES.join(', ')}; write float32`);
+}
+
+/** Values as little-endian samples of `dtype` (integer types: rounded, clamped to [0, max]). */
+export function sampleBytes(values: Float32Array, dtype: OutputDtype): Uint8Array {
+  if (dtype === 'float32') return littleEndianBytes(values);
+  const max = dtype === 'uint16' ? 65535 : 255;
+  const bytes = new Uint8Array(values.length * BYTES_PER_SAMPLE[dtype]);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < values.length; i++) {
+    const sample = Math.round(Math.min(Math.max(values[i], 0), max)) || 0;
+    if (dtype === 'uint16') view.setUint16(2 * i, sample, true);
+    else bytes[i] = sample;
+  }
+  return bytes;
+}
+
 /** Concatenates chunks into one buffer. */
 export function concatChunks(chunks: Iterable<Uint8Array>): Uint8Array {
   const list = [...chunks];

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { ImageFormatError } from './errors.ts';
 import type { Stack } from './image.ts';
-import type { DecodedImage, DecodeImageOptions } from './image-codec.ts';
+import type { DecodedImage, DecodeImageOptions, OutputDtype } from './image-codec.ts';
 import { decodeNpy, writeNpy } from './npy.ts';
 import { decodeTiff, writeTiff } from './tiff.ts';
 
@@ -25,8 +25,8 @@ export async function readImageFile(path: string, options: DecodeImageOptions = 
   return format === 'tiff' ? decodeTiff(bytes, options) : decodeNpy(bytes, options);
 }
 
-/** Writes float32 TIFF or .npy by extension, atomically. `rank` 2 writes one image as (H, W). */
-export async function writeImageFile(path: string, stack: Stack, options: { readonly rank?: 2 | 3 } = {}): Promise<void> {
+/** Writes TIFF or .npy by extension, atomically, float32 unless `dtype` says otherwise. `rank` 2 writes one image as (H, W). */
+export async function writeImageFile(path: string, stack: Stack, options: { readonly rank?: 2 | 3; readonly dtype?: OutputDtype } = {}): Promise<void> {
   const format = imageFormatOf(path);
   if (format === 'tiff') await writeTiff(path, stack, options);
   else await writeNpy(path, stack, options);

@@ -7,7 +7,7 @@ export * from './finite.ts';
 export * from './tiff.ts';
 export type { TiffDtype } from './tiff-samples.ts';
 export * from './npy.ts';
-export { defaultMaxPixels, type DecodedImage, type DecodeImageOptions } from './image-codec.ts';
+export { defaultMaxPixels, OUTPUT_DTYPES, writableDtype, type DecodedImage, type DecodeImageOptions, type OutputDtype } from './image-codec.ts';
 export * from './tiling.ts';
 export * from './image-file.ts';
 // Maths, simulator, baselines (imaging-math)

@@ -9,17 +9,18 @@ import {
   concatChunks,
   finishDecode,
   hostIsLittleEndian,
-  littleEndianBytes,
   rankToWrite,
+  sampleBytes,
   type DecodedImage,
   type DecodeImageOptions,
+  type OutputDtype,
 } from './image-codec.ts';
 
 /**
  * NumPy `.npy` files (format versions 1.0–3.0, numpy/lib/format.py): magic `\x93NUMPY`, version,
  * header length, a Python dict literal `{'descr': '<f4', 'fortran_order': False, 'shape': (N, H, W), }`
  * padded to a multiple of 64 bytes, then the raw array. Read: little-endian numbers in C order, shape
- * (H, W) or (N, H, W). Written: float32 C order, version 1.0.
+ * (H, W) or (N, H, W). Written: float32 (or uint16/uint8) C order, version 1.0.
  */
 
 const magic = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
@@ -47,7 +48,11 @@ interface NpyHeader {
 export interface EncodeNpyOptions {
   /** Shape written: 2 = (H, W) (only for one image), 3 = (N, H, W). Default: 3 when count > 1. */
   readonly rank?: 2 | 3;
+  /** Sample type (default float32); integer types round and clamp (image-codec.ts). */
+  readonly dtype?: OutputDtype;
 }
+
+const DESCRIPTORS: Record<OutputDtype, string> = { float32: '<f4', uint16: '<u2', uint8: '|u1' };
 
 export function decodeNpy(bytes: Uint8Array, options: DecodeImageOptions = {}): DecodedImage {
   const header = parseHeader(bytes);
@@ -96,7 +101,8 @@ export async function readNpy(path: string, options: DecodeImageOptions = {}): P
 export function* encodeNpyChunks(stack: Stack, options: EncodeNpyOptions = {}): Generator<Uint8Array> {
   const { count, height, width } = checkEncodableStack(stack, options.rank);
   const shape = rankToWrite(count, options.rank) === 2 ? `(${height}, ${width})` : `(${count}, ${height}, ${width})`;
-  const dict = `{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`;
+  const dtype = options.dtype ?? 'float32';
+  const dict = `{'descr': '${DESCRIPTORS[dtype]}', 'fortran_order': False, 'shape': ${shape}, }`;
   // Version 1.0: 10 bytes of preamble, then the dict padded with spaces and ended by '\n' to a multiple of 64.
   const headerLength = Math.ceil((10 + dict.length + 1) / 64) * 64 - 10;
   const preamble = new Uint8Array(10 + headerLength);
@@ -105,7 +111,7 @@ export function* encodeNpyChunks(stack: Stack, options: EncodeNpyOptions = {}): 
   new DataView(preamble.buffer).setUint16(8, headerLength, true);
   preamble.set(new TextEncoder().encode(dict.padEnd(headerLength - 1, ' ') + '\n'), 10);
   yield preamble;
-  yield littleEndianBytes(stack.data);
+  yield sampleBytes(stack.data, dtype);
 }
 
 export function encodeNpy(stack: Stack, options: EncodeNpyOptions = {}): Uint8Array {

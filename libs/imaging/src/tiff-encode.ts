@@ -1,16 +1,18 @@
 import { ImageValueError } from './errors.ts';
 import type { Stack } from './image.ts';
-import { checkEncodableStack, concatChunks, littleEndianBytes, rankToWrite } from './image-codec.ts';
+import { BYTES_PER_SAMPLE, checkEncodableStack, concatChunks, rankToWrite, sampleBytes, type OutputDtype } from './image-codec.ts';
 
 /**
  * A small baseline TIFF writer (TIFF 6.0): little endian, one IFD per page, float32 samples
- * (SampleFormat 3), uncompressed, one strip per page. The first page's ImageDescription is
+ * (SampleFormat 3; or uint16/uint8, SampleFormat 1), uncompressed, one strip per page. The first page's ImageDescription is
  * tifffile's JSON `{"shape": [...]}`, so tifffile and divblur read the rank back; ImageJ/Fiji
  * open the file as a stack.
  */
 export interface EncodeTiffOptions {
   /** Shape written to the description: 2 = (H, W) (only for one image), 3 = (N, H, W). Default: 3 when count > 1. */
   readonly rank?: 2 | 3;
+  /** Sample type (default float32); integer types round and clamp (image-codec.ts). */
+  readonly dtype?: OutputDtype;
 }
 
 const type = { ascii: 2, short: 3, long: 4, rational: 5 } as const;
@@ -35,7 +37,8 @@ export function* encodeTiffChunks(stack: Stack, options: EncodeTiffOptions = {})
   const { count, height, width } = checkEncodableStack(stack, options.rank);
   const shape = rankToWrite(count, options.rank) === 2 ? [height, width] : [count, height, width];
   const description = new TextEncoder().encode(`${JSON.stringify({ shape })}\0`);
-  const pixelBytes = height * width * 4;
+  const dtype = options.dtype ?? 'float32';
+  const pixelBytes = height * width * BYTES_PER_SAMPLE[dtype];
 
   const header = new DataView(new ArrayBuffer(8));
   header.setUint16(0, 0x4949, true); // "II": little endian
@@ -45,7 +48,7 @@ export function* encodeTiffChunks(stack: Stack, options: EncodeTiffOptions = {})
 
   let offset = 8;
   for (let page = 0; page < count; page++) {
-    const entries = pageEntries(height, width, pixelBytes, page === 0 ? description : undefined);
+    const entries = pageEntries(height, width, pixelBytes, dtype, page === 0 ? description : undefined);
     const ifdBytes = 2 + entries.length * entryBytes + 4;
     const extraBytes = entries.reduce((sum, e) => sum + (e.value instanceof Uint8Array ? align(e.value.length, 2) : 0), 0);
     const pixelOffset = align(offset + ifdBytes + extraBytes, 16);
@@ -55,18 +58,18 @@ export function* encodeTiffChunks(stack: Stack, options: EncodeTiffOptions = {})
     }
     yield ifdChunk(entries, offset, ifdBytes, pixelOffset, nextIfd);
     const pixels = stack.data.subarray(page * height * width, (page + 1) * height * width);
-    yield littleEndianBytes(pixels);
+    yield sampleBytes(pixels, dtype);
     offset = nextIfd;
   }
 }
 
-function pageEntries(height: number, width: number, pixelBytes: number, description: Uint8Array | undefined): Entry[] {
+function pageEntries(height: number, width: number, pixelBytes: number, dtype: OutputDtype, description: Uint8Array | undefined): Entry[] {
   const one = rational(1, 1);
   const entries: Entry[] = [
     { tag: 254, type: type.long, count: 1, value: 0 }, // NewSubfileType: full-resolution page
     { tag: 256, type: type.long, count: 1, value: width },
     { tag: 257, type: type.long, count: 1, value: height },
-    { tag: 258, type: type.short, count: 1, value: 32 }, // BitsPerSample
+    { tag: 258, type: type.short, count: 1, value: 8 * BYTES_PER_SAMPLE[dtype] }, // BitsPerSample
     { tag: 259, type: type.short, count: 1, value: 1 }, // Compression: none
     { tag: 262, type: type.short, count: 1, value: 1 }, // Photometric: BlackIsZero
     { tag: 273, type: type.long, count: 1, value: 0 }, // StripOffsets: patched in ifdChunk
@@ -77,7 +80,7 @@ function pageEntries(height: number, width: number, pixelBytes: number, descript
     { tag: 283, type: type.rational, count: 1, value: one }, // YResolution
     { tag: 284, type: type.short, count: 1, value: 1 }, // PlanarConfiguration: chunky
     { tag: 296, type: type.short, count: 1, value: 1 }, // ResolutionUnit: none
-    { tag: 339, type: type.short, count: 1, value: 3 }, // SampleFormat: IEEE float
+    { tag: 339, type: type.short, count: 1, value: dtype === 'float32' ? 3 : 1 }, // SampleFormat: IEEE float or unsigned
   ];
   if (description !== undefined) entries.push({ tag: 270, type: type.ascii, count: description.length, value: description });
   return entries.sort((a, b) => a.tag - b.tag); // TIFF 6.0: entries in ascending tag order
