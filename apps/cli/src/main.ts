@@ -9,9 +9,10 @@ import { baselineCommand } from './commands/baseline.ts';
 import { scoreCommand } from './commands/score.ts';
 import { trainCommand } from './commands/train.ts';
 import { deconvolveCommand } from './commands/deconvolve.ts';
-import { DivblurError } from '@divblur/divblurring';
+import { DEFAULT_TRAIN_STEPS, DivblurError } from '@divblur/divblurring';
 import { DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_SAMPLES, DEFAULT_SEED, OnnxError } from '@divblur/onnx';
 import { nonNegativeInteger, nonNegativeNumber, positiveInteger, positiveNumber } from '@divblur/terminal';
+import { DEFAULT_CHECKPOINT_EVERY_STEPS, QueueError } from '@divblur/queue';
 
 const program = new Command('divblur')
   .description('DivBlurring deconvolution of fluorescence microscopy images: simulate, baselines, scores, training, MMSE')
@@ -57,14 +58,14 @@ program.command('train')
   .option('--penalty <name>', 'none, l1, l2, positivity or positivity_l1', 'none')
   .option('--lambda <value>', 'penalty weight λ', nonNegativeNumber, 0)
   .option('--kappa <value>', 'positivity weight κ of positivity_l1', nonNegativeNumber, 0)
-  .option('--steps <n>', 'budget in training steps (default 3000)', positiveInteger)
+  .option('--steps <n>', `budget in training steps (default ${DEFAULT_TRAIN_STEPS})`, positiveInteger)
   .option('--minutes <m>', 'budget in wall-clock minutes', positiveNumber)
   .option('--seed <n>', 'random seed', nonNegativeInteger, 0)
   .option('--batch-size <n>', 'patches per step (default 32)', positiveInteger)
   .option('--patch-size <px>', 'patch side (default 64)', positiveInteger)
   .option('--output <kind>', 'decoder output: linear (the report) or softplus (positive by construction)')
   .addOption(new Option('--augment <which>', 'turns and mirrors that augment the patches: psf (those the PSF is symmetric under), all (a PSF known to be symmetric, measured with noise), none').choices(['psf', 'all', 'none']).default('psf'))
-  .option('--checkpoint-every <n>', 'steps between checkpoints', positiveInteger, 200)
+  .option('--checkpoint-every <n>', `steps between checkpoints (default ${DEFAULT_CHECKPOINT_EVERY_STEPS})`, positiveInteger)
   .option('--resume', 'continue from <out>/checkpoint when it exists', false)
   .option('--backend <name>', 'auto, tensorflow, native, wasm or cpu', 'auto')
   .action(trainCommand);
@@ -84,7 +85,7 @@ program.command('deconvolve')
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ImagingError || error instanceof DivblurError || error instanceof OnnxError) {
+  if (error instanceof ImagingError || error instanceof DivblurError || error instanceof OnnxError || error instanceof QueueError) {
     process.stderr.write(`divblur: ${error.message}${'code' in error ? ` [${String(error.code)}]` : ''}\n`);
     process.exit(2);
   }
