@@ -63,6 +63,13 @@ test('bad input ends with exit code 2 and a message that names the problem, writ
   const sigma = await divblur('simulate', '--sigma', '0', '--out', join(dir, 'x'));
   assert.notEqual(sigma.code, 0);
   assert.match(sigma.stderr, /> 0/);
+  const missing = await divblur('baseline', '--in', join(dir, 'missing.tif'), '--psf', join(dir, 'psf.tif'), '--out', join(dir, 'out.tif'));
+  assert.equal(missing.code, 2, missing.stderr);
+  assert.match(missing.stderr, /missing\.tif: no such file/);
+  // train's flags go through the experiment spec's checks, as a run of the service does
+  const patch = await divblur('train', '--data', join(dir, 'noisy.tif'), '--psf', join(dir, 'psf.tif'), '--patch-size', '18', '--out', join(dir, 'x'));
+  assert.equal(patch.code, 2, patch.stderr);
+  assert.match(patch.stderr, /patchSize 18 must be a multiple of 2\^depth = 4/);
   assert.ok(!(await readdir(dir)).includes('out.tif'));
   assert.ok(!(await readdir(dir)).includes('x'));
 });

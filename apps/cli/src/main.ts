@@ -89,5 +89,11 @@ try {
     process.stderr.write(`divblur: ${error.message}${'code' in error ? ` [${String(error.code)}]` : ''}\n`);
     process.exit(2);
   }
+  // A path that cannot be read or written (missing, a folder, no permission) is the user's input too.
+  const systemError = error as NodeJS.ErrnoException;
+  if (typeof systemError?.code === 'string' && typeof systemError.path === 'string' && /^E[A-Z]+$/.test(systemError.code)) {
+    process.stderr.write(`divblur: ${systemError.path}: ${systemError.code === 'ENOENT' ? 'no such file or folder' : systemError.message} [${systemError.code}]\n`);
+    process.exit(2);
+  }
   throw error;
 }
