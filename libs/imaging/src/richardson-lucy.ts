@@ -12,6 +12,7 @@ import { ParameterError } from './errors.ts';
 import { createConvolver, flipKernel } from './convolve.ts';
 import type { ConvolutionMethod } from './convolve.ts';
 import { assertFinite } from './finite.ts';
+import { noiseVariance, type NoiseModel } from './noise-model.ts';
 
 export type NegativeHandling = 'shift' | 'clip';
 
@@ -32,6 +33,11 @@ export interface RichardsonLucyOptions {
   onIteration?: (iteration: number, estimate: Image) => boolean | void;
   /** Stop before iteration k when residualSquared of x_{k−1} ≤ this (discrepancy principle); x_{k−1} is returned. */
   stopAtResidualSquared?: number;
+  /**
+   * Weigh each residual by 1/v of this model (noise-model.ts) at the fitted signal P ∗ x − o: residualSquared is
+   * then χ² = Σ (P ∗ x − y)²/v. Absent: unweighted.
+   */
+  residualNoise?: NoiseModel;
 }
 
 export interface RichardsonLucyResult {
@@ -51,7 +57,7 @@ export interface RichardsonLucyResult {
 }
 
 export function richardsonLucy(image: Image, psf: Image, options: RichardsonLucyOptions): RichardsonLucyResult {
-  const { iterations, negatives = 'shift', method, initialValue = 0.5, onIteration, stopAtResidualSquared } = options;
+  const { iterations, negatives = 'shift', method, initialValue = 0.5, onIteration, stopAtResidualSquared, residualNoise } = options;
   if (!Number.isInteger(iterations) || iterations < 1) {
     throw new ParameterError('RL_ITERATIONS', `iterations must be an integer ≥ 1, got ${iterations}`);
   }
@@ -92,8 +98,9 @@ export function richardsonLucy(image: Image, psf: Image, options: RichardsonLucy
     let residual = 0;
     for (let r = marginRows; r < height - marginRows; r++) {
       for (let c = marginCols; c < width - marginCols; c++) {
-        const diff = blurred[r * width + c] - offset - image.data[r * width + c];
-        residual += diff * diff;
+        const fit = blurred[r * width + c] - offset;
+        const diff = fit - image.data[r * width + c];
+        residual += residualNoise === undefined ? diff * diff : (diff * diff) / noiseVariance(residualNoise, fit - residualNoise.offset);
       }
     }
     residualSquared.push(residual);

@@ -17,6 +17,8 @@ export interface WienerSolver {
   estimate(balance: number): Image;
   /** ‖A x̂ − y‖² for one balance, through Parseval (no inverse transform). */
   residualSquared(balance: number): number;
+  /** A x̂ for one balance (circular, as the model): the data the estimate predicts, for a residual weighted per pixel. */
+  fitted(balance: number): Image;
 }
 
 function checkBalance(balance: number): void {
@@ -66,6 +68,21 @@ export function wienerSolver(image: Image, psf: Image): WienerSolver {
         // conj(H)·Y / denominator
         work[2 * k] = (hr * yr + hi * yi) / denominator;
         work[2 * k + 1] = (hr * yi - hi * yr) / denominator;
+      }
+      fft2d(work, height, width, true);
+      const data = new Float32Array(n);
+      for (let i = 0; i < n; i++) data[i] = work[2 * i];
+      return { data, height, width };
+    },
+    fitted(balance) {
+      checkBalance(balance);
+      // H·X̂ = |H|²·Y / (|H|² + bΛ²)
+      for (let k = 0; k < n; k++) {
+        const power = transfer[2 * k] ** 2 + transfer[2 * k + 1] ** 2;
+        const denominator = power + balance * laplacianSquared[k];
+        const factor = denominator === 0 ? 1 : power / denominator;
+        work[2 * k] = factor * spectrum[2 * k];
+        work[2 * k + 1] = factor * spectrum[2 * k + 1];
       }
       fft2d(work, height, width, true);
       const data = new Float32Array(n);
