@@ -27,6 +27,11 @@ export const SOFTPLUS_KNEE = 0.1;
 export interface Normalisation {
   readonly mean: number;
   readonly std: number;
+  /**
+   * The data's zero, data units (the camera offset of a Poisson–Gaussian noise model; absent = 0): the 'softplus'
+   * output is positive above it, x = o + k·log(1 + exp((t − o)/k)).
+   */
+  readonly offset?: number;
 }
 
 /** The report's network. */

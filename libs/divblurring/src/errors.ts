@@ -11,7 +11,7 @@ export class DivblurConfigError extends DivblurError {}
 
 /** Why a saved model or checkpoint cannot be read or written (stable; libs/onnx passes it on as its error code). */
 export type ModelFormatCode =
-  'MODEL_NOT_FOUND' | 'MODEL_NOT_JSON' | 'MODEL_FORMAT' | 'MODEL_VERSION' | 'MODEL_CONFIG' | 'MODEL_NORMALISATION' | 'MODEL_WEIGHTS';
+  'MODEL_NOT_FOUND' | 'MODEL_NOT_JSON' | 'MODEL_FORMAT' | 'MODEL_VERSION' | 'MODEL_CONFIG' | 'MODEL_NORMALISATION' | 'MODEL_NOISE' | 'MODEL_WEIGHTS';
 
 /** A saved model or checkpoint that cannot be read: wrong format, version, sizes. */
 export class ModelFormatError extends DivblurError {

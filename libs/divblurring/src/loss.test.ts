@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from './backend.ts';
 import { blurValid, dataTermPerImage, divblurLoss, klMap, psfFilter } from './loss.ts';
+import { gaussianNoise } from './imaging.ts';
 
 before(async () => {
   await initBackend('cpu');
@@ -58,7 +59,7 @@ test('divblurLoss = batch mean of data + β·KL + λR per image, and free bits o
   const logvar = tf.tensor4d([0, 0.2, 0, -0.3], [2, 1, 1, 2]);
   const sigma = 2;
   const penalty = { name: 'l1' as const, lambda: 0.1, kappa: 0 };
-  const terms = divblurLoss({ y, x, mu, logvar, psf: null, noiseSigma: sigma, beta: 0.5, freeBitsNats: 0, penalty });
+  const terms = divblurLoss({ y, x, mu, logvar, psf: null, noiseModel: gaussianNoise(sigma), beta: 0.5, freeBitsNats: 0, penalty });
   const data = ((0 + 9 + 4 + 9) / 8 + (0 + 1 + 1 + 4) / 8) / 2;
   const klEntries = Array.from(klMap(mu, logvar).dataSync());
   const kl = klEntries.reduce((a, b) => a + b) / 2;
@@ -67,7 +68,7 @@ test('divblurLoss = batch mean of data + β·KL + λR per image, and free bits o
   close(terms.kl.dataSync()[0], kl);
   close(terms.penalty.dataSync()[0], l1);
   close(terms.objective.dataSync()[0], data + 0.5 * kl + l1);
-  const floored = divblurLoss({ y, x, mu, logvar, psf: null, noiseSigma: sigma, beta: 1, freeBitsNats: 0.5, penalty });
+  const floored = divblurLoss({ y, x, mu, logvar, psf: null, noiseModel: gaussianNoise(sigma), beta: 1, freeBitsNats: 0.5, penalty });
   // per channel batch-mean KL: channel 0 = (k0 + k2)/2, channel 1 = (k1 + k3)/2, each floored at 0.5
   const channels = [(klEntries[0] + klEntries[2]) / 2, (klEntries[1] + klEntries[3]) / 2].map((k) => Math.max(k, 0.5));
   close(floored.objective.dataSync()[0], data + channels[0] + channels[1] + l1);

@@ -1,8 +1,10 @@
 /**
  * The DivBlurring objective per image, eq. (3.3) of the report plus a penalty:
- *   L = ‖A g(z) − y‖² / (2σ²)  +  β·KL(q(z|y) ‖ N(0,I))  +  λ R(g(z))
+ *   L = ‖A g(z) − y‖² / (2σ²)  +  β·KL(q(z|y) ‖ N(0,I))  +  λ R(g(z) − o)
  * A = convolution by the PSF in 'valid' mode: the residual exists only where the PSF's support
  * lies inside the patch, so no boundary condition is assumed. A = identity (psf null) is DivNoising.
+ * With a Poisson–Gaussian noise model the data term is poisson-gaussian-likelihood.ts's −log p(y | x); the
+ * penalty acts on the signal above the noise model's offset o (0 for the report's Gaussian model).
  * KL in closed form, eq. (1.8): KL = −½ Σ (1 + log σ_z² − μ² − σ_z²), summed over latent entries.
  * Free bits (Kingma et al. 2016): the optimised KL is h·w·Σ_c max(KL_c, floor), KL_c the batch-mean KL
  * of channel c per latent pixel; with floor 0 it equals the batch-mean KL.
@@ -10,7 +12,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Image } from './imaging.ts';
 import { DivblurConfigError } from './errors.ts';
+import type { NoiseModel } from './imaging.ts';
 import { penaltyPerImage, type Penalty } from './penalties.ts';
+import { poissonGaussianDataTermPerImage } from './poisson-gaussian-likelihood.ts';
 
 /** The PSF as a tfjs filter [kh,kw,1,1], rotated by 180° so that tf.conv2d (a correlation) convolves. */
 export function psfFilter(psf: Image): tf.Tensor4D {
@@ -51,7 +55,8 @@ export interface LossInputs {
   readonly mu: tf.Tensor4D;
   readonly logvar: tf.Tensor4D;
   readonly psf: tf.Tensor4D | null;
-  readonly noiseSigma: number;
+  /** gaussian: the report's ‖A x − y‖²/(2σ²); poisson_gaussian: poisson-gaussian-likelihood.ts. */
+  readonly noiseModel: NoiseModel;
   readonly beta: number;
   readonly freeBitsNats: number;
   readonly penalty: Penalty;
@@ -66,17 +71,20 @@ export interface LossTerms {
 }
 
 export function divblurLoss(inputs: LossInputs): LossTerms {
-  const { y, x, mu, logvar, psf, noiseSigma, beta, freeBitsNats, penalty } = inputs;
-  if (!(noiseSigma > 0)) throw new DivblurConfigError(`noiseSigma must be > 0, got ${noiseSigma}`);
+  const { y, x, mu, logvar, psf, noiseModel, beta, freeBitsNats, penalty } = inputs;
+  if (noiseModel.kind === 'gaussian' && !(noiseModel.sigma > 0)) throw new DivblurConfigError(`noiseSigma must be > 0, got ${noiseModel.sigma}`);
   const [, latentHeight, latentWidth] = mu.shape;
-  const data = tf.mean(dataTermPerImage(x, y, psf, noiseSigma)) as tf.Scalar;
+  const perImage = noiseModel.kind === 'gaussian'
+    ? dataTermPerImage(x, y, psf, noiseModel.sigma)
+    : poissonGaussianDataTermPerImage(x, y, psf, noiseModel);
+  const data = tf.mean(perImage) as tf.Scalar;
   const kls = klMap(mu, logvar);
   const kl = tf.div(tf.sum(kls), mu.shape[0]) as tf.Scalar;
   const klPerChannel = tf.mean(kls, [0, 1, 2]);
   const klOptimised = freeBitsNats > 0
     ? tf.mul(tf.sum(tf.maximum(klPerChannel, freeBitsNats)), latentHeight * latentWidth)
     : kl;
-  const penaltyMean = tf.mean(penaltyPerImage(penalty, x)) as tf.Scalar;
+  const penaltyMean = tf.mean(penaltyPerImage(penalty, x, noiseModel.offset)) as tf.Scalar;
   const objective = tf.add(tf.add(data, tf.mul(klOptimised, beta)), penaltyMean) as tf.Scalar;
   return { objective, data, kl, penalty: penaltyMean };
 }

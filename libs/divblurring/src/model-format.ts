@@ -1,8 +1,11 @@
 /**
  * The file half of the model contract, without TensorFlow.js: a saved model is a directory of
  *   model.json   { format: "divblur-model", formatVersion: 1, divblurVersion, config, normalisation, method,
- *                  noiseSigma, penalty, lambda, kappa, training, psf: {height, width, data} | null,
+ *                  noiseSigma, noiseModel?, penalty, lambda, kappa, training, psf: {height, width, data} | null,
  *                  weights: [{ name, shape, offset }] }      (offset: float32 index into weights.bin)
+ *                noiseModel (@divblur/imaging noise-model.ts) is written when it is not the report's Gaussian of σ
+ *                noiseSigma and offset 0, which a file without it means (all files before it); normalisation.offset
+ *                likewise only when non-zero.
  *   weights.bin  the parameters of parameterShapes(config), little-endian float32, concatenated in that order.
  * One writer and one reader: saveModel / loadModel (saved-model.ts) wrap them in tfjs tensors, libs/onnx's exporter
  * reads the numbers, the test fixtures write random models with them.
@@ -11,7 +14,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkModelConfig, parameterShapes, type ModelConfig, type Normalisation } from './architecture.ts';
 import { DivblurError, ModelFormatError } from './errors.ts';
-import { writeFileAtomic } from './imaging.ts';
+import { checkNoiseModel, gaussianNoise, isPlainGaussian, NoiseModelError, writeFileAtomic, type NoiseModel } from './imaging.ts';
 
 export const MODEL_FORMAT = 'divblur-model';
 export const MODEL_FORMAT_VERSION = 1;
@@ -37,6 +40,8 @@ export interface ModelRecord {
   readonly normalisation: Normalisation;
   readonly method: 'divblurring' | 'divnoising';
   readonly noiseSigma: number;
+  /** Absent: the Gaussian of σ noiseSigma, offset 0. */
+  readonly noiseModel?: NoiseModel;
   readonly penalty: string;
   readonly lambda: number;
   readonly kappa: number;
@@ -46,8 +51,10 @@ export interface ModelRecord {
   readonly psf: { readonly height: number; readonly width: number; readonly data: ArrayLike<number> } | null;
 }
 
-export interface ModelManifest extends Omit<ModelRecord, 'psf'> {
+export interface ModelManifest extends Omit<ModelRecord, 'psf' | 'noiseModel'> {
   readonly format: typeof MODEL_FORMAT;
+  /** Always set once checked (checkManifest fills the Gaussian of σ noiseSigma for files without one). */
+  readonly noiseModel: NoiseModel;
   readonly formatVersion: typeof MODEL_FORMAT_VERSION;
   readonly divblurVersion: string;
   readonly psf: { readonly height: number; readonly width: number; readonly data: number[] } | null;
@@ -100,9 +107,28 @@ export function checkManifest(value: unknown, where = 'model.json'): ModelManife
   if (!(norm !== undefined && norm.std > 0 && Number.isFinite(norm.std) && Number.isFinite(norm.mean))) {
     throw new ModelFormatError(`${where}: normalisation ${JSON.stringify(norm)} needs a finite mean and a finite std > 0`, 'MODEL_NORMALISATION');
   }
+  if (norm.offset !== undefined && !Number.isFinite(norm.offset)) {
+    throw new ModelFormatError(`${where}: normalisation offset ${JSON.stringify(norm.offset)} must be a finite number`, 'MODEL_NORMALISATION');
+  }
   if (!Array.isArray(json.weights)) throw new ModelFormatError(`${where} lists no weights`, 'MODEL_WEIGHTS');
-  // Files written before `training` was recorded read as an empty record, as loadModel always did.
-  return { ...json, psf: json.psf ?? null, training: json.training ?? {} } as ModelManifest;
+  // Files written before `training` was recorded read as an empty record, as loadModel always did; files
+  // without a noise model were trained with the report's Gaussian of their σ.
+  return { ...json, psf: json.psf ?? null, training: json.training ?? {}, noiseModel: checkedNoiseModel(json, where) } as ModelManifest;
+}
+
+function checkedNoiseModel(json: Partial<ModelManifest>, where: string): NoiseModel {
+  if (json.noiseModel === undefined) {
+    if (!(typeof json.noiseSigma === 'number' && json.noiseSigma > 0)) {
+      throw new ModelFormatError(`${where}: noiseSigma ${JSON.stringify(json.noiseSigma)} must be a number > 0 when there is no noiseModel`, 'MODEL_NOISE');
+    }
+    return gaussianNoise(json.noiseSigma);
+  }
+  try {
+    return checkNoiseModel(json.noiseModel);
+  } catch (error) {
+    if (!(error instanceof NoiseModelError) && !(error instanceof TypeError)) throw error;
+    throw new ModelFormatError(`${where}: noise model ${JSON.stringify(json.noiseModel)}: ${error.message}`, 'MODEL_NOISE');
+  }
 }
 
 /** The weight index and weights.bin bytes of `params` (every parameter of `config`, in the contract's order). */
@@ -146,7 +172,7 @@ export async function writeSavedModel(dir: string, record: ModelRecord, params: 
   const { weights, bytes } = encodeWeights(record.config, params);
   const { psf } = record;
   // Field order is the file's: the bytes of a model saved before this module existed are reproduced exactly.
-  const manifest: ModelManifest = {
+  const manifest: Omit<ModelManifest, 'noiseModel'> & { noiseModel?: NoiseModel } = {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
     divblurVersion: DIVBLUR_VERSION,
@@ -154,6 +180,7 @@ export async function writeSavedModel(dir: string, record: ModelRecord, params: 
     normalisation: record.normalisation,
     method: record.method,
     noiseSigma: record.noiseSigma,
+    ...(writesNoiseModel(record) ? { noiseModel: record.noiseModel } : {}),
     penalty: record.penalty,
     lambda: record.lambda,
     kappa: record.kappa,
@@ -164,7 +191,13 @@ export async function writeSavedModel(dir: string, record: ModelRecord, params: 
   await mkdir(dir, { recursive: true });
   await writeFileAtomic(join(dir, 'weights.bin'), bytes);
   await writeFileAtomic(join(dir, 'model.json'), Buffer.from(JSON.stringify(manifest, null, 1)));
-  return manifest;
+  return { ...manifest, noiseModel: record.noiseModel ?? gaussianNoise(record.noiseSigma) };
+}
+
+/** Whether model.json must say its noise model: anything but the Gaussian of σ noiseSigma with offset 0. */
+function writesNoiseModel(record: ModelRecord): record is ModelRecord & { noiseModel: NoiseModel } {
+  const model = record.noiseModel;
+  return model !== undefined && !(isPlainGaussian(model) && model.sigma === record.noiseSigma);
 }
 
 async function readIn(dir: string, name: string): Promise<Buffer> {

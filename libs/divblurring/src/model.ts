@@ -4,7 +4,7 @@
  *   sample:         z = μ + exp(½ log σ_z²)·ε,  ε ~ N(0, I)            (reparameterisation)
  *   decoder g(z):   [upsample 2×2 stride 2, convk×k+ReLU, convk×k+ReLU] × depth → convk×k → 1 channel
  * k = config.kernelSize ('same' padding; the report's k = 3). Input normalised by the training data's {mean, std};
- * output mapped back to data units. Parameter names and shapes are the model contract's (contract.ts), shared with libs/onnx.
+ * output mapped back to data units (offset kept; a 'softplus' output is positive above the normalisation's offset). Parameter names and shapes are the model contract's (contract.ts), shared with libs/onnx.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Random } from './imaging.ts';
@@ -84,5 +84,7 @@ export function decode(params: Params, config: ModelConfig, norm: Normalisation,
   const t = tf.add(tf.mul(conv(params, 'dec.out', h), norm.std), norm.mean) as tf.Tensor4D;
   if (config.output === 'linear') return t;
   const knee = SOFTPLUS_KNEE * norm.std;
-  return tf.mul(tf.softplus(tf.div(t, knee)), knee);
+  const offset = norm.offset ?? 0;
+  if (offset === 0) return tf.mul(tf.softplus(tf.div(t, knee)), knee);
+  return tf.add(tf.mul(tf.softplus(tf.div(tf.sub(t, offset), knee)), knee), offset);
 }

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { ADAM_UPDATE, loadAddon, registerNativeKernels, RELU_BIAS_BACKPROP } from '@divblur/tfjs-native';
 import { assertClose, assertRanNatively, bothPaths } from '@divblur/tfjs-native/testing';
 import { useFusedConvolutions } from './conv.ts';
-import { Random } from './imaging.ts';
+import { gaussianNoise, Random } from './imaging.ts';
 import { divblurLoss, psfFilter } from './loss.ts';
 import { decode, encode, initParams, sampleLatent } from './model.ts';
 import { BOX_PSF_3, tinyImages, tinyOptions } from './test-fixtures.ts';
@@ -34,7 +34,7 @@ for (const fused of [false, true]) {
         const { value, grads } = tf.variableGrads(() => {
           const { mu, logvar } = encode(params, small, normalisation, y);
           const x = decode(params, small, normalisation, sampleLatent(mu, logvar, eps));
-          return divblurLoss({ y, x, mu, logvar, psf, noiseSigma: 0.05, beta: 1, freeBitsNats: 0.01, penalty: { name: 'none', lambda: 0, kappa: 0 } }).objective;
+          return divblurLoss({ y, x, mu, logvar, psf, noiseModel: gaussianNoise(0.05), beta: 1, freeBitsNats: 0.01, penalty: { name: 'none', lambda: 0, kappa: 0 } }).objective;
         }, Object.values(params));
         return [value, ...names.map((n) => grads[params[n].name])];
       });

@@ -7,6 +7,7 @@ import type { LrScheduleName } from './schedule.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { ALL_TRANSFORMS, transformListProblem } from './data.ts';
 import { psfSymmetries } from './symmetry.ts';
+import { checkNoiseModel, equivalentNoiseSigma, gaussianNoise, type NoiseModel, type NoiseModelSpec } from './imaging.ts';
 
 export interface TrainOptions {
   /** Noisy (and, for DivBlurring, blurred) training images, data units. */
@@ -15,6 +16,12 @@ export interface TrainOptions {
   readonly psf: Image | null;
   /** Gaussian noise σ in data units; absent → estimated from the images. */
   readonly noiseSigma?: number;
+  /**
+   * The likelihood's noise model (@divblur/imaging noise-model.ts): "estimate" (Poisson–Gaussian, every value
+   * from the images), or a kind with what is known (the rest estimated). Absent: the report's Gaussian of σ
+   * `noiseSigma`. Camera data in ADU: { kind: 'poisson_gaussian' } or "estimate".
+   */
+  readonly noiseModel?: NoiseModelSpec;
   readonly penalty?: PenaltyName;
   readonly lambda?: number;
   readonly kappa?: number;
@@ -52,7 +59,9 @@ export const DEFAULT_TRAIN_STEPS = 3000;
 /** Every hyper-parameter with its value (what a checkpoint and model.json record). */
 export interface Hyperparameters {
   readonly method: 'divblurring' | 'divnoising';
+  /** The Gaussian model's σ; for a Poisson–Gaussian one, √v at the training data's mean signal (one σ to show). */
   readonly noiseSigma: number;
+  readonly noiseModel: NoiseModel;
   readonly penalty: PenaltyName;
   readonly lambda: number;
   readonly kappa: number;
@@ -86,13 +95,30 @@ function fraction(name: string, value: number): number {
   return value;
 }
 
-/** A checkpoint's hyper-parameters with the fields added since it was written (checkpoints before `augmentations` trained with all 8). */
-export function checkpointHyperparameters(stored: Omit<Hyperparameters, 'augmentations'> & { augmentations?: readonly number[] }): Hyperparameters {
-  return { ...stored, augmentations: stored.augmentations ?? ALL_TRANSFORMS };
+/**
+ * A checkpoint's hyper-parameters with the fields added since it was written: checkpoints before `augmentations`
+ * trained with all 8, those before `noiseModel` with the Gaussian of their σ.
+ */
+export function checkpointHyperparameters(
+  stored: Omit<Hyperparameters, 'augmentations' | 'noiseModel'> & { augmentations?: readonly number[]; noiseModel?: NoiseModel },
+): Hyperparameters {
+  return { ...stored, augmentations: stored.augmentations ?? ALL_TRANSFORMS, noiseModel: stored.noiseModel ?? gaussianNoise(stored.noiseSigma) };
 }
 
-/** Fills defaults and checks every option; `noiseSigma` must be known by now (see train.ts). */
-export function resolveHyperparameters(options: TrainOptions, noiseSigma: number): Hyperparameters {
+/** Mean of the images minus the offset: the signal level at which a Poisson–Gaussian model's σ is quoted. */
+function meanSignal(images: Stack, offset: number): number {
+  let sum = 0;
+  for (const value of images.data) sum += value;
+  return sum / images.data.length - offset;
+}
+
+/**
+ * Fills defaults and checks every option; the noise must be known by now (see train.ts): a σ (the report's
+ * Gaussian model) or a resolved noise model.
+ */
+export function resolveHyperparameters(options: TrainOptions, noise: number | NoiseModel): Hyperparameters {
+  const noiseModel = typeof noise === 'number' ? gaussianNoise(noise) : checkNoiseModel(noise);
+  const noiseSigma = noiseModel.kind === 'gaussian' ? noiseModel.sigma : equivalentNoiseSigma(noiseModel, meanSignal(options.images, noiseModel.offset));
   const model = checkModelConfig({ ...REPORT_MODEL, ...options.model });
   const penalty = checkPenalty({ name: options.penalty ?? 'none', lambda: options.lambda ?? 0, kappa: options.kappa ?? 0 });
   const patchSize = positive('patchSize', options.patchSize ?? 64, true);
@@ -111,6 +137,7 @@ export function resolveHyperparameters(options: TrainOptions, noiseSigma: number
   return {
     method: options.psf ? 'divblurring' : 'divnoising',
     noiseSigma: positive('noiseSigma', noiseSigma),
+    noiseModel,
     penalty: penalty.name,
     lambda: penalty.lambda,
     kappa: penalty.kappa,

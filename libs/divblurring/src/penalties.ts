@@ -1,6 +1,7 @@
 /**
  * Penalties R(x) on the decoder output x, in the data's own intensity units, summed over the
- * pixels of each image (so λ means what it means in the report's equations):
+ * pixels of each image (so λ means what it means in the report's equations); x is the signal above
+ * the data's offset (x − o for camera data, where positivity means x ≥ o):
  *   none          0
  *   l1            λ Σ|x|
  *   l2            λ Σ x²
@@ -32,8 +33,10 @@ export function checkPenalty(penalty: Penalty): Penalty {
   return penalty;
 }
 
-/** R(x) per image: x [N,H,W,1] → [N]. */
-export function penaltyPerImage(penalty: Penalty, x: tf.Tensor4D): tf.Tensor1D {
+/** R(x − offset) per image: x [N,H,W,1] → [N]. */
+export function penaltyPerImage(penalty: Penalty, output: tf.Tensor4D, offset = 0): tf.Tensor1D {
+  // offset 0 adds no op, so the report's Gaussian path computes what it always did
+  const x = offset === 0 ? output : tf.sub(output, offset);
   const sum = (t: tf.Tensor): tf.Tensor1D => tf.sum(t, [1, 2, 3]) as tf.Tensor1D;
   const negativeSquared = (): tf.Tensor1D => sum(tf.square(tf.minimum(x, 0)));
   switch (penalty.name) {

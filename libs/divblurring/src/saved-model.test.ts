@@ -11,7 +11,7 @@ import { decode } from './model.ts';
 import { readSavedModel } from './model-format.ts';
 import { loadModel, saveModel } from './saved-model.ts';
 import { disposeModel } from './trained-model.ts';
-import { TINY_MODEL, tinyOptions } from './test-fixtures.ts';
+import { TINY_MODEL, tinyCameraOptions, tinyOptions } from './test-fixtures.ts';
 import { trainModel } from './train.ts';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/model-v1', import.meta.url));
@@ -76,4 +76,34 @@ test('refuses a missing directory, another format version, an unsupported kernel
   await writeFile(join(dir, 'weights.bin'), weights.subarray(0, weights.byteLength - 4));
   await rejects('MODEL_WEIGHTS');
   await assert.rejects(loadModel(dir), (e: unknown) => e instanceof ModelFormatError && /dec\.out\.b/.test(e.message));
+});
+
+test('a Poisson–Gaussian model saves its noise model and offset and loads them back; the report\'s models write neither', async (t) => {
+  const dir = await scratch(t);
+  const trained = (await trainModel(tinyCameraOptions({ steps: 2 }))).model;
+  await saveModel(dir, trained);
+  const manifest = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+  assert.deepEqual(manifest.noiseModel, trained.noiseModel);
+  assert.equal(manifest.normalisation.offset, trained.noiseModel.offset);
+  const loaded = await loadModel(dir);
+  assert.deepEqual(loaded.noiseModel, trained.noiseModel);
+  assert.deepEqual(loaded.normalisation, trained.normalisation);
+  disposeModel(trained);
+  disposeModel(loaded);
+  // the fixture, saved before noise models existed, loads as the Gaussian of its σ
+  const old = await loadModel(FIXTURE);
+  assert.deepEqual(old.noiseModel, { kind: 'gaussian', sigma: old.noiseSigma, offset: 0 });
+  disposeModel(old);
+  const gaussian = JSON.parse(await readFile(join(FIXTURE, 'model.json'), 'utf8'));
+  assert.ok(!('noiseModel' in gaussian) && !('offset' in gaussian.normalisation));
+});
+
+test('refuses a noise model out of its domain with MODEL_NOISE, naming what would be right', async (t) => {
+  const dir = await scratch(t);
+  const manifest = JSON.parse(await readFile(join(FIXTURE, 'model.json'), 'utf8'));
+  await writeFile(join(dir, 'weights.bin'), await readFile(join(FIXTURE, 'weights.bin')));
+  for (const noiseModel of [{ kind: 'poisson_gaussian', gain: 0, readNoise: 3, offset: 100 }, { kind: 'poisson', gain: 1 }, { kind: 'gaussian', sigma: -1, offset: 0 }]) {
+    await writeFile(join(dir, 'model.json'), JSON.stringify({ ...manifest, noiseModel }));
+    await assert.rejects(readSavedModel(dir), (e: unknown) => e instanceof ModelFormatError && e.code === 'MODEL_NOISE' && /must be|one of/.test(e.message));
+  }
 });

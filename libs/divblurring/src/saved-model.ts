@@ -22,6 +22,7 @@ export async function loadModel(dir: string): Promise<TrainedModel> {
     params: Object.fromEntries([...params].map(([name, p]) => [name, tf.tensor(p.data, [...p.shape])])),
     method: manifest.method,
     noiseSigma: manifest.noiseSigma,
+    noiseModel: manifest.noiseModel,
     penalty: manifest.penalty as PenaltyName,
     lambda: manifest.lambda,
     kappa: manifest.kappa,

@@ -1,4 +1,5 @@
 /** Tiny training problems for the tests (cpu backend, seconds). Not exported by index.ts. */
+import { simulateCamera } from '@divblur/imaging';
 import { Random, type Image, type Stack } from './imaging.ts';
 import type { TrainOptions } from './options.ts';
 
@@ -35,6 +36,12 @@ export function tinyOptions(overrides: Partial<TrainOptions> = {}): TrainOptions
     seed: 3,
     ...overrides,
   };
+}
+
+/** A tiny camera acquisition (the simulator's camera preset: uint16 ADU, offset 100) for the tiny network. */
+export function tinyCameraOptions(overrides: Partial<TrainOptions> = {}): TrainOptions {
+  const { noiseSigma: _sigma, ...base } = tinyOptions();
+  return { ...base, images: simulateCamera({ count: 12, size: 64, seed: 7 }).noisy, noiseModel: 'estimate', ...overrides };
 }
 
 /** ‖a − b‖ / ‖b‖ over flat arrays. */

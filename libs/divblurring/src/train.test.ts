@@ -8,7 +8,7 @@ import { initBackend } from './backend.ts';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { createTrainer, PosteriorCollapseError, trainModel } from './train.ts';
 import { disposeModel } from './trained-model.ts';
-import { tinyOptions } from './test-fixtures.ts';
+import { tinyCameraOptions, tinyOptions } from './test-fixtures.ts';
 
 before(async () => {
   await initBackend('wasm'); // the fallback path with conv.ts gradients; 7× faster than 'cpu' here
@@ -111,4 +111,33 @@ test('an asymmetric PSF augments only with its own symmetries, records them, and
   assert.deepEqual(symmetric.hyperparameters.augmentations, [0, 1, 2, 3, 4, 5, 6, 7]);
   symmetric.dispose();
   assert.throws(() => createTrainer(tinyOptions({ augmentations: [0, 8] })), /distinct transforms among 0\.\.7/);
+});
+
+test('camera data with noiseModel "estimate": the Poisson–Gaussian model is estimated, trained with, recorded, and the offset joins the normalisation', async () => {
+  const result = await trainModel(tinyCameraOptions({ steps: 3 }));
+  const { noiseModel, normalisation } = result.model;
+  disposeModel(result.model);
+  assert.equal(noiseModel.kind, 'poisson_gaussian');
+  assert.ok(noiseModel.kind === 'poisson_gaussian' && noiseModel.gain > 1 && noiseModel.gain < 3 && Math.abs(noiseModel.offset - 100) < 5, JSON.stringify(noiseModel));
+  assert.equal(normalisation.offset, noiseModel.offset);
+  assert.deepEqual((result.model.training.hyperparameters as { noiseModel: unknown }).noiseModel, noiseModel);
+  assert.ok(result.history.every((p) => Number.isFinite(p.data)));
+  // a given model is used as it is; σ and a Poisson–Gaussian model together are refused
+  const given = { kind: 'poisson_gaussian' as const, gain: 2, readNoise: 3, offset: 100 };
+  const trainer = createTrainer(tinyCameraOptions({ noiseModel: given }));
+  assert.deepEqual(trainer.hyperparameters.noiseModel, given);
+  assert.ok(trainer.hyperparameters.noiseSigma > 3, 'σ quoted at the data\'s mean signal: √(α·s̄ + σ_r²)');
+  trainer.dispose();
+  assert.throws(() => createTrainer(tinyCameraOptions({ noiseSigma: 5 })), /not both/);
+});
+
+test('a checkpoint from before the noise model resumes with the Gaussian of its σ', () => {
+  const trainer = createTrainer(tinyOptions({ steps: 4 }));
+  trainer.train(trainer.nextBatch());
+  const { noiseModel: _dropped, ...oldHyperparameters } = trainer.checkpoint().hyperparameters;
+  const old = { ...trainer.checkpoint(), hyperparameters: oldHyperparameters } as unknown as Checkpoint;
+  trainer.dispose();
+  const resumed = createTrainer({ ...tinyOptions({ steps: 4 }), resumeFrom: old });
+  assert.deepEqual(resumed.hyperparameters.noiseModel, { kind: 'gaussian', sigma: 0.1, offset: 0 });
+  resumed.dispose();
 });

@@ -6,7 +6,7 @@
 import { activeBackend } from './backend.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { DivblurConfigError, TrainingError } from './errors.ts';
-import { estimateStackNoiseSigma } from './imaging.ts';
+import { estimateStackNoiseSigma, resolveNoiseModel, type NoiseModel } from './imaging.ts';
 import { ALL_TRANSFORMS } from './data.ts';
 import { checkpointHyperparameters, resolveHyperparameters, type Hyperparameters, type TrainOptions } from './options.ts';
 import { buildTrainer, dataFingerprint, type StepLoss, type Trainer } from './trainer.ts';
@@ -61,12 +61,22 @@ export class PosteriorCollapseError extends TrainingError {
 /** Steps used for the speed estimate of a wall-clock budget. */
 const TIMING_STEPS = 3;
 
-function knownNoiseSigma(options: TrainOptions): number {
-  if (options.resumeFrom) return options.resumeFrom.hyperparameters.noiseSigma;
-  if (options.noiseSigma !== undefined) return options.noiseSigma;
-  const estimated = estimateStackNoiseSigma(options.images);
-  if (!(estimated > 0)) throw new DivblurConfigError('noiseSigma could not be estimated (noise-free images?): give it explicitly');
-  return estimated;
+/** The report's σ (given or estimated), or the noise model asked for, resolved on the training images. */
+function knownNoise(options: TrainOptions): number | NoiseModel {
+  const spec = options.noiseModel;
+  if (spec === undefined) {
+    if (options.noiseSigma !== undefined) return options.noiseSigma;
+    const estimated = estimateStackNoiseSigma(options.images);
+    if (!(estimated > 0)) throw new DivblurConfigError('noiseSigma could not be estimated (noise-free images?): give it explicitly');
+    return estimated;
+  }
+  if (options.noiseSigma !== undefined) {
+    if (spec === 'estimate' || spec.kind !== 'gaussian' || (spec.sigma !== undefined && spec.sigma !== options.noiseSigma)) {
+      throw new DivblurConfigError(`give noiseSigma ${options.noiseSigma} or noiseModel ${JSON.stringify(spec)}, not both`);
+    }
+    return resolveNoiseModel(options.images, { ...spec, sigma: options.noiseSigma }).model;
+  }
+  return resolveNoiseModel(options.images, spec).model;
 }
 
 function checkResume(options: TrainOptions, checkpoint: Checkpoint): void {
@@ -81,7 +91,7 @@ function checkResume(options: TrainOptions, checkpoint: Checkpoint): void {
 export function trainHyperparameters(options: TrainOptions): Hyperparameters {
   const resume = options.resumeFrom;
   if (resume) checkResume(options, resume);
-  return resume ? checkpointHyperparameters(resume.hyperparameters) : resolveHyperparameters(options, knownNoiseSigma(options));
+  return resume ? checkpointHyperparameters(resume.hyperparameters) : resolveHyperparameters(options, knownNoise(options));
 }
 
 /** A trainer for one step at a time (speed benchmarks, custom loops); resumes when options.resumeFrom is set. */

@@ -1,6 +1,6 @@
 /** A trained model: everything deconvolution and the ONNX export need (saved by saved-model.ts in the contract's format, model-format.ts). */
 import type * as tf from '@tensorflow/tfjs';
-import type { Image } from './imaging.ts';
+import type { Image, NoiseModel } from './imaging.ts';
 import type { ModelConfig, Normalisation } from './architecture.ts';
 import type { PenaltyName } from './penalties.ts';
 
@@ -11,6 +11,8 @@ export interface TrainedModel {
   readonly params: Record<string, tf.Tensor>;
   readonly method: 'divblurring' | 'divnoising';
   readonly noiseSigma: number;
+  /** The likelihood's noise model (the report's: Gaussian of σ noiseSigma, offset 0). */
+  readonly noiseModel: NoiseModel;
   readonly penalty: PenaltyName;
   readonly lambda: number;
   readonly kappa: number;

@@ -65,7 +65,9 @@ export function dataFingerprint(images: TrainOptions['images']): Checkpoint['dat
 
 export function buildTrainer(options: TrainOptions, hyper: Hyperparameters, totalSteps: number, resume?: Checkpoint): Trainer {
   const { images } = options;
-  const normalisation = resume?.normalisation ?? dataNormalisation(images);
+  const offset = hyper.noiseModel.offset;
+  // The offset joins the normalisation only when there is one, so that the report's models record what they did.
+  const normalisation = resume?.normalisation ?? (offset === 0 ? dataNormalisation(images) : { ...dataNormalisation(images), offset });
   const random = resume ? Random.fromState(resume.random) : new Random(hyper.seed);
   const params = resume
     ? Object.fromEntries(Object.entries(resume.params).map(([name, t]) => [name, variableFrom(t.data, t.shape)]))
@@ -121,7 +123,7 @@ export function buildTrainer(options: TrainOptions, hyper: Hyperparameters, tota
         const { value, grads } = tf.variableGrads(() => {
           const { mu, logvar } = encode(params, config, normalisation, y);
           const x = decode(params, config, normalisation, sampleLatent(mu, logvar, eps));
-          const terms = divblurLoss({ y, x, mu, logvar, psf, noiseSigma: hyper.noiseSigma, beta, freeBitsNats: hyper.freeBitsNats, penalty: { name: hyper.penalty, lambda: hyper.lambda, kappa: hyper.kappa } });
+          const terms = divblurLoss({ y, x, mu, logvar, psf, noiseModel: hyper.noiseModel, beta, freeBitsNats: hyper.freeBitsNats, penalty: { name: hyper.penalty, lambda: hyper.lambda, kappa: hyper.kappa } });
           kept.push(tf.keep(terms.data), tf.keep(terms.kl), tf.keep(terms.penalty));
           return terms.objective;
         }, varList);
@@ -131,7 +133,7 @@ export function buildTrainer(options: TrainOptions, hyper: Hyperparameters, tota
       const [total, data, kl, penalty] = [objective, ...kept].map((t) => t.dataSync()[0]);
       for (const t of [objective, ...kept]) t.dispose();
       if (![total, data, kl, penalty].every(Number.isFinite)) {
-        throw new TrainingError(`loss is not finite at step ${step} (data ${data}, KL ${kl}, penalty ${penalty}): lower the learning rate or check σ`);
+        throw new TrainingError(`loss is not finite at step ${step} (data ${data}, KL ${kl}, penalty ${penalty}): lower the learning rate or check the noise model`);
       }
       const loss: StepLoss = { total: total / inputPixels, data: data / validPixels, kl: kl / inputPixels, penalty: penalty / inputPixels, beta };
       if (step >= warmupEndStep(trainer.totalSteps, hyper.klHoldFraction, hyper.klRampFraction)) {
@@ -168,6 +170,7 @@ export function buildTrainer(options: TrainOptions, hyper: Hyperparameters, tota
         params: Object.fromEntries(names.map((name) => [name, tf.clone(params[name])])),
         method: hyper.method,
         noiseSigma: hyper.noiseSigma,
+        noiseModel: hyper.noiseModel,
         penalty: hyper.penalty,
         lambda: hyper.lambda,
         kappa: hyper.kappa,

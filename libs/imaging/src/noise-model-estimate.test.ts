@@ -63,10 +63,12 @@ test('bad given values and data the model does not fit are typed errors that say
   assert.throws(() => estimateNoiseModel(sim.noisy, { gain: 40, offset: 100 }),
     (e: unknown) => e instanceof NoiseModelError && e.code === 'NOISE_FIT_FAILED' && /no read noise/.test(e.message));
   assert.throws(() => estimateNoiseModel({ data: new Float32Array(64), count: 1, height: 8, width: 8 }), /at least 16×16/);
+  assert.throws(() => estimateNoiseModel(simulateCamera({ count: 2, size: 64, seed: 1 }).noisy),
+    (e: unknown) => e instanceof NoiseModelError && e.code === 'NOISE_FIT_SIZE' && /give gain, readNoise and offset/.test(e.message));
 });
 
 test('the model is the Poisson–Gaussian one with every value positive', () => {
-  const { model } = estimateNoiseModel(simulateCamera({ count: 4, size: 64, seed: 1 }).noisy);
+  const { model } = estimateNoiseModel(simulateCamera({ count: 8, size: 64, seed: 1 }).noisy);
   const pg: PoissonGaussianNoise = model;
   assert.ok(pg.gain > 0 && pg.readNoise > 0 && Number.isFinite(pg.offset));
 });

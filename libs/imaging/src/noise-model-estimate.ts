@@ -56,6 +56,8 @@ export interface NoiseModelEstimate {
 const MAD_TO_SIGMA = 1.482602218505602;
 /** Images the estimate looks at, at most. */
 export const MAX_ESTIMATION_IMAGES = 128;
+/** Fewer pixels than this (2 px in from the borders) cannot support the fit. */
+const MIN_ESTIMATION_PIXELS = 20_000;
 /** The fitted line must raise the variance by this fraction of the background's over the data's levels. */
 const MIN_VARIANCE_RISE = 0.1;
 const LEVEL_BINS = 32;
@@ -192,7 +194,13 @@ export function estimateNoiseModel(stack: Stack, given: NoiseModelGiven = {}): N
     throw new NoiseModelError('NOISE_FIT_SIZE', `noise model estimation needs images of at least 16×16 pixels, got ${stack.height}×${stack.width}`);
   }
   assertFinite(stack, 'the stack whose noise model is estimated');
-  const stats = pixelStatistics(stack, estimationImages(stack.count));
+  const images = estimationImages(stack.count);
+  const interior = images.length * (stack.height - 4) * (stack.width - 4);
+  if (interior < MIN_ESTIMATION_PIXELS) {
+    throw new NoiseModelError('NOISE_FIT_SIZE',
+      `noise model estimation needs at least ${MIN_ESTIMATION_PIXELS} pixels (e.g. 2 images of 128²), the stack has ${interior} away from its borders: give gain, readNoise and offset`);
+  }
+  const stats = pixelStatistics(stack, images);
   const sortedRings = Float64Array.from(stats.ring).sort();
   const quantile = (q: number) => sortedRings[Math.min(sortedRings.length - 1, Math.floor(q * sortedRings.length))];
   const dataMedian = medianOfStack(stack);
