@@ -1,6 +1,7 @@
 /**
  * Export of a saved divblur model to ONNX, no Python: four graphs built from the trained weights, normalisation
- * and de-normalisation inside each, training provenance in metadata_props, dynamic batch and spatial dims.
+ * and de-normalisation inside each (with the data's offset: a softplus output is positive above it), the noise
+ * model and training provenance in metadata_props, dynamic batch and spatial dims.
  *   encoder.onnx  y → mu, logvar                  (y [N,1,H,W], H and W multiples of 4)
  *   decoder.onnx  z → x                           (z [N,L,H/4,W/4])
  *   sample.onnx   (y, eps) → x                    deterministic single graph for exchange: x = g(μ + σ·ε)
@@ -41,6 +42,8 @@ export function modelMetadata(manifest: ModelManifest, role: GraphRole, options:
     'divblur.normalisation': json(manifest.normalisation),
     'divblur.psf': json(manifest.psf),
     'divblur.noise_sigma': json(manifest.noiseSigma),
+    // { kind: 'gaussian', sigma, offset } or { kind: 'poisson_gaussian', gain, readNoise, offset }: the outputs' units
+    'divblur.noise_model': json(manifest.noiseModel),
     'divblur.penalty': manifest.penalty ?? 'none',
     'divblur.lambda': json(manifest.lambda),
     'divblur.kappa': json(manifest.kappa),

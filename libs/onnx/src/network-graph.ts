@@ -81,13 +81,18 @@ export function addDecoder(b: GraphBuilder, params: Params, config: ModelConfig,
   }
   const o = conv(b, params, h, 'dec.out', false);
   if (config.output === 'softplus') {
-    // x = k·softplus(t/k), t = o·std + mean, k = SOFTPLUS_KNEE·std (the model contract's 'softplus' output);
-    // t/k is folded into one Mul and one Add.
+    // x = c + k·softplus((t − c)/k), t = o·std + mean, k = SOFTPLUS_KNEE·std, c the data's offset (the model
+    // contract's 'softplus' output, positive above the offset); (t − c)/k is folded into one Mul and one Add.
     const knee = SOFTPLUS_KNEE * norm.std;
+    const offset = norm.offset ?? 0;
     const scale = b.constant('denorm.std_over_knee', [], [norm.std / knee]);
-    const shift = b.constant('denorm.mean_over_knee', [], [norm.mean / knee]);
+    const shift = b.constant('denorm.mean_over_knee', [], [(norm.mean - offset) / knee]);
     const softplus = b.node('Softplus', [b.node('Add', [b.node('Mul', [o, scale]), shift])]);
-    b.node('Mul', [softplus, b.constant('denorm.knee', [], [knee])], {}, [output]);
+    if (offset === 0) {
+      b.node('Mul', [softplus, b.constant('denorm.knee', [], [knee])], {}, [output]);
+    } else {
+      b.node('Add', [b.node('Mul', [softplus, b.constant('denorm.knee', [], [knee])]), b.constant('denorm.offset', [], [offset])], {}, [output]);
+    }
   } else {
     const scale = b.constant('denorm.std', [], [norm.std]);
     const shift = b.constant('denorm.mean', [], [norm.mean]);

@@ -13,6 +13,7 @@ import { decodeModel } from './onnx-builder.ts';
 import { META_FORMAT, META_FORMAT_VERSION, META_ROLE, ONNX_FORMAT_VERSION } from './export.ts';
 import type { GraphRole } from './export.ts';
 import type { ModelConfig as NetworkConfig, Normalisation } from '@divblur/divblurring/contract';
+import type { NoiseModel } from '@divblur/imaging';
 import { OnnxModelError } from './errors.ts';
 
 export interface SessionOptions {
@@ -34,6 +35,8 @@ export interface GraphSession {
   readonly metadata: Readonly<Record<string, string>>;
   readonly config: NetworkConfig;
   readonly normalisation: Normalisation;
+  /** The noise model of the data the model was trained on (the outputs are in its units, offset kept). */
+  readonly noiseModel: NoiseModel;
   readonly executionProvider: 'cpu' | 'cuda';
 }
 
@@ -97,6 +100,9 @@ export async function createGraphSession(source: string | Uint8Array, options: S
     role: metadata[META_ROLE] as GraphRole,
     config: JSON.parse(metadata['divblur.config']) as NetworkConfig,
     normalisation: JSON.parse(metadata['divblur.normalisation']) as Normalisation,
+    // Graphs exported before the noise model was in the metadata: the report's Gaussian of their σ.
+    noiseModel: (JSON.parse(metadata['divblur.noise_model'] ?? 'null') as NoiseModel | null)
+      ?? { kind: 'gaussian', sigma: Number(JSON.parse(metadata['divblur.noise_sigma'] ?? 'null')), offset: 0 },
   };
 }
 

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import * as tf from '@tensorflow/tfjs';
 import { decode, disposeModel, encode, initBackend, KERNEL_SIZES, sampleLatent, saveModel, trainModel } from '@divblur/divblurring';
-import { TINY_MODEL, tinyImages, tinyOptions } from '@divblur/divblurring/testing';
+import { TINY_MODEL, tinyCameraOptions, tinyImages, tinyOptions } from '@divblur/divblurring/testing';
 import { exportModel } from './export.ts';
+import { loadModelSessions, releaseModelSessions } from './session.ts';
 import { fillNoise } from './noise.ts';
 import { nchwToNhwc, relativeMaxError } from './parity.test-helper.ts';
 
@@ -66,3 +67,36 @@ for (const kernelSize of KERNEL_SIZES) {
     disposeModel(model);
   });
 }
+
+test('a camera model (Poisson–Gaussian noise, softplus output) carries its noise model in the metadata and its offset in the graph, matching tfjs', async () => {
+  const model = (await trainModel(tinyCameraOptions({ seed: 1, steps: 3, model: { ...TINY_MODEL, output: 'softplus' } }))).model;
+  assert.equal(model.noiseModel.kind, 'poisson_gaussian');
+  const modelDir = join(dir, 'camera');
+  await saveModel(modelDir, model);
+  const exported = await exportModel(modelDir, join(modelDir, 'onnx'));
+  const { params, config, normalisation } = model;
+  const images = tinyCameraOptions().images;
+  const y = new Float32Array(height * width);
+  for (let r = 0; r < height; r++) y.set(images.data.subarray(r * images.width, r * images.width + width), r * width);
+  const latentDims = [1, config.latentChannels, height / 4, width / 4];
+  const eps = new Float32Array(latentDims.reduce((a, b) => a * b, 1));
+  fillNoise(eps, { seed: 9, channels: latentDims[1], planeWidth: latentDims[3], top: 0, left: 0, height: latentDims[2], width: latentDims[3] }, 0, 1);
+  const expected = tf.tidy(() => {
+    const { mu, logvar } = encode(params, config, normalisation, tf.tensor4d(y, [1, height, width, 1]));
+    return decode(params, config, normalisation, sampleLatent(mu, logvar, nchwToNhwc(eps, latentDims))).dataSync();
+  });
+  const sample = await ort.InferenceSession.create(exported.files.sample);
+  const sampled = await sample.run({ y: new ort.Tensor('float32', y, [1, 1, height, width]), eps: new ort.Tensor('float32', eps, latentDims) });
+  const x = sampled.x.data as Float32Array;
+  const error = relativeMaxError(x, expected);
+  assert.ok(error < 1e-4, `sample: relative error ${error}`);
+  // the softplus is positive above the offset, in ADU: nothing below o
+  assert.ok(x.every((v) => v > model.noiseModel.offset), `min ${Math.min(...x)} vs offset ${model.noiseModel.offset}`);
+  const sessions = await loadModelSessions('camera', exported.dir);
+  assert.deepEqual(sessions.sampler.noiseModel, model.noiseModel);
+  assert.deepEqual(JSON.parse(sessions.encoder.metadata['divblur.noise_model']), model.noiseModel);
+  assert.equal(sessions.sampler.normalisation.offset, model.noiseModel.offset);
+  await releaseModelSessions(sessions);
+  await sample.release();
+  disposeModel(model);
+});
