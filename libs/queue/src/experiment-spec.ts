@@ -29,6 +29,30 @@ export const NoiseSigma = Type.Union(
   { description: 'noise σ > 0 in the data\'s intensity units, or "estimate" (from the data)' },
 );
 
+/** Bounds of the noise values: any camera's ADU (uint16 ≤ 65535) and any float scaling fit well inside. */
+const NOISE_VALUE_MAX = 1e6;
+
+/**
+ * The likelihood's noise model (@divblur/imaging noise-model.ts, divblurring's `TrainOptions.noiseModel`): "estimate"
+ * (Poisson–Gaussian, every value from the data) or a kind with the values known, the rest estimated. Camera data
+ * in ADU: gain α (ADU per electron), read noise σ_r (ADU), offset o (ADU); v = α·max(Ax − o, 0) + σ_r².
+ */
+export const NoiseModelSpec = Type.Union([
+  Type.Literal('estimate'),
+  Type.Object({
+    kind: Type.Literal('gaussian'),
+    sigma: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: NOISE_VALUE_MAX, description: 'σ > 0, data units; absent: estimated' })),
+    offset: Type.Optional(Type.Number({ minimum: -NOISE_VALUE_MAX, maximum: NOISE_VALUE_MAX, description: 'the data\'s zero, data units (default 0): the penalties act on x − offset' })),
+  }, { additionalProperties: false }),
+  Type.Object({
+    kind: Type.Literal('poisson_gaussian'),
+    gain: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: NOISE_VALUE_MAX, description: 'α > 0, ADU per electron; absent: estimated' })),
+    readNoise: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: NOISE_VALUE_MAX, description: 'σ_r > 0, ADU (a standard deviation); absent: estimated' })),
+    offset: Type.Optional(Type.Number({ minimum: -NOISE_VALUE_MAX, maximum: NOISE_VALUE_MAX, description: 'o, ADU: what an unlit pixel reads; absent: estimated' })),
+  }, { additionalProperties: false }),
+], { description: 'noise model: "estimate" or { kind: gaussian | poisson_gaussian, values known } (the rest estimated from the data); absent: Gaussian of noiseSigma' });
+export type NoiseModelSpec = Static<typeof NoiseModelSpec>;
+
 /** Checkpoint cadence of a run (the trainer) and of `divblur train`. */
 export const DEFAULT_CHECKPOINT_EVERY_STEPS = 100;
 
@@ -92,6 +116,7 @@ export const ExperimentSpec = Type.Object(
     lambda: Type.Optional(Lambda),
     kappa: Type.Optional(Kappa),
     noiseSigma: Type.Optional(NoiseSigma),
+    noiseModel: Type.Optional(NoiseModelSpec),
     network: Network,
     training: Training,
   },
@@ -122,6 +147,8 @@ export interface RunParams {
   lambda: number;
   kappa: number;
   noiseSigma: number | 'estimate';
+  /** Absent: the Gaussian of noiseSigma (or the dataset's noise model, when it has one). */
+  noiseModel?: NoiseModelSpec;
   network: RunNetwork;
   training: RunTraining;
 }

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveHyperparameters, type TrainOptions } from '@divblur/divblurring';
-import type { Image, Stack } from '@divblur/imaging';
+import type { Image, NoiseModel, Stack } from '@divblur/imaging';
 import { RunParamsError } from './errors.ts';
 import { DEFAULT_CHECKPOINT_EVERY_STEPS, type ExperimentSpec } from './experiment-spec.ts';
-import { resolveSpec, runParamsFromRow, toTrainOptions, type RunRow } from './run-params.ts';
+import { resolveSpec, runParamsFromRow, storedTraining, toTrainOptions, type RunRow } from './run-params.ts';
 
 const images: Stack = { data: new Float32Array(2 * 64 * 64), count: 2, height: 64, width: 64 };
 const psf: Image = { data: new Float32Array(25).fill(1 / 25), height: 5, width: 5 };
@@ -14,13 +14,13 @@ function rowOf(spec: Partial<ExperimentSpec>): RunRow {
   const params = resolveSpec(spec as ExperimentSpec);
   return {
     method: params.method, penalty: params.penalty, lambda: params.lambda, kappa: params.kappa, seed: params.training.seed,
-    noiseSigma: typeof params.noiseSigma === 'number' ? params.noiseSigma : null, network: params.network, training: params.training,
+    noiseSigma: typeof params.noiseSigma === 'number' ? params.noiseSigma : null, network: params.network, training: storedTraining(params),
   };
 }
 
 /** The trainer's path: a stored row, read back and mapped. */
-const optionsOf = (row: RunRow, datasetPsf: Image | null, datasetNoiseSigma: number | null = null) =>
-  toTrainOptions(runParamsFromRow(row), { images, psf: datasetPsf, datasetNoiseSigma });
+const optionsOf = (row: RunRow, datasetPsf: Image | null, datasetNoiseSigma: number | null = null, datasetNoiseModel: NoiseModel | null = null) =>
+  toTrainOptions(runParamsFromRow(row), { images, psf: datasetPsf, datasetNoiseSigma, datasetNoiseModel });
 
 test('the spec\'s defaults are divblurring\'s defaults (the report\'s recipe)', () => {
   const options: TrainOptions = optionsOf(rowOf({ training: { steps: 3000 } } as never), psf);
@@ -44,7 +44,7 @@ test('every resolved field reaches TrainOptions under its own name', () => {
   assert.equal(options.noiseSigma, 0.05);
   const resolved = resolveHyperparameters(options, options.noiseSigma!);
   assert.deepEqual(resolved, {
-    method: 'divblurring', noiseSigma: 0.05, penalty: 'positivity_l1', lambda: 0.2, kappa: 3,
+    method: 'divblurring', noiseSigma: 0.05, noiseModel: { kind: 'gaussian', sigma: 0.05, offset: 0 }, penalty: 'positivity_l1', lambda: 0.2, kappa: 3,
     model: { depth: 3, filters: [8, 16, 24], latentChannels: 12, kernelSize: 5, output: 'softplus' },
     patchSize: 48, batchSize: 7, steps: null, minutes: 2.5, seed: 9, learningRate: 3e-4, lrSchedule: 'cosine',
     klHoldFraction: 0.2, klRampFraction: 0.3, freeBitsNats: 0.05, collapseThreshold: 2e-3, collapseWindowSteps: 40,
@@ -102,4 +102,26 @@ test('a stored row with malformed JSON is refused with the field named; old rows
   const legacy = runParamsFromRow({ ...row, network: { depth: 2 }, training: { steps: 5 } });
   assert.deepEqual(legacy.network, { depth: 2, filters: [32, 64], latentChannels: 64, kernelSize: 3, output: 'linear' });
   assert.equal(legacy.training.learningRate, 1e-3);
+});
+
+test('a run\'s noise model is stored with its row, read back and mapped; "estimate" takes the dataset\'s estimate', () => {
+  const camera: NoiseModel = { kind: 'poisson_gaussian', gain: 2, readNoise: 3, offset: 100 };
+  const partial = { kind: 'poisson_gaussian', gain: 1.5 } as const;
+  const row = rowOf({ noiseModel: partial, training: { steps: 5 } } as never);
+  assert.deepEqual((row.training as { noiseModel: unknown }).noiseModel, partial);
+  assert.deepEqual(runParamsFromRow(row).noiseModel, partial);
+  const options = optionsOf(row, psf, null, camera);
+  assert.deepEqual(options.noiseModel, partial, 'the run\'s own model, the rest estimated on its images');
+  assert.equal('noiseSigma' in options, false);
+  assert.deepEqual(optionsOf(rowOf({ noiseModel: 'estimate', training: { steps: 5 } } as never), psf, null, camera).noiseModel, camera);
+  assert.equal(optionsOf(rowOf({ noiseModel: 'estimate', training: { steps: 5 } } as never), psf).noiseModel, 'estimate');
+  // no noise in the run: the dataset's model before its σ; the run's σ before the dataset's model
+  assert.deepEqual(optionsOf(rowOf({ training: { steps: 5 } } as never), psf, 0.07, camera).noiseModel, camera);
+  const sigmaRun = optionsOf(rowOf({ noiseSigma: 0.2, training: { steps: 5 } } as never), psf, 0.07, camera);
+  assert.equal(sigmaRun.noiseSigma, 0.2);
+  assert.equal('noiseModel' in sigmaRun, false);
+  // rows without one, as before
+  assert.equal('noiseModel' in runParamsFromRow(rowOf({ training: { steps: 5 } } as never)), false);
+  assert.throws(() => resolveSpec({ noiseSigma: 0.1, noiseModel: 'estimate', training: { steps: 5 } } as never), /noiseSigma or noiseModel, not both/);
+  assert.throws(() => runParamsFromRow({ ...row, training: { steps: 5, noiseModel: { kind: 'poisson', gain: 1 } } }), /is not a noise model/);
 });

@@ -8,7 +8,7 @@ import { Value } from '@sinclair/typebox/value';
 import { Type } from '@sinclair/typebox';
 import { RunParamsError } from './errors.ts';
 import {
-  ExperimentSpec, Kappa, Lambda, Method, Network, Penalty, Training, type RunNetwork, type RunParams, type RunTraining,
+  ExperimentSpec, Kappa, Lambda, Method, Network, NoiseModelSpec, Penalty, Training, type RunNetwork, type RunParams, type RunTraining,
 } from './experiment-spec.ts';
 
 export const SPEC_DEFAULTS = { method: 'divblurring', penalty: 'none', lambda: 0, kappa: 0, noiseSigma: 'estimate' } as const;
@@ -19,7 +19,7 @@ export function defaultFilters(depth: number): number[] {
 }
 
 /** The problems of a resolved parameter set that the JSON schema cannot see (empty when none). */
-export function runParamsProblems(params: Pick<RunParams, 'network' | 'training'>): string[] {
+export function runParamsProblems(params: Pick<RunParams, 'network' | 'training'> & Partial<Pick<RunParams, 'noiseModel' | 'noiseSigma'>>): string[] {
   const { network, training } = params;
   const problems: string[] = [];
   if (network.filters.length !== network.depth) {
@@ -31,6 +31,8 @@ export function runParamsProblems(params: Pick<RunParams, 'network' | 'training'
   }
   if (training.steps === undefined && training.minutes === undefined) problems.push('training needs steps or minutes');
   if (training.steps !== undefined && training.minutes !== undefined) problems.push('training takes steps or minutes, not both');
+  const { noiseModel, noiseSigma } = params as Partial<Pick<RunParams, 'noiseModel' | 'noiseSigma'>>;
+  if (typeof noiseSigma === 'number' && noiseModel !== undefined) problems.push('give noiseSigma or noiseModel, not both (a Gaussian noiseModel takes sigma)');
   return problems;
 }
 
@@ -45,6 +47,7 @@ export function resolveSpec(spec: ExperimentSpec): RunParams {
     lambda: spec.lambda ?? SPEC_DEFAULTS.lambda,
     kappa: spec.kappa ?? SPEC_DEFAULTS.kappa,
     noiseSigma: spec.noiseSigma ?? SPEC_DEFAULTS.noiseSigma,
+    ...(spec.noiseModel === undefined ? {} : { noiseModel: spec.noiseModel }),
     network,
     training,
   };
@@ -63,7 +66,11 @@ export function parseSpec(value: unknown): ExperimentSpec {
   return spec as ExperimentSpec;
 }
 
-/** The run columns the mapping reads: a Prisma `Run` row fits (network and training are JSON). */
+/**
+ * The run columns the mapping reads: a Prisma `Run` row fits (network and training are JSON). The run's noise model,
+ * when its spec has one, is stored in the training JSON under `noiseModel` (`storedTraining`), since the row has no
+ * column of its own for it.
+ */
 export interface RunRow {
   method: string;
   penalty: string;
@@ -81,12 +88,21 @@ const StoredRun = Type.Object({
   network: Type.Required(Network), training: Training,
 });
 
+/** The training JSON a run row stores: the resolved training fields, and the noise model when the run has one. */
+export function storedTraining(params: Pick<RunParams, 'training' | 'noiseModel'>): object {
+  return params.noiseModel === undefined ? params.training : { ...params.training, noiseModel: params.noiseModel };
+}
+
 /** A stored run's parameters, checked (defaults filled for JSON written before a field existed); the seed and σ columns win. */
 export function runParamsFromRow(run: RunRow): RunParams {
+  const { noiseModel, ...training } = (structuredClone(run.training ?? {}) as { noiseModel?: unknown });
+  if (noiseModel !== undefined && !Value.Check(NoiseModelSpec, noiseModel)) {
+    throw new RunParamsError(`run parameters: training.noiseModel ${JSON.stringify(noiseModel)} is not a noise model`);
+  }
   const candidate = {
     method: run.method, penalty: run.penalty, lambda: run.lambda, kappa: run.kappa, seed: run.seed,
     network: Value.Default(Network, structuredClone(run.network ?? {})),
-    training: Value.Default(Training, structuredClone(run.training ?? {})),
+    training: Value.Default(Training, training),
   };
   const network = candidate.network as { depth?: number; filters?: number[] };
   if (network.filters === undefined && typeof network.depth === 'number') network.filters = defaultFilters(network.depth);
@@ -97,7 +113,10 @@ export function runParamsFromRow(run: RunRow): RunParams {
   const { seed, ...params } = candidate as unknown as RunParams & { seed: number };
   const problems = runParamsProblems(params);
   if (problems.length > 0) throw new RunParamsError(`run parameters: ${problems.join('; ')}`);
-  return { ...params, training: { ...params.training, seed }, noiseSigma: run.noiseSigma ?? 'estimate' };
+  return {
+    ...params, training: { ...params.training, seed }, noiseSigma: run.noiseSigma ?? 'estimate',
+    ...(noiseModel === undefined ? {} : { noiseModel: noiseModel as NoiseModelSpec }),
+  };
 }
 
 /**
@@ -109,6 +128,7 @@ export interface RunTrainOptions<TStack, TImage> {
   images: TStack;
   psf: TImage | null;
   noiseSigma?: number;
+  noiseModel?: NoiseModelSpec;
   penalty: Penalty;
   lambda: number;
   kappa: number;
@@ -144,24 +164,36 @@ export interface RunTrainInputs<TStack, TImage> {
   readonly psf: TImage | null;
   /** σ recorded with the dataset, used when the run's is "estimate"; null or absent: estimated from the images. */
   readonly datasetNoiseSigma?: number | null;
+  /**
+   * The noise model the dataset was given or estimated at ingest (every value known), used when the run gives no
+   * σ and no noise model, or asks for "estimate"; null or absent: none.
+   */
+  readonly datasetNoiseModel?: NoiseModelSpec | null;
 }
 
 /**
  * The one mapping of a run's resolved parameters onto `TrainOptions`, used by the trainer (from a row,
  * through `runParamsFromRow`) and by `divblur train` (from its flags, through `resolveSpec`). A
- * divblurring run needs the dataset's PSF; a divnoising run ignores it. σ: the run's, else the
- * dataset's, else left out so that divblurring estimates it from the images.
+ * divblurring run needs the dataset's PSF; a divnoising run ignores it. Noise: the run's noise model ("estimate"
+ * takes the dataset's estimate when it has one); else the run's σ (the report's Gaussian); else the dataset's noise
+ * model; else the dataset's σ; else left out so that divblurring estimates σ from the images.
  */
 export function toTrainOptions<TStack, TImage>(params: RunParams, inputs: RunTrainInputs<TStack, TImage>): RunTrainOptions<TStack, TImage> {
   if (params.method === 'divblurring' && inputs.psf === null) {
     throw new RunParamsError('a divblurring run needs the dataset\'s PSF; the dataset has none');
   }
   const { network, training } = params;
-  const noiseSigma = params.noiseSigma === 'estimate' ? (inputs.datasetNoiseSigma ?? undefined) : params.noiseSigma;
+  const datasetModel = inputs.datasetNoiseModel ?? undefined;
+  const noiseModel = params.noiseModel === 'estimate' && typeof datasetModel === 'object' && datasetModel.kind === 'poisson_gaussian'
+    ? datasetModel
+    : params.noiseModel ?? (params.noiseSigma === 'estimate' ? datasetModel : undefined);
+  const noiseSigma = noiseModel !== undefined ? undefined
+    : params.noiseSigma === 'estimate' ? (inputs.datasetNoiseSigma ?? undefined) : params.noiseSigma;
   return {
     images: inputs.images,
     psf: params.method === 'divblurring' ? inputs.psf : null,
     ...(noiseSigma === undefined ? {} : { noiseSigma }),
+    ...(noiseModel === undefined ? {} : { noiseModel }),
     penalty: params.penalty,
     lambda: params.lambda,
     kappa: params.kappa,
