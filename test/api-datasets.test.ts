@@ -119,11 +119,13 @@ describe('POST /v1/datasets', () => {
     }
   });
 
-  test('an unknown dataset id is a 404 naming it', async () => {
-    for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid']) {
-      const res = await h.app.inject({ method: 'GET', url: `/v1/datasets/${id}` });
-      assert.equal(res.statusCode, 404);
-      assert.match(res.json().message, new RegExp(id));
-    }
+  test('an unknown dataset id is a 404 naming it; an id that is not a UUID a 400', async () => {
+    const id = '00000000-0000-4000-8000-000000000000';
+    const res = await h.app.inject({ method: 'GET', url: `/v1/datasets/${id}` });
+    assert.equal(res.statusCode, 404);
+    assert.match(res.json().message, new RegExp(id));
+    const malformed = await h.app.inject({ method: 'GET', url: '/v1/datasets/not-a-uuid' });
+    assert.equal(malformed.statusCode, 400);
+    assert.match(malformed.json().message, /params\/id must match format "uuid"/);
   });
 });

@@ -1,10 +1,13 @@
 /**
  * The inference HTTP app: request ids (X-Request-Id honoured or a UUID, echoed back, on every log
- * line through request.log), error handler, metrics, health, the deconvolve route.
+ * line through request.log), its OpenAPI document at /docs, error handler, unknown query
+ * parameters refused, metrics, health, the deconvolve route. Bodies are validated without type
+ * coercion, query numbers must be written as numbers (libs/http, as in the API).
  */
 import { randomUUID } from 'node:crypto';
 import Fastify from 'fastify';
 import { requestChildLogger } from '@divblur/config';
+import { createValidatorCompiler, openApi, strictQuery } from '@divblur/http';
 import { ConcurrencyLimit } from './concurrency.ts';
 import errorHandler from './plugins/error-handler.ts';
 import metrics from './plugins/metrics.ts';
@@ -31,10 +34,18 @@ export async function buildInferenceApp(services: InferenceServices, options: In
     genReqId: () => randomUUID(),
     bodyLimit: bodyLimitBytes,
   });
+  app.setValidatorCompiler(createValidatorCompiler());
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  await app.register(openApi, {
+    title: 'divblur inference', version: '0.1.0',
+    description: 'MMSE deconvolution of one image with a trained DivBlurring model (ONNX Runtime). '
+      + 'Every error is { statusCode, code, error, message, requestId }.',
+    tags: ['deconvolve', 'health'],
+  });
   await app.register(errorHandler);
+  await app.register(strictQuery);
   await app.register(metrics, { limit, loadedModels: () => services.sessions.size });
   await app.register(healthRoutes, { services });
   await app.register(deconvolveRoutes, { services, limit, bodyLimitBytes });

@@ -10,6 +10,7 @@ export * from './repositories/datasets.ts';
 export * from './repositories/experiments.ts';
 export * from './repositories/runs.ts';
 export * from './repositories/run-page.ts';
+export * from './repositories/created-page.ts';
 export * from './repositories/loss-points.ts';
 export * from './repositories/checkpoints.ts';
 export * from './repositories/models.ts';

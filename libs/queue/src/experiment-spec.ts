@@ -21,12 +21,29 @@ export const Penalty = Type.Union([
 });
 export type Penalty = Static<typeof Penalty>;
 
+/**
+ * Upper bounds of the numeric fields: every number a client sends has one, so that a typo
+ * (λ = 1e308, steps = 1e12) is a 400 rather than a run that fails at step 0 or trains for ever.
+ * λ and κ: the report's positivity weight 1/(2σ²) is 5·10⁵ at σ = 0.001 (data scaled to [0, 1]);
+ * a larger weight swamps the data term and overflows float32 losses. Seeds: the runs' seed column is
+ * a Postgres integer. Steps: a million is weeks of training here; minutes: a week.
+ */
+export const SPEC_BOUNDS = {
+  weightMax: 1e6,
+  noiseSigmaMax: 1e6,
+  seedMax: 2 ** 31 - 1,
+  stepsMax: 1_000_000,
+  minutesMax: 7 * 24 * 60,
+  sweepValuesMax: 256,
+} as const;
+
 /** λ ≥ 0 weights R(g(z)) in L = ‖Ag(z) − y‖²/(2σ²) + KL + λR(g(z)). */
-export const Lambda = Type.Number({ minimum: 0, description: 'penalty weight λ ≥ 0' });
-export const Kappa = Type.Number({ minimum: 0, description: 'κ ≥ 0, weight of Σmin(x,0)² in positivity_l1' });
+export const Lambda = Type.Number({ minimum: 0, maximum: SPEC_BOUNDS.weightMax, description: `penalty weight 0 ≤ λ ≤ ${SPEC_BOUNDS.weightMax}` });
+export const Kappa = Type.Number({ minimum: 0, maximum: SPEC_BOUNDS.weightMax, description: `0 ≤ κ ≤ ${SPEC_BOUNDS.weightMax}, weight of Σmin(x,0)² in positivity_l1` });
+export const Seed = Type.Integer({ minimum: 0, maximum: SPEC_BOUNDS.seedMax, description: 'everything random comes from it' });
 export const NoiseSigma = Type.Union(
-  [Type.Number({ exclusiveMinimum: 0 }), Type.Literal('estimate')],
-  { description: 'noise σ > 0 in the data\'s intensity units, or "estimate" (from the data)' },
+  [Type.Number({ exclusiveMinimum: 0, maximum: SPEC_BOUNDS.noiseSigmaMax }), Type.Literal('estimate')],
+  { description: `noise 0 < σ ≤ ${SPEC_BOUNDS.noiseSigmaMax} in the data's intensity units, or "estimate" (from the data)` },
 );
 
 /** Bounds of the noise values: any camera's ADU (uint16 ≤ 65535) and any float scaling fit well inside. */
@@ -87,8 +104,8 @@ export const Network = Type.Object(
 /** divblurring's `TrainOptions` budget, batch and optimiser fields, same names and defaults. */
 export const Training = Type.Object(
   {
-    steps: Type.Optional(Type.Integer({ minimum: 1, description: 'stop after this many optimiser steps' })),
-    minutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'or stop after this wall time (not both)' })),
+    steps: Type.Optional(Type.Integer({ minimum: 1, maximum: SPEC_BOUNDS.stepsMax, description: 'stop after this many optimiser steps' })),
+    minutes: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: SPEC_BOUNDS.minutesMax, description: 'or stop after this wall time (not both)' })),
     batchSize: Type.Integer({ minimum: 1, maximum: 1024, default: 32 }),
     patchSize: Type.Integer({ minimum: 8, maximum: 1024, default: 64, description: 'square patch side, px; a multiple of 2^depth' }),
     learningRate: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 1e-3, description: 'Adam learning rate' }),
@@ -96,15 +113,15 @@ export const Training = Type.Object(
     klHoldFraction: Type.Number({ minimum: 0, maximum: 1, default: 0.05, description: 'β = 0 for this fraction of the steps' }),
     klRampFraction: Type.Number({ minimum: 0, maximum: 1, default: 0.1, description: 'then β ramps linearly to 1 over this fraction' }),
     freeBitsNats: Type.Number({ minimum: 0, maximum: 1, default: 0.01, description: 'free-bits floor, nats per latent channel and pixel' }),
-    collapseThreshold: Type.Number({ minimum: 0, default: 1e-3, description: 'KL per pixel (nats) below which the run restarts' }),
-    collapseWindowSteps: Type.Integer({ minimum: 1, default: 20, description: 'steps over which the KL is averaged for the collapse test' }),
+    collapseThreshold: Type.Number({ minimum: 0, maximum: 10, default: 1e-3, description: 'KL per pixel (nats) below which the run restarts' }),
+    collapseWindowSteps: Type.Integer({ minimum: 1, maximum: 10_000, default: 20, description: 'steps over which the KL is averaged for the collapse test' }),
     maxRestarts: Type.Integer({ minimum: 0, maximum: 10, default: 3 }),
     augmentations: Augmentations,
     checkpointEverySteps: Type.Integer({
-      minimum: 1, default: DEFAULT_CHECKPOINT_EVERY_STEPS,
+      minimum: 1, maximum: SPEC_BOUNDS.stepsMax, default: DEFAULT_CHECKPOINT_EVERY_STEPS,
       description: 'a checkpoint every this many steps (and at the end): a killed run resumes from the last one',
     }),
-    seed: Type.Integer({ minimum: 0, default: 0, description: 'everything random comes from it' }),
+    seed: Type.Integer({ minimum: 0, maximum: SPEC_BOUNDS.seedMax, default: 0, description: 'everything random comes from it' }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -124,14 +141,15 @@ export const ExperimentSpec = Type.Object(
 );
 export type ExperimentSpec = Static<typeof ExperimentSpec>;
 
-/** Lists whose cartesian product gives the runs; a missing key keeps the spec's value. */
+/** Lists whose cartesian product gives the runs; a missing key keeps the spec's value. A value twice would train the same run twice. */
+const sweepList = { minItems: 1, maxItems: SPEC_BOUNDS.sweepValuesMax, uniqueItems: true } as const;
 export const Sweep = Type.Object(
   {
-    lambda: Type.Optional(Type.Array(Lambda, { minItems: 1 })),
-    kappa: Type.Optional(Type.Array(Kappa, { minItems: 1 })),
-    penalty: Type.Optional(Type.Array(Penalty, { minItems: 1 })),
-    method: Type.Optional(Type.Array(Method, { minItems: 1 })),
-    seed: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }), { minItems: 1 })),
+    lambda: Type.Optional(Type.Array(Lambda, sweepList)),
+    kappa: Type.Optional(Type.Array(Kappa, sweepList)),
+    penalty: Type.Optional(Type.Array(Penalty, sweepList)),
+    method: Type.Optional(Type.Array(Method, sweepList)),
+    seed: Type.Optional(Type.Array(Seed, sweepList)),
   },
   { additionalProperties: false },
 );

@@ -1,12 +1,15 @@
 /**
  * Turns uploaded (or imported, or simulated) TIFF bytes into a validated dataset: everything is
  * decoded and checked BEFORE anything is written, then the blobs are put, then the row inserted;
- * if the insert fails the blobs are deleted again — bad input leaves no row and no blob.
+ * if the insert fails the blobs are deleted again — bad input leaves no row and no blob. A
+ * multipart upload (multipart-upload.ts) streams its files to the blobs first, then checks them
+ * here (`validateDataset`, `insertDataset`), deleting them if they are refused.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { decodeTiff, psfFromImage, stackImage, ImageValueError, type Stack } from '@divblur/imaging';
 import { psfSymmetries } from '@divblur/divblurring/symmetry';
-import type { DatasetRecord, ImageStats, NewDataset } from '@divblur/db';
+import type { DatasetRecord, ImageStats, NewDataset, Repositories } from '@divblur/db';
+import type { BlobStore } from '@divblur/storage';
 import type { ApiServices } from '../services.ts';
 import { BadRequestError } from './errors.ts';
 
@@ -56,6 +59,13 @@ export function validateDataset(files: DatasetFiles, fields: DatasetFields): Val
     if (decoded.count !== 1) throw new BadRequestError('PSF_NOT_2D', `the PSF file has ${decoded.count} pages; it must be one 2D image`);
     const normalised = psfFromImage(stackImage(decoded, 0));
     psf = { height: normalised.height, width: normalised.width, symmetries: psfSymmetries(normalised) };
+    // The data term convolves patches with the PSF (valid mode): a PSF as large as the images, or as the patch, leaves nothing to fit.
+    if (psf.height >= stack.height || psf.width >= stack.width) {
+      throw new BadRequestError('PSF_LARGER_THAN_IMAGES', `the PSF (${psf.height}×${psf.width} px) must be smaller than the images (${stack.height}×${stack.width} px)`);
+    }
+    if (fields.patchSize !== undefined && Math.max(psf.height, psf.width) >= fields.patchSize) {
+      throw new BadRequestError('PSF_LARGER_THAN_PATCH', `the PSF (${psf.height}×${psf.width} px) must be smaller than patchSize ${fields.patchSize}`);
+    }
   }
   if (fields.noiseSigma !== undefined && !(fields.noiseSigma > 0)) {
     throw new BadRequestError('NOISE_SIGMA', `noiseSigma must be > 0, got ${fields.noiseSigma}`);
@@ -73,41 +83,61 @@ export function imageStats(data: Float32Array): ImageStats {
   return { min, max, mean, std: Math.sqrt(squares / data.length) };
 }
 
+/** The blob key of a dataset's file: `datasets/<id>/noisy.tif` etc. */
+export function datasetBlobKey(id: string, file: keyof DatasetFiles): string {
+  return `datasets/${id}/${file}.tif`;
+}
+
+export interface DatasetBlobs { noisyKey: string; gtKey: string | null; psfKey: string | null; noisySha256: string }
+
+/** The dataset's row, from its checked files, already in the blob store under `datasetBlobKey(id, …)`. */
+export async function insertDataset(
+  db: Repositories, id: string, validated: ValidatedDataset, blobs: DatasetBlobs, fields: DatasetFields,
+  source: NewDataset['source'], meta: Record<string, unknown>,
+): Promise<DatasetRecord> {
+  const { noisy } = validated;
+  return db.datasets.create({
+    id,
+    name: fields.name ?? `dataset-${id.slice(0, 8)}`,
+    source,
+    count: noisy.count, height: noisy.height, width: noisy.width,
+    dtype: validated.sourceDtype,
+    stats: imageStats(noisy.data),
+    sha256: blobs.noisySha256,
+    noisyKey: blobs.noisyKey, gtKey: blobs.gtKey, psfKey: blobs.psfKey,
+    psfShape: validated.psf ? [validated.psf.height, validated.psf.width] : null,
+    pixelSizeNm: fields.pixelSizeNm ?? null,
+    noiseSigma: fields.noiseSigma ?? null,
+    // Shown with the dataset, and warned about when an experiment trains on it (routes/experiments.ts).
+    meta: validated.psf ? { ...meta, psfSymmetries: validated.psf.symmetries } : meta,
+  });
+}
+
+/** Deletes what a refused dataset wrote; a failure to delete is logged by the caller's error, not thrown over it. */
+export async function discardBlobs(blobs: BlobStore, keys: readonly string[]): Promise<void> {
+  await Promise.allSettled(keys.map((key) => blobs.delete(key)));
+}
+
 export async function storeDataset(
   services: Pick<ApiServices, 'db' | 'blobs'>, files: DatasetFiles, fields: DatasetFields, source: NewDataset['source'], meta: Record<string, unknown> = {},
 ): Promise<DatasetRecord> {
   const validated = validateDataset(files, fields);
   const id = randomUUID();
-  const prefix = `datasets/${id}`;
   const written: string[] = [];
-  const put = async (name: string, bytes: Uint8Array) => {
-    const key = `${prefix}/${name}`;
+  const put = async (file: keyof DatasetFiles, bytes: Uint8Array) => {
+    const key = datasetBlobKey(id, file);
     written.push(key);
     await services.blobs.put(key, bytes, { contentType: 'image/tiff' });
     return key;
   };
   try {
-    const noisyKey = await put('noisy.tif', files.noisy);
-    const gtKey = files.gt ? await put('gt.tif', files.gt) : null;
-    const psfKey = files.psf ? await put('psf.tif', files.psf) : null;
-    const { noisy } = validated;
-    return await services.db.datasets.create({
-      id,
-      name: fields.name ?? `dataset-${id.slice(0, 8)}`,
-      source,
-      count: noisy.count, height: noisy.height, width: noisy.width,
-      dtype: validated.sourceDtype,
-      stats: imageStats(noisy.data),
-      sha256: createHash('sha256').update(files.noisy).digest('hex'),
-      noisyKey, gtKey, psfKey,
-      psfShape: validated.psf ? [validated.psf.height, validated.psf.width] : null,
-      pixelSizeNm: fields.pixelSizeNm ?? null,
-      noiseSigma: fields.noiseSigma ?? null,
-      // Shown with the dataset, and warned about when an experiment trains on it (routes/experiments.ts).
-      meta: validated.psf ? { ...meta, psfSymmetries: validated.psf.symmetries } : meta,
-    });
+    const noisyKey = await put('noisy', files.noisy);
+    const gtKey = files.gt ? await put('gt', files.gt) : null;
+    const psfKey = files.psf ? await put('psf', files.psf) : null;
+    const noisySha256 = createHash('sha256').update(files.noisy).digest('hex');
+    return await insertDataset(services.db, id, validated, { noisyKey, gtKey, psfKey, noisySha256 }, fields, source, meta);
   } catch (error) {
-    await Promise.allSettled(written.map((key) => services.blobs.delete(key)));
+    await discardBlobs(services.blobs, written);
     throw error;
   }
 }

@@ -1,15 +1,16 @@
 /**
- * One error handler for the whole API: request validation and typed library errors become a
- * 4xx with a stable `code` and a message that says what is wrong; anything else is a bug, so
- * a 500 whose log line carries the request id (the body carries it too, for the bug report).
+ * One error handler for the whole API: request validation, framework refusals (a body too large,
+ * malformed JSON, an unknown media type) and typed library errors become a 4xx with a stable
+ * `code` and a message that says what is wrong, in the one error shape of libs/http; anything
+ * else is a bug, so a 500 whose log line carries the request id (the body carries it too, for
+ * the bug report).
  */
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { errorBody, validationMessage } from '@divblur/http';
 import { ImagingError } from '@divblur/imaging';
 import { StorageError } from '@divblur/storage';
 import { ApiError } from '../lib/errors.ts';
-
-export interface ErrorBody { statusCode: number; code: string; error: string; message: string; requestId: string }
 
 /**
  * Storage errors reach the API from user-given s3:// URIs: a missing object or bucket and a
@@ -30,52 +31,26 @@ export function statusOf(error: unknown): number {
   return 500;
 }
 
-const REASONS: Record<number, string> = {
-  400: 'Bad Request', 404: 'Not Found', 406: 'Not Acceptable', 409: 'Conflict', 413: 'Payload Too Large',
-  415: 'Unsupported Media Type', 422: 'Unprocessable Entity', 429: 'Too Many Requests', 500: 'Internal Server Error',
-};
-
-interface AjvIssue { instancePath?: string; keyword: string; params?: Record<string, unknown>; message?: string }
-
-/**
- * Ajv reports a value outside a union of literals (penalty, method…) as one "must be equal to
- * constant" per literal plus an anyOf line; say instead which values are allowed, e.g.
- * "body/spec/penalty must be one of none, l1, l2, positivity, positivity_l1 (got 'lasso')".
- */
-export function validationMessage(error: { message: string; validation?: unknown; validationContext?: string }): string {
-  const issues = (error.validation ?? []) as AjvIssue[];
-  const byPath = new Map<string, AjvIssue[]>();
-  for (const issue of issues) byPath.set(issue.instancePath ?? '', [...(byPath.get(issue.instancePath ?? '') ?? []), issue]);
-  const parts: string[] = [];
-  for (const [path, group] of byPath) {
-    const allowed = group.filter((i) => i.keyword === 'const').map((i) => String(i.params?.allowedValue));
-    const where = `${error.validationContext ?? 'body'}${path}`;
-    if (allowed.length > 0 && group.every((i) => i.keyword === 'const' || i.keyword === 'anyOf')) parts.push(`${where} must be one of ${allowed.join(', ')}`);
-    else parts.push(...group.filter((i) => i.keyword !== 'anyOf').map((i) => `${where} ${i.message ?? 'is invalid'}`));
-  }
-  return parts.length > 0 ? parts.join('; ') : error.message;
+function codeOf(error: Partial<FastifyError> & Error, statusCode: number): string {
+  if (statusCode === 500) return 'INTERNAL';
+  if (error.validation) return 'VALIDATION';
+  return typeof error.code === 'string' ? error.code : 'BAD_REQUEST';
 }
 
 async function errorHandler(app: FastifyInstance): Promise<void> {
   app.setErrorHandler((error, request, reply) => {
     const statusCode = statusOf(error);
     const err = error as Partial<FastifyError> & Error;
-    const body: ErrorBody = {
-      statusCode,
-      code: statusCode === 500 ? 'INTERNAL' : (typeof err.code === 'string' ? err.code : (err.validation ? 'VALIDATION' : 'BAD_REQUEST')),
-      error: REASONS[statusCode] ?? 'Error',
-      message: statusCode === 500 ? `internal error; quote request id ${request.id}` : (err.validation ? validationMessage(err) : err.message),
-      requestId: request.id,
-    };
+    const message = statusCode === 500 ? `internal error; quote request id ${request.id}` : (err.validation ? validationMessage(err) : err.message);
+    const body = errorBody(statusCode, codeOf(err, statusCode), message, request.id);
     if (statusCode === 500) request.log.error({ err: error, reqId: request.id }, 'unhandled error');
     else request.log.info({ code: body.code, message: body.message }, 'client error');
     return reply.status(statusCode).send(body);
   });
 
-  app.setNotFoundHandler((request, reply) => reply.status(404).send({
-    statusCode: 404, code: 'ROUTE_NOT_FOUND', error: 'Not Found',
-    message: `no route ${request.method} ${request.url}`, requestId: request.id,
-  } satisfies ErrorBody));
+  app.setNotFoundHandler((request, reply) => reply.status(404).send(
+    errorBody(404, 'ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, request.id),
+  ));
 }
 
 export default fp(errorHandler, { name: 'error-handler' });

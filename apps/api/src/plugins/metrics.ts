@@ -59,7 +59,7 @@ async function metrics(app: FastifyInstance, options: { sources: MetricsSources 
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     durations.observe({ method: request.method, route }, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/metrics', { schema: { tags: ['health'], summary: 'Prometheus metrics (text exposition format)', response: { 200: { description: 'metrics', content: { 'text/plain': { schema: { type: 'string' } } } } } } }, async (_request, reply) => {
     reply.type(registry.contentType);
     return registry.metrics();
   });

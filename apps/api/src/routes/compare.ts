@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ApiServices } from '../services.ts';
-import { IdParams } from '../schemas/dataset.ts';
+import { errorResponses, IdParams } from '../schemas/common.ts';
 import type { CompareGroup } from '../lib/compare.ts';
 import { compareCsv, compareReport, compareSvg } from '../lib/compare-report.ts';
 
@@ -11,6 +11,15 @@ const CompareQuery = Type.Object({
   metric: Type.Optional(Type.Union([Type.Literal('psnr_mmse'), Type.Literal('psnr_samples'), Type.Literal('ssim')])),
   groupBy: Type.Optional(Type.Union(['penalty', 'method', 'kappa', 'lambda', 'seed', 'none'].map((g) => Type.Literal(g)))),
   format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('svg')])),
+}, { additionalProperties: false });
+
+const OptionalNumber = Type.Union([Type.Number(), Type.Null()]);
+const CompareReport = Type.Object({
+  experimentId: Type.String(), x: Type.String(), metric: Type.String(), groupBy: Type.String(),
+  rows: Type.Array(Type.Object({
+    group: Type.String(), x: Type.Number(), value: OptionalNumber, runs: Type.Integer(), finished: Type.Integer(), runIds: Type.Array(Type.String()),
+  }, { description: 'one (group, x) cell: the metric averaged over its finished runs' })),
+  baselines: Type.Array(Type.Object({ method: Type.String(), value: OptionalNumber }, { description: 'a classical baseline of the dataset' })),
 });
 
 export const compareRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> = async (app, { services }) => {
@@ -20,6 +29,17 @@ export const compareRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }>
       tags: ['experiments'], summary: 'Sweep table (metric vs x, one line per group) with the classical baselines',
       params: IdParams,
       querystring: CompareQuery,
+      response: {
+        200: {
+          description: 'the sweep table (json), the same as CSV, or its plot (svg)',
+          content: {
+            'application/json': { schema: CompareReport },
+            'text/csv': { schema: Type.String({ description: 'kind,group,<x>,<metric>,runs,finished' }) },
+            'image/svg+xml': { schema: Type.String({ description: 'metric vs x, one line per group, baselines as horizontal lines' }) },
+          },
+        },
+        ...errorResponses(400, 404),
+      },
     },
   }, async (request, reply) => {
     const { x = 'lambda', metric = 'psnr_mmse', format = 'json' } = request.query;

@@ -1,71 +1,51 @@
-/** /v1/datasets: upload (multipart TIFF), import (s3://) or simulate a dataset; list; get. */
+/** /v1/datasets: upload (multipart TIFF, streamed), import (s3://) or simulate a dataset; list (newest first); get. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
-import { Type } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import type { ApiServices } from '../services.ts';
 import type { ApiLimits } from '../app.ts';
-import { Dataset, DatasetFieldsSchema, DatasetJsonBody, ErrorResponse, IdParams, PageQuery } from '../schemas/dataset.ts';
+import { Dataset, DatasetJsonBody, DatasetUpload } from '../schemas/dataset.ts';
+import { errorResponses, IdParams, Page, PageQuery } from '../schemas/common.ts';
 import { storeDataset, type DatasetFields, type DatasetFiles } from '../lib/dataset-ingest.ts';
+import { ingestMultipart } from '../lib/multipart-upload.ts';
 import { simulateDataset } from '../lib/synthetic.ts';
+import { decodeCursor, pageOf } from '../lib/cursor.ts';
 import { BadRequestError, NotFoundError } from '../lib/errors.ts';
 
-const FILE_FIELDS = ['noisy', 'gt', 'psf'] as const;
-const FieldsSchema = Type.Object(DatasetFieldsSchema, { additionalProperties: false });
+const CREATED_KEY = { type: 'time', nullable: false } as const;
 
-export const datasetRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices; limits: ApiLimits }> = async (app, { services }) => {
+export const datasetRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices; limits: ApiLimits }> = async (app, { services, limits }) => {
   app.post('/datasets', {
     schema: {
       tags: ['datasets'],
       summary: 'Create a dataset: multipart upload (files noisy, gt?, psf?; fields name, pixelSizeNm, noiseSigma, patchSize), or JSON { s3 } or { synthetic }',
-      body: { content: { 'application/json': { schema: DatasetJsonBody } } } as never,
-      response: { 201: Dataset, 400: ErrorResponse, 413: ErrorResponse },
+      body: { content: { 'application/json': { schema: DatasetJsonBody }, 'multipart/form-data': { schema: DatasetUpload } } } as never,
+      response: { 201: Dataset, ...errorResponses(400, 413, 415) },
     },
   }, async (request, reply) => {
-    const dataset = request.isMultipart() ? await fromMultipart(request, services) : await fromJson(request.body as DatasetJsonBody, services);
+    const dataset = request.isMultipart()
+      ? await ingestMultipart(request, services, limits.maxUploadBytes)
+      : await fromJson(request.body as DatasetJsonBody | undefined, services);
     return reply.status(201).header('location', `/v1/datasets/${dataset.id}`).send(dataset);
   });
 
   app.get('/datasets', {
-    schema: { tags: ['datasets'], querystring: PageQuery, response: { 200: Type.Object({ items: Type.Array(Dataset), nextCursor: Type.Union([Type.String(), Type.Null()]) }) } },
+    schema: { tags: ['datasets'], summary: 'Datasets, newest first (sort=created: oldest first), keyset-paginated', querystring: PageQuery, response: { 200: Page(Dataset), ...errorResponses(400) } },
   }, async (request) => {
-    const items = await services.db.datasets.list(request.query.limit, request.query.cursor);
-    return { items, nextCursor: items.length === request.query.limit ? items[items.length - 1].id : null };
+    const { limit, cursor, sort } = request.query;
+    const after = cursor === undefined ? undefined : decodeCursor(cursor, sort, CREATED_KEY);
+    const rows = await services.db.datasets.list(limit + 1, {
+      descending: sort === '-created', ...(after ? { after: { createdAt: after.key as string, id: after.id } } : {}),
+    });
+    return pageOf(rows, limit, (last) => ({ sort, key: last.createdAt, id: last.id }));
   });
 
   app.get('/datasets/:id', {
-    schema: { tags: ['datasets'], params: IdParams, response: { 200: Dataset, 404: ErrorResponse } },
+    schema: { tags: ['datasets'], params: IdParams, response: { 200: Dataset, ...errorResponses(400, 404) } },
   }, async (request) => {
     const dataset = await services.db.datasets.get(request.params.id);
     if (!dataset) throw new NotFoundError('dataset', request.params.id);
     return dataset;
   });
 };
-
-async function fromMultipart(request: FastifyRequest, services: ApiServices) {
-  const files: Partial<DatasetFiles> = {};
-  const raw: Record<string, unknown> = {};
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      if (!(FILE_FIELDS as readonly string[]).includes(part.fieldname)) {
-        part.file.resume();
-        throw new BadRequestError('UNKNOWN_FILE_FIELD', `unexpected file field "${part.fieldname}"; send noisy, and optionally gt and psf`);
-      }
-      files[part.fieldname as typeof FILE_FIELDS[number]] = await part.toBuffer();
-    } else {
-      raw[part.fieldname] = part.value;
-    }
-  }
-  if (!files.noisy) throw new BadRequestError('NOISY_MISSING', 'the multipart upload needs a file field "noisy" (a TIFF stack)');
-  return storeDataset(services, files as DatasetFiles, parseFields(raw), 'upload');
-}
-
-function parseFields(raw: Record<string, unknown>): DatasetFields {
-  const converted = Value.Convert(FieldsSchema, raw);
-  const first = Value.Errors(FieldsSchema, converted).First();
-  if (first) throw new BadRequestError('VALIDATION', `field ${first.path.slice(1) || '(form)'}: ${first.message}`);
-  return converted as DatasetFields;
-}
 
 async function fromJson(body: DatasetJsonBody | undefined, services: ApiServices) {
   if (!body || (body.s3 === undefined) === (body.synthetic === undefined)) {

@@ -1,11 +1,12 @@
-/** /v1/experiments: create (spec + sweep → runs → one BullMQ flow), list, get, cancel. */
+/** /v1/experiments: create (spec + sweep → runs → one BullMQ flow), list (newest first), get, cancel. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ApiServices } from '../services.ts';
 import type { ApiLimits } from '../app.ts';
 import { CreateExperimentBody, CreatedExperiment, Experiment, IdempotencyHeaders } from '../schemas/experiment.ts';
-import { ErrorResponse, IdParams, PageQuery } from '../schemas/dataset.ts';
+import { errorResponses, IdParams, Page, PageQuery, Uuid } from '../schemas/common.ts';
 import { NotFoundError } from '../lib/errors.ts';
+import { decodeCursor, pageOf } from '../lib/cursor.ts';
 import { createExperiment } from '../experiments/create-experiment.ts';
 
 export const experimentRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices; limits: ApiLimits }> = async (app, { services, limits }) => {
@@ -16,7 +17,7 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices
       tags: ['experiments'],
       summary: 'Create an experiment; a sweep expands to the cartesian product of its lists (one run each). Idempotency-Key honoured.',
       headers: IdempotencyHeaders, body: CreateExperimentBody,
-      response: { 200: CreatedExperiment, 201: CreatedExperiment, 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse },
+      response: { 200: CreatedExperiment, 201: CreatedExperiment, ...errorResponses(400, 404, 409, 415) },
     },
   }, async (request, reply) => {
     const result = await createExperiment(services, { ...request.body, idempotencyKey: request.headers['idempotency-key'] ?? null }, limits);
@@ -26,20 +27,23 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices
 
   app.get('/experiments', {
     schema: {
-      tags: ['experiments'],
-      querystring: Type.Intersect([PageQuery, Type.Object({ datasetId: Type.Optional(Type.String()) })]),
-      response: { 200: Type.Object({ items: Type.Array(Experiment), nextCursor: Type.Union([Type.String(), Type.Null()]) }) },
+      tags: ['experiments'], summary: 'Experiments, newest first (sort=created: oldest first), of one dataset with datasetId',
+      querystring: Type.Object({ ...PageQuery.properties, datasetId: Type.Optional(Uuid) }, { additionalProperties: false }),
+      response: { 200: Page(Experiment), ...errorResponses(400) },
     },
   }, async (request) => {
-    const { limit, cursor, datasetId } = request.query;
-    const items = await db.experiments.list(limit, cursor, datasetId);
-    return { items, nextCursor: items.length === limit ? items[items.length - 1].id : null };
+    const { limit, cursor, datasetId, sort } = request.query;
+    const after = cursor === undefined ? undefined : decodeCursor(cursor, sort, { type: 'time', nullable: false });
+    const rows = await db.experiments.list(limit + 1, {
+      descending: sort === '-created', datasetId, ...(after ? { after: { createdAt: after.key as string, id: after.id } } : {}),
+    });
+    return pageOf(rows, limit, (last) => ({ sort, key: last.createdAt, id: last.id }));
   });
 
   app.get('/experiments/:id', {
     schema: {
       tags: ['experiments'], params: IdParams,
-      response: { 200: Type.Intersect([Experiment, Type.Object({ runStatus: Type.Record(Type.String(), Type.Integer()) })]), 404: ErrorResponse },
+      response: { 200: Type.Object({ ...Experiment.properties, runStatus: Type.Record(Type.String(), Type.Integer()) }), ...errorResponses(400, 404) },
     },
   }, async (request) => {
     const experiment = await db.experiments.get(request.params.id);
@@ -50,7 +54,7 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices
   app.post('/experiments/:id/cancel', {
     schema: {
       tags: ['experiments'], params: IdParams,
-      response: { 200: Type.Object({ experiment: Experiment, cancelledRuns: Type.Array(Type.String()) }), 404: ErrorResponse },
+      response: { 200: Type.Object({ experiment: Experiment, cancelledRuns: Type.Array(Type.String()) }), ...errorResponses(400, 404) },
     },
   }, async (request) => {
     const experiment = await db.experiments.get(request.params.id);

@@ -1,14 +1,20 @@
 /** /v1/models/:id: metadata, the ONNX file, the bioimage.io-style package — streamed from the blob store. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import type { Readable } from 'node:stream';
+import { Type, type TUnsafe } from '@sinclair/typebox';
 import { BlobNotFoundError } from '@divblur/storage';
 import type { ApiServices } from '../services.ts';
-import { ErrorResponse, IdParams } from '../schemas/dataset.ts';
+import { errorResponses, IdParams } from '../schemas/common.ts';
 import { ConflictError, NotFoundError } from '../lib/errors.ts';
 
 const Model = Type.Object({
   id: Type.String(), runId: Type.String(), onnxKey: Type.String(), packageKey: Type.Union([Type.String(), Type.Null()]),
   sizeBytes: Type.Union([Type.Number(), Type.Null()]), meta: Type.Record(Type.String(), Type.Unknown()), createdAt: Type.String(),
+});
+
+/** A file download in the OpenAPI document (the body is streamed from the blob store, not serialised). */
+const download = <M extends string>(mediaType: M, description: string) => ({
+  description, content: { [mediaType]: { schema: Type.Unsafe<Readable>({ type: 'string', format: 'binary', contentMediaType: mediaType }) } } as Record<M, { schema: TUnsafe<Readable> }>,
 });
 
 export const modelRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> = async (app, { services }) => {
@@ -29,17 +35,24 @@ export const modelRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> =
     }
   };
 
-  app.get('/models/:id', { schema: { tags: ['models'], params: IdParams, response: { 200: Model, 404: ErrorResponse } } },
+  app.get('/models/:id', { schema: { tags: ['models'], params: IdParams, response: { 200: Model, ...errorResponses(400, 404) } } },
     async (request) => findModel(request.params.id));
 
-  app.get('/models/:id/onnx', { schema: { tags: ['models'], summary: 'The decoder as ONNX', params: IdParams } }, async (request, reply) => {
+  app.get('/models/:id/onnx', {
+    schema: { tags: ['models'], summary: 'The decoder as ONNX', params: IdParams, response: { 200: download('application/octet-stream', 'the ONNX graph'), ...errorResponses(400, 404) } },
+  }, async (request, reply) => {
     const model = await findModel(request.params.id);
     const info = await headOwnBlob(model.onnxKey);
     return reply.type('application/octet-stream').header('content-length', info.sizeBytes)
       .header('content-disposition', `attachment; filename="divblur-${model.id}.onnx"`).send(await blobs.get(model.onnxKey));
   });
 
-  app.get('/models/:id/package', { schema: { tags: ['models'], summary: 'The bioimage.io-style model zip', params: IdParams } }, async (request, reply) => {
+  app.get('/models/:id/package', {
+    schema: {
+      tags: ['models'], summary: 'The bioimage.io-style model zip', params: IdParams,
+      response: { 200: download('application/zip', 'the model package'), ...errorResponses(400, 404, 409) },
+    },
+  }, async (request, reply) => {
     const model = await findModel(request.params.id);
     if (model.packageKey === null) throw new ConflictError('PACKAGE_NOT_BUILT', `model ${model.id} has no package yet (it is written after ONNX export)`);
     const info = await headOwnBlob(model.packageKey);

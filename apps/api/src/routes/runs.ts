@@ -2,32 +2,42 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { ApiServices } from '../services.ts';
-import { ErrorResponse, IdParams } from '../schemas/dataset.ts';
+import { Cursor, errorResponses, IdParams, PAGE_LIMIT, Page, Uuid } from '../schemas/common.ts';
 import { Run, RunStatusSchema } from '../schemas/experiment.ts';
-import { Method, Penalty } from '@divblur/queue';
+import { Lambda, Method, Penalty } from '@divblur/queue';
 import { cursorKeyType, isNullableSort, RUN_SORTS, type LossPointRecord, type RunSortField, type RunStatus } from '@divblur/db';
-import { decodeCursor, encodeCursor } from '../lib/cursor.ts';
+import { decodeCursor, pageOf } from '../lib/cursor.ts';
 import { downsampleMean } from '../lib/downsample.ts';
 import { toCsv } from '../lib/csv.ts';
 import { BadRequestError, NotFoundError } from '../lib/errors.ts';
 import { linePlotSvg } from '../svg/line-plot.ts';
 
 const RunsQuery = Type.Object({
-  experimentId: Type.Optional(Type.String()),
+  experimentId: Type.Optional(Uuid),
   penalty: Type.Optional(Penalty),
   method: Type.Optional(Method),
   status: Type.Optional(RunStatusSchema),
-  lambdaMin: Type.Optional(Type.Number({ minimum: 0 })),
-  lambdaMax: Type.Optional(Type.Number({ minimum: 0 })),
+  lambdaMin: Type.Optional(Lambda),
+  lambdaMax: Type.Optional(Lambda),
   sort: Type.String({ pattern: `^-?(${RUN_SORTS.join('|')})$`, default: 'created', description: `one of ${RUN_SORTS.join(', ')}; a leading - sorts descending` }),
-  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
-  cursor: Type.Optional(Type.String({ maxLength: 512 })),
-});
+  limit: Type.Integer({ ...PAGE_LIMIT, description: 'items per page' }),
+  cursor: Type.Optional(Cursor),
+}, { additionalProperties: false });
 
 const LossQuery = Type.Object({
   format: Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('svg')], { default: 'json' }),
   points: Type.Optional(Type.Integer({ minimum: 2, maximum: 100_000, description: 'downsample to at most this many points (bucket means)' })),
+}, { additionalProperties: false });
+
+const LossPoint = Type.Object({
+  step: Type.Integer(), total: Type.Number(), data: Type.Union([Type.Number(), Type.Null()]), kl: Type.Union([Type.Number(), Type.Null()]),
+  penalty: Type.Union([Type.Number(), Type.Null()]), beta: Type.Union([Type.Number(), Type.Null()]),
 });
+const OptionalNumber = Type.Union([Type.Number(), Type.Null()]);
+const Metric = Type.Object({
+  runId: Type.String(), imageSet: Type.String(), psnrMmse: OptionalNumber, psnrSamples: OptionalNumber, ssim: OptionalNumber,
+  samples: Type.Integer(), discrepancy: OptionalNumber, meanStd: OptionalNumber, createdAt: Type.String(),
+}, { description: 'one evaluation of the run on an image set (PSNR in dB; null without ground truth)' });
 
 const LOSS_FIELDS = ['total', 'data', 'kl', 'penalty', 'beta'] as const;
 
@@ -36,8 +46,8 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> = a
 
   app.get('/runs', {
     schema: {
-      tags: ['runs'], querystring: RunsQuery,
-      response: { 200: Type.Object({ items: Type.Array(Run), nextCursor: Type.Union([Type.String(), Type.Null()]) }), 400: ErrorResponse },
+      tags: ['runs'], summary: 'Runs, filtered and sorted (default: oldest first), keyset-paginated', querystring: RunsQuery,
+      response: { 200: Page(Run), ...errorResponses(400, 404) },
     },
   }, async (request) => {
     const q = request.query;
@@ -46,31 +56,40 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> = a
     }
     const descending = q.sort.startsWith('-');
     const sort = q.sort.replace(/^-/, '') as RunSortField;
-    const after = q.cursor ? decodeCursor(q.cursor, q.sort) : undefined;
-    if (after && !(after.key === null ? isNullableSort(sort) : typeof after.key === cursorKeyType(sort))) {
-      throw new BadRequestError('BAD_CURSOR', 'cursor is not one this API returned');
-    }
-    const items = await db.runs.page({
+    const after = q.cursor === undefined ? undefined
+      : decodeCursor(q.cursor, q.sort, { type: cursorKeyType(sort) === 'string' ? 'time' : 'number', nullable: isNullableSort(sort) });
+    const rows = await db.runs.page({
       filter: { experimentId: q.experimentId, penalty: q.penalty, method: q.method, status: q.status as RunStatus | undefined, lambdaMin: q.lambdaMin, lambdaMax: q.lambdaMax },
-      sort, descending, limit: q.limit, after,
+      sort, descending, limit: q.limit + 1, after,
     });
     // An unknown experiment is a 404, not an empty list (checked only when the page is empty).
-    if (items.length === 0 && q.experimentId !== undefined && !after && !(await db.experiments.get(q.experimentId))) {
+    if (rows.length === 0 && q.experimentId !== undefined && !after && !(await db.experiments.get(q.experimentId))) {
       throw new NotFoundError('experiment', q.experimentId);
     }
-    const last = items[items.length - 1];
-    const nextCursor = items.length === q.limit ? encodeCursor({ sort: q.sort, key: last.sortKey, id: last.id }) : null;
-    return { items, nextCursor };
+    return pageOf(rows, q.limit, (last) => ({ sort: q.sort, key: last.sortKey, id: last.id }));
   });
 
-  app.get('/runs/:id', { schema: { tags: ['runs'], params: IdParams, response: { 200: Run, 404: ErrorResponse } } }, async (request) => {
+  app.get('/runs/:id', { schema: { tags: ['runs'], params: IdParams, response: { 200: Run, ...errorResponses(400, 404) } } }, async (request) => {
     const run = await db.runs.get(request.params.id);
     if (!run) throw new NotFoundError('run', request.params.id);
     return run;
   });
 
   app.get('/runs/:id/loss', {
-    schema: { tags: ['runs'], summary: 'Loss curve: JSON, CSV or SVG; ?points=N downsamples', params: IdParams, querystring: LossQuery },
+    schema: {
+      tags: ['runs'], summary: 'Loss curve: JSON, CSV or SVG; ?points=N downsamples', params: IdParams, querystring: LossQuery,
+      response: {
+        200: {
+          description: 'the loss per image at each logged step',
+          content: {
+            'application/json': { schema: Type.Object({ runId: Type.String(), points: Type.Array(LossPoint) }) },
+            'text/csv': { schema: Type.String({ description: 'step,total,data,kl,penalty,beta' }) },
+            'image/svg+xml': { schema: Type.String({ description: 'the curves as an SVG line plot' }) },
+          },
+        },
+        ...errorResponses(400, 404),
+      },
+    },
   }, async (request, reply) => {
     const run = await db.runs.get(request.params.id);
     if (!run) throw new NotFoundError('run', request.params.id);
@@ -86,7 +105,12 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> = a
     return { runId: run.id, points };
   });
 
-  app.get('/runs/:id/metrics', { schema: { tags: ['runs'], params: IdParams } }, async (request) => {
+  app.get('/runs/:id/metrics', {
+    schema: {
+      tags: ['runs'], summary: 'The run\'s evaluations (PSNR of the MMSE, mean per-sample PSNR, SSIM)', params: IdParams,
+      response: { 200: Type.Object({ runId: Type.String(), items: Type.Array(Metric) }), ...errorResponses(400, 404) },
+    },
+  }, async (request) => {
     const run = await db.runs.get(request.params.id);
     if (!run) throw new NotFoundError('run', request.params.id);
     return { runId: run.id, items: await db.metrics.list(run.id) };

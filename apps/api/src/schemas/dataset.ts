@@ -1,28 +1,35 @@
 /** Dataset request and response schemas. */
 import { Type, type Static } from '@sinclair/typebox';
+import { SPEC_BOUNDS } from '@divblur/queue';
+import { Text } from './common.ts';
 
 export const DatasetFieldsSchema = {
-  name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  pixelSizeNm: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'pixel size, nm' })),
-  noiseSigma: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'noise σ > 0 in intensity units, when known' })),
-  patchSize: Type.Optional(Type.Integer({ minimum: 8, maximum: 1024, description: 'refuse images smaller than this, px' })),
+  name: Type.Optional(Text({ minLength: 1, maxLength: 200 })),
+  pixelSizeNm: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e6, description: 'pixel size, nm (0 < size ≤ 1e6)' })),
+  noiseSigma: Type.Optional(Type.Number({
+    exclusiveMinimum: 0, maximum: SPEC_BOUNDS.noiseSigmaMax, description: `noise 0 < σ ≤ ${SPEC_BOUNDS.noiseSigmaMax} in intensity units, when known`,
+  })),
+  patchSize: Type.Optional(Type.Integer({
+    minimum: 8, maximum: 1024, description: 'the patch side the dataset will train with, px: images must not be smaller, the PSF must be smaller',
+  })),
 };
 
+/** s3://bucket/key; the bucket's name is checked when the URI is read (with a message that says what is wrong). */
+const S3Uri = Type.String({
+  maxLength: 1024, pattern: '^s3://[^/\\u0000-\\u001f]+/(?:[^\\u0000-\\u001f\\u007f\\ud800-\\udfff]|[\\ud800-\\udbff][\\udc00-\\udfff])+$',
+  description: 's3://bucket/key of a TIFF',
+});
 export const S3Source = Type.Union([
-  Type.String({ pattern: '^s3://', description: 's3://bucket/key of the noisy stack' }),
-  Type.Object({
-    noisy: Type.String({ pattern: '^s3://' }),
-    gt: Type.Optional(Type.String({ pattern: '^s3://' })),
-    psf: Type.Optional(Type.String({ pattern: '^s3://' })),
-  }, { additionalProperties: false }),
-]);
+  S3Uri,
+  Type.Object({ noisy: S3Uri, gt: Type.Optional(S3Uri), psf: Type.Optional(S3Uri) }, { additionalProperties: false }),
+], { description: 'the noisy stack\'s URI, or the URIs of noisy, gt and psf' });
 
 export const SyntheticSpec = Type.Object({
   preset: Type.Union([Type.Literal('dataset1'), Type.Literal('dataset2')], {
     description: 'dataset1: FWHM 3.8 px, σ 0.03 (low noise); dataset2: FWHM 3.0 px, σ 0.11 (high noise)',
   }),
   n: Type.Integer({ minimum: 1, maximum: 1000, description: 'number of images' }),
-  seed: Type.Integer({ minimum: 0, default: 0 }),
+  seed: Type.Integer({ minimum: 0, maximum: SPEC_BOUNDS.seedMax, default: 0 }),
   size: Type.Optional(Type.Integer({ minimum: 16, maximum: 2048, description: 'image side, px' })),
 }, { additionalProperties: false });
 
@@ -51,13 +58,12 @@ export const Dataset = Type.Object({
   createdAt: Type.String(),
 });
 
-export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 
-export const PageQuery = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
-  cursor: Type.Optional(Type.String({ maxLength: 512 })),
-});
-
-export const ErrorResponse = Type.Object({
-  statusCode: Type.Integer(), code: Type.String(), error: Type.String(), message: Type.String(), requestId: Type.String(),
-});
+/** The multipart form of POST /v1/datasets, for the OpenAPI document (the route streams and checks it itself). */
+const TiffFile = Type.String({ format: 'binary', contentMediaType: 'image/tiff' });
+export const DatasetUpload = Type.Object({
+  noisy: { ...TiffFile, description: 'the noisy stack, a TIFF (float32, uint16 or uint8 pages of one size)' },
+  gt: Type.Optional({ ...TiffFile, description: 'ground truth, a TIFF of the same shape' }),
+  psf: Type.Optional({ ...TiffFile, description: 'the PSF, one 2D page, odd sides, ≥ 0' }),
+  ...DatasetFieldsSchema,
+}, { additionalProperties: false, description: 'each field at most once' });

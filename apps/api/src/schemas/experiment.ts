@@ -1,15 +1,16 @@
 /** Experiment and run request/response schemas. */
 import { Type } from '@sinclair/typebox';
 import { ExperimentSpec, Method, Penalty, Sweep } from '@divblur/queue';
+import { Text, Uuid } from './common.ts';
 
 export const CreateExperimentBody = Type.Object({
-  datasetId: Type.String({ minLength: 1, maxLength: 64 }),
+  datasetId: Uuid,
   spec: ExperimentSpec,
   sweep: Type.Optional(Sweep),
 }, { additionalProperties: false });
 
 export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  'idempotency-key': Type.Optional(Text({ minLength: 1, maxLength: 200, description: 'a retry with the same key and body returns the first experiment' })),
 });
 
 export const RunStatusSchema = Type.Union([

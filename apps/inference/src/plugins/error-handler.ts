@@ -1,10 +1,12 @@
 /**
  * One error handler: request validation, bad images (imaging / ONNX input errors), bad options,
  * unknown models and overload become a 4xx with a stable `code` and a message that says what is
- * wrong; anything else is a bug: a 500 whose log line (and body) carries the request id.
+ * wrong, in the API's error shape (libs/http); anything else is a bug: a 500 whose log line (and
+ * body) carries the request id. An unknown route is a 404 in the same shape.
  */
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { errorBody, validationMessage } from '@divblur/http';
 import { ImagingError } from '@divblur/imaging';
 import { OnnxInputError, OnnxOptionError } from '@divblur/onnx';
 import { InferenceError, OverloadedError } from '../errors.ts';
@@ -18,16 +20,27 @@ export function statusOf(error: unknown): number {
   return 500;
 }
 
+function codeOf(error: Partial<FastifyError> & Error, statusCode: number): string {
+  if (statusCode >= 500) return 'INTERNAL';
+  if (error.validation) return 'VALIDATION';
+  return typeof error.code === 'string' ? error.code : 'BAD_REQUEST';
+}
+
 async function errorHandler(app: FastifyInstance): Promise<void> {
   app.setErrorHandler((error, request, reply) => {
     const statusCode = statusOf(error);
-    const code = (error as { code?: string }).code ?? (statusCode === 500 ? 'INTERNAL' : 'BAD_REQUEST');
+    const err = error as Partial<FastifyError> & Error;
+    const code = codeOf(err, statusCode);
     if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code, message: (error as Error).message }, 'request refused');
+    else request.log.info({ code, message: err.message }, 'request refused');
     if (error instanceof OverloadedError) void reply.header('retry-after', String(error.retryAfterSeconds));
-    const message = statusCode >= 500 ? `internal error; quote request id ${request.id}` : (error as Error).message;
-    return reply.status(statusCode).send({ statusCode, code, error: statusCode >= 500 ? 'Internal Server Error' : 'Bad Request', message, requestId: request.id });
+    const message = statusCode >= 500 ? `internal error; quote request id ${request.id}` : (err.validation ? validationMessage(err) : err.message);
+    return reply.status(statusCode).send(errorBody(statusCode, code, message, request.id));
   });
+
+  app.setNotFoundHandler((request, reply) => reply.status(404).send(
+    errorBody(404, 'ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, request.id),
+  ));
 }
 
 export default fp(errorHandler, { name: 'error-handler' });

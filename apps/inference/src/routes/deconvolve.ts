@@ -10,6 +10,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
+import { errorResponses } from '@divblur/http';
 import { decodeTiff, encodeTiff, stackImage, toStack, type Image } from '@divblur/imaging';
 import { DEFAULT_SAMPLES, DEFAULT_SEED, imageFromShape, mmse, OnnxInputError, SERVED_DIHEDRAL } from '@divblur/onnx';
 import type { ConcurrencyLimit } from '../concurrency.ts';
@@ -17,7 +18,7 @@ import type { InferenceServices } from '../services.ts';
 
 export const MAX_SAMPLES = 10_000;
 
-const Params = Type.Object({ id: Type.String({ description: 'model id' }) });
+const Params = Type.Object({ id: Type.String({ format: 'uuid', description: 'model id (a UUID)' }) }, { additionalProperties: false });
 const Query = Type.Object({
   samples: Type.Integer({ minimum: 1, maximum: MAX_SAMPLES, default: DEFAULT_SAMPLES, description: 'posterior samples averaged' }),
   seed: Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1, default: DEFAULT_SEED, description: 'noise seed; the same seed gives the same result' }),
@@ -25,10 +26,24 @@ const Query = Type.Object({
   dihedral: Type.Boolean({ default: SERVED_DIHEDRAL, description: 'test-time averaging over the turns and mirrors the PSF is symmetric under (samples split over them)' }),
 }, { additionalProperties: false });
 const JsonImage = Type.Object({
-  shape: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 2, maxItems: 4, description: '[H, W] (or [1, H, W], [1, 1, H, W])' }),
-  data: Type.String({ contentEncoding: 'base64', description: 'little-endian float32 values, row-major' }),
+  shape: Type.Array(Type.Integer({ minimum: 1, maximum: 65_536 }), { minItems: 2, maxItems: 4, description: '[H, W] (or [1, H, W], [1, 1, H, W])' }),
+  // Buffer.from(…, 'base64') skips characters outside the alphabet: refuse them rather than decode something else.
+  data: Type.String({ contentEncoding: 'base64', pattern: '^[A-Za-z0-9+/]*={0,2}$', description: 'little-endian float32 values, row-major' }),
 }, { additionalProperties: false });
 type JsonImage = Static<typeof JsonImage>;
+const Base64Floats = Type.String({ contentEncoding: 'base64', description: 'little-endian float32 values, row-major' });
+const JsonResult = Type.Object({
+  shape: Type.Array(Type.Integer()), samplesUsed: Type.Integer(), seed: Type.Integer(), dihedral: Type.Boolean(),
+  mmse: Base64Floats, std: Type.Optional(Base64Floats),
+});
+const Tiff = (description: string) => ({ schema: Type.String({ format: 'binary', contentMediaType: 'image/tiff', description }) });
+const Body = {
+  content: {
+    'image/tiff': Tiff('one page, float32, uint16 or uint8'),
+    'application/octet-stream': Tiff('a TIFF, as image/tiff'),
+    'application/json': { schema: JsonImage },
+  },
+};
 
 function fromBase64(body: JsonImage): Image {
   const bytes = Buffer.from(body.data, 'base64');
@@ -58,7 +73,17 @@ export const deconvolveRoutes: FastifyPluginAsync<{ services: InferenceServices;
 
   app.post<{ Params: Static<typeof Params>; Querystring: Static<typeof Query>; Body: Buffer | JsonImage }>('/v1/models/:id/deconvolve', {
     bodyLimit: bodyLimitBytes,
-    schema: { params: Params, querystring: Query },
+    schema: {
+      tags: ['deconvolve'], summary: 'MMSE (and optionally std) of one image: TIFF in, TIFF out; or base64 float32 in JSON',
+      params: Params, querystring: Query, body: Body,
+      response: {
+        200: {
+          description: 'the MMSE (and std); headers x-samples-used, x-model-id',
+          content: { 'image/tiff': Tiff('page 1 the MMSE, page 2 the std when std=true'), 'application/json': { schema: JsonResult } },
+        },
+        ...errorResponses(400, 404, 413, 415, 429),
+      },
+    },
   }, async (request, reply) => {
     const { samples, seed, std, dihedral } = request.query;
     const json = !Buffer.isBuffer(request.body);

@@ -1,10 +1,20 @@
 /** /healthz: the process is up. /readyz: Postgres, Redis and the blob store answer (503 naming those that do not). */
 import type { FastifyPluginAsync } from 'fastify';
+import { Type } from '@sinclair/typebox';
 import type { InferenceServices } from '../services.ts';
 
+const Readiness = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('not ready')]),
+  checks: Type.Record(Type.String(), Type.String({ description: 'ok, or down: why' })),
+});
+
 export const healthRoutes: FastifyPluginAsync<{ services: InferenceServices }> = async (app, { services }) => {
-  app.get('/healthz', { logLevel: 'warn' }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { logLevel: 'warn' }, async (_request, reply) => {
+  app.get('/healthz', {
+    logLevel: 'warn', schema: { tags: ['health'], summary: 'the process answers', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+  }, async () => ({ status: 'ok' }));
+  app.get('/readyz', {
+    logLevel: 'warn', schema: { tags: ['health'], summary: 'Postgres, Redis and the blob store answer', response: { 200: Readiness, 503: Readiness } },
+  }, async (_request, reply) => {
     const checks = {
       postgres: () => services.db.ping(),
       redis: () => services.redis.ping(),

@@ -2,6 +2,7 @@
 import type { Db } from '../client.ts';
 import type { Dataset } from '../../generated/prisma/client.ts';
 import { isUuid } from './uuid.ts';
+import { afterCreated, createdOrder, type CreatedPage } from './created-page.ts';
 
 export interface ImageStats { min: number; max: number; mean: number; std: number }
 
@@ -53,11 +54,9 @@ export function datasetRepository(db: Db) {
       const row = await db.dataset.findUnique({ where: { id } });
       return row === null ? null : datasetRecord(row);
     },
-    /** A page in id order, after `afterId` (the previous page's last id). */
-    async list(limit: number, afterId?: string): Promise<DatasetRecord[]> {
-      const rows = await db.dataset.findMany({
-        where: afterId && isUuid(afterId) ? { id: { gt: afterId } } : {}, orderBy: { id: 'asc' }, take: limit,
-      });
+    /** Up to `limit` datasets by creation time (newest first unless `descending: false`), after `after` (created-page.ts). */
+    async list(limit: number, page: CreatedPage = {}): Promise<DatasetRecord[]> {
+      const rows = await db.dataset.findMany({ where: afterCreated(page), orderBy: createdOrder(page), take: limit });
       return rows.map(datasetRecord);
     },
   };

@@ -5,6 +5,7 @@ import { Prisma, type Experiment } from '../../generated/prisma/client.ts';
 import { runColumns, runRecord, type RunRecord } from './runs.ts';
 import type { RunStatus } from './run-page.ts';
 import { isUuid } from './uuid.ts';
+import { afterCreated, createdOrder, type CreatedPage } from './created-page.ts';
 
 export type ExperimentStatus = RunStatus;
 
@@ -59,12 +60,12 @@ export function experimentRepository(db: Db) {
       const row = await db.experiment.findUnique({ where: { id } });
       return row === null ? null : experimentRecord(row);
     },
-    /** A page in id order after `afterId`, of one dataset's experiments when `datasetId` is given. */
-    async list(limit: number, afterId?: string, datasetId?: string): Promise<ExperimentRecord[]> {
-      if (datasetId !== undefined && !isUuid(datasetId)) return [];
+    /** Up to `limit` experiments by creation time (newest first unless `descending: false`), after `after`, of one dataset's when `datasetId` is given. */
+    async list(limit: number, page: CreatedPage & { datasetId?: string } = {}): Promise<ExperimentRecord[]> {
+      if (page.datasetId !== undefined && !isUuid(page.datasetId)) return [];
       const rows = await db.experiment.findMany({
-        where: { ...(afterId && isUuid(afterId) ? { id: { gt: afterId } } : {}), ...(datasetId === undefined ? {} : { datasetId }) },
-        orderBy: { id: 'asc' }, take: limit,
+        where: { ...afterCreated(page), ...(page.datasetId === undefined ? {} : { datasetId: page.datasetId }) },
+        orderBy: createdOrder(page), take: limit,
       });
       return rows.map(experimentRecord);
     },
