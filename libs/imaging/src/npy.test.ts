@@ -39,6 +39,16 @@ test('round-trips a float32 stack bit-exactly with a 64-byte aligned header', ()
   assert.deepEqual(decoded.stack.data, stack.data);
 });
 
+test('writes a model tensor shape such as (1, 1, H, W) or (1, C, H, W), and refuses one that does not hold the values', () => {
+  const bytes = encodeNpy(ramp(3, 4, 5), { shape: [1, 3, 4, 5] });
+  const headerLength = new DataView(bytes.buffer).getUint16(8, true);
+  assert.equal((10 + headerLength) % 64, 0);
+  assert.match(new TextDecoder().decode(bytes.subarray(10, 10 + headerLength)), /'shape': \(1, 3, 4, 5\), \}/);
+  assert.deepEqual(new Float32Array(bytes.slice(10 + headerLength).buffer), ramp(3, 4, 5).data);
+  assert.match(new TextDecoder().decode(encodeNpy(ramp(1, 1, 5), { shape: [5] }).subarray(10, 64)), /'shape': \(5,\)/);
+  assertImagingError(() => encodeNpy(ramp(3, 4, 5), { shape: [1, 1, 4, 5] }), ImageValueError, 'SHAPE_MISMATCH', /does not hold/);
+});
+
 test('one image is written as (H, W) by default and as (1, H, W) with rank 3', () => {
   const single = ramp(1, 2, 3);
   assert.equal(decodeNpy(encodeNpy(single)).rank, 2);

@@ -48,6 +48,11 @@ interface NpyHeader {
 export interface EncodeNpyOptions {
   /** Shape written: 2 = (H, W) (only for one image), 3 = (N, H, W). Default: 3 when count > 1. */
   readonly rank?: 2 | 3;
+  /**
+   * The shape written, any rank, C order, instead of `rank`'s: a model's tensor such as (1, 1, H, W) or
+   * (1, C, H, W) (bioimage.io test tensors). Its product must be count·height·width.
+   */
+  readonly shape?: readonly number[];
   /** Sample type (default float32); integer types round and clamp (image-codec.ts). */
   readonly dtype?: OutputDtype;
 }
@@ -100,7 +105,11 @@ export async function readNpy(path: string, options: DecodeImageOptions = {}): P
 /** The file as chunks: the header, then a view of the float32 data (no copy on little-endian hosts). */
 export function* encodeNpyChunks(stack: Stack, options: EncodeNpyOptions = {}): Generator<Uint8Array> {
   const { count, height, width } = checkEncodableStack(stack, options.rank);
-  const shape = rankToWrite(count, options.rank) === 2 ? `(${height}, ${width})` : `(${count}, ${height}, ${width})`;
+  if (options.shape && options.shape.reduce((a, b) => a * b, 1) !== count * height * width) {
+    throw new ImageValueError('SHAPE_MISMATCH', `shape (${options.shape.join(', ')}) does not hold the stack's ${count}×${height}×${width} values`);
+  }
+  const shape = options.shape ? `(${options.shape.join(', ')}${options.shape.length === 1 ? ',' : ''})`
+    : rankToWrite(count, options.rank) === 2 ? `(${height}, ${width})` : `(${count}, ${height}, ${width})`;
   const dtype = options.dtype ?? 'float32';
   const dict = `{'descr': '${DESCRIPTORS[dtype]}', 'fortran_order': False, 'shape': ${shape}, }`;
   // Version 1.0: 10 bytes of preamble, then the dict padded with spaces and ended by '\n' to a multiple of 64.

@@ -34,7 +34,8 @@ const TAIL = 3.442619855899;
   }
 }
 
-function fmix32(h: number): number {
+/** murmur3's 32-bit finaliser (signed result; `>>> 0` for the unsigned value); graph-noise.ts keys the in-graph field with it. */
+export function fmix32(h: number): number {
   h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
   return h ^ (h >>> 16);

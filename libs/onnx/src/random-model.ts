@@ -5,7 +5,7 @@
  */
 import { normalAt, planeKey } from './noise.ts';
 import { parameterShapes, REPORT_MODEL, writeSavedModel } from '@divblur/divblurring/contract';
-import type { ModelConfig, ModelManifest, Normalisation, Parameter } from '@divblur/divblurring/contract';
+import type { ModelConfig, ModelManifest, ModelRecord, Normalisation, Parameter } from '@divblur/divblurring/contract';
 
 export interface RandomModelOptions {
   readonly config?: ModelConfig;
@@ -13,6 +13,8 @@ export interface RandomModelOptions {
   readonly seed?: number;
   /** Added to enc.logvar's bias: negative values give a narrow posterior like a trained model's. */
   readonly logvarBias?: number;
+  /** The PSF recorded as trained with (default none, DivNoising's identity). */
+  readonly psf?: ModelRecord['psf'];
 }
 
 export async function writeRandomModel(dir: string, options: RandomModelOptions = {}): Promise<ModelManifest> {
@@ -35,6 +37,6 @@ export async function writeRandomModel(dir: string, options: RandomModelOptions 
   }
   return writeSavedModel(dir, {
     config, normalisation: options.normalisation ?? { mean: 0.2, std: 0.3 }, method: 'divblurring', noiseSigma: 0.03,
-    penalty: 'none', lambda: 0, kappa: 0, training: { steps: 0, seed: options.seed ?? 1, random: true }, psf: null,
+    penalty: 'none', lambda: 0, kappa: 0, training: { steps: 0, seed: options.seed ?? 1, random: true }, psf: options.psf ?? null,
   }, params);
 }
