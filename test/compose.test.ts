@@ -131,7 +131,9 @@ test('the images build from the Dockerfiles of the repository; the CPU one check
     if (service.build) assert.ok(existsSync(`${REPO_ROOT}${service.build.dockerfile}`), `${name}: ${service.build.dockerfile} is missing`);
   }
   const dockerfile = readRepoFile('Dockerfile');
-  assert.match(dockerfile, /^FROM node:20-bookworm AS build$/m);
+  assert.match(dockerfile, /^FROM node:24-bookworm AS build$/m);
+  assert.match(dockerfile, /^FROM node:24-bookworm-slim$/m, 'the image runs on the Node it was built with');
+  assert.match(dockerfile, /^ENV [^\n]*ONNXRUNTIME_NODE_INSTALL=skip/m, 'onnxruntime-node fetches no CUDA provider, whatever the npm');
   assert.match(dockerfile, /apt-get install [^\n]*libdnnl-dev/);
   const copyAll = dockerfile.search(/^COPY \. \.$/m);
   assert.ok(copyAll >= 0 && copyAll < dockerfile.search(/^RUN npm ci /m), 'npm ci runs on the whole tree, so that the addon builds from its sources');
@@ -144,6 +146,8 @@ test('the images build from the Dockerfiles of the repository; the CPU one check
   assert.ok(gpu.includes(`@tensorflow/tfjs-node-gpu ${version}`), `Dockerfile.gpu names the tfjs-node-gpu version of libs/divblurring (${version})`);
   assert.match(gpu, /^ARG CUDA_IMAGE=nvidia\/cuda:11\.\d+\.\d+-cudnn8-runtime-/m);
   assert.match(gpu, /require\('@tensorflow\/tfjs-node-gpu'\)/);
+  assert.match(gpu, /^FROM node:24-bookworm-slim AS node$/m, 'the same Node as the CPU image');
+  assert.match(gpu, /^ENV [^\n]*ONNXRUNTIME_NODE_INSTALL=skip/m);
 
   const ignored = readRepoFile('.dockerignore').split('\n');
   for (const path of ['**/node_modules', relative(REPO_ROOT, `${addonPath}/../..`), '.git']) assert.ok(ignored.includes(path), `.dockerignore: ${path}`);

@@ -64,6 +64,23 @@ async function use(backend: string): Promise<boolean> {
   }
 }
 
+/**
+ * tfjs's cpu backend prints "Hi, looks like you are running TensorFlow.js in Node.js … install our node backend" on its
+ * first tensor. Here that backend is divblur's own choice (its native kernels, or 'cpu' asked for), made after
+ * tfjs-node was tried and logged by initBackend, so the advice only misleads. The first tensor is therefore written
+ * under tfjs's PROD flag, which gates nothing but tfjs's console warnings (tfjs-core's log.ts), and the flag is put back:
+ * later warnings still show. The scalar draws no random number and computes nothing.
+ */
+function withoutNodeBackendBanner(): void {
+  const prod = tf.env().getBool('PROD');
+  tf.env().set('PROD', true);
+  try {
+    tf.scalar(0).dispose();
+  } finally {
+    tf.env().set('PROD', prod);
+  }
+}
+
 /** Selects and initialises the backend once per process; later calls with the same preference return it. */
 export async function initBackend(preference: BackendPreference = 'auto', log?: BackendLog): Promise<BackendInfo> {
   if (!BACKEND_PREFERENCES.includes(preference)) {
@@ -76,6 +93,7 @@ export async function initBackend(preference: BackendPreference = 'auto', log?: 
   if (engine === null && preference === 'cpu' && (await use('cpu'))) engine = 'cpu';
   if (engine === null) throw new DivblurConfigError(`backend '${preference}' is not available on this machine`);
   await tf.ready();
+  if (tf.getBackend() === 'cpu') withoutNodeBackendBanner();
   active = { backend: tf.getBackend(), engine, customConvGradients: !backendHasConvFilterGradient() };
   log?.('tfjs backend selected', { ...active, preference });
   return active;
