@@ -134,3 +134,50 @@ test('train → deconvolve on simulated files writes a model, a loss curve and a
   assert.notEqual(tfjsEngine.code, 0);
   assert.match(tfjsEngine.stderr, /unknown option '--engine'/);
 });
+
+test('camera data: train on a uint16 stack with no noise options estimates the Poisson–Gaussian model, prints it and trains; deconvolve writes the input\'s units', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'divblur-cli-camera-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const simulated = await divblur('simulate', '--preset', 'camera', '--count', '12', '--size', '64', '--seed', '2', '--out', dir);
+  assert.equal(simulated.code, 0, simulated.stderr);
+  const acquisition = await readImageFile(join(dir, 'noisy.tif'));
+  assert.equal(acquisition.sourceDtype, 'uint16');
+  const model = join(dir, 'model');
+  const trained = await divblur('train', '--data', join(dir, 'noisy.tif'), '--psf', join(dir, 'psf.tif'),
+    '--steps', '3', '--batch-size', '2', '--patch-size', '32', '--out', model);
+  assert.equal(trained.code, 0, trained.stderr);
+  const printed = /noise model estimated from the data: Poisson–Gaussian, gain ([\d.]+) ADU\/e⁻, read noise ([\d.]+) ADU, offset ([\d.]+) ADU \(estimated: gain, readNoise, offset\)/.exec(trained.stderr);
+  assert.ok(printed, trained.stderr);
+  const [gain, readNoise, offset] = printed.slice(1).map(Number);
+  assert.ok(Math.abs(gain / 2 - 1) < 0.15 && Math.abs(readNoise / 3 - 1) < 0.2 && Math.abs(offset / 100 - 1) < 0.05, printed[0]);
+  assert.doesNotMatch(trained.stderr, /noise σ estimated/);
+  const manifest = JSON.parse(await readFile(join(model, 'model.json'), 'utf8'));
+  assert.equal(manifest.noiseModel.kind, 'poisson_gaussian');
+  assert.ok(Math.abs(manifest.noiseModel.gain - gain) < 1e-3 * gain, 'the model records what was printed');
+  assert.equal(manifest.normalisation.offset, manifest.noiseModel.offset);
+
+  const decon = await divblur('deconvolve', '--model', model, '--in', join(dir, 'noisy.tif'), '--out', join(dir, 'mmse.tif'), '--samples', '2');
+  assert.equal(decon.code, 0, decon.stderr);
+  assert.match(decon.stdout, /float32 in the input's units \(offset [\d.]+ kept\)/);
+  const mean = (data: Float32Array) => data.reduce((a, b) => a + b, 0) / data.length;
+  const estimate = await readImageFile(join(dir, 'mmse.tif'));
+  assert.equal(estimate.sourceDtype, 'float32');
+  // ADU with the offset kept: around the acquisition's level, not normalised and not offset-subtracted
+  assert.ok(Math.abs(mean(estimate.stack.data) - mean(acquisition.stack.data)) < 20, `${mean(estimate.stack.data)} vs ${mean(acquisition.stack.data)}`);
+  const asInput = await divblur('deconvolve', '--model', model, '--in', join(dir, 'noisy.tif'), '--out', join(dir, 'mmse-u16.tif'), '--samples', '2', '--dtype', 'input');
+  assert.equal(asInput.code, 0, asInput.stderr);
+  const integer = await readImageFile(join(dir, 'mmse-u16.tif'));
+  assert.equal(integer.sourceDtype, 'uint16');
+  integer.stack.data.forEach((v, i) => assert.ok(Math.abs(v - estimate.stack.data[i]) <= 0.5 + 1e-3, `pixel ${i}: ${v} vs ${estimate.stack.data[i]}`));
+
+  // values the data contradict are typed errors (exit 2) that say what would be right
+  const highOffset = await divblur('train', '--data', join(dir, 'noisy.tif'), '--psf', join(dir, 'psf.tif'), '--offset', '5000',
+    '--steps', '1', '--patch-size', '32', '--out', join(dir, 'bad'));
+  assert.equal(highOffset.code, 2, highOffset.stderr);
+  assert.match(highOffset.stderr, /offset 5000 lies above the data's median \d+.*\[NOISE_OFFSET\]/);
+  const gaussianOnly = await divblur('train', '--data', join(dir, 'noisy.tif'), '--psf', join(dir, 'psf.tif'), '--noise', 'gaussian', '--gain', '2',
+    '--steps', '1', '--out', join(dir, 'bad'));
+  assert.equal(gaussianOnly.code, 2);
+  assert.match(gaussianOnly.stderr, /--gain and --read-noise belong to --noise poisson_gaussian/);
+  assert.ok(!existsSync(join(dir, 'bad', 'model.json')));
+});

@@ -1,10 +1,10 @@
 import { readImageFile, psfFromImage, stackImage, ImageValueError } from '@divblur/imaging';
 import type { Image, Stack } from '@divblur/imaging';
 
-/** Reads a .tif/.tiff/.npy image or stack; keeps the rank so outputs can have the input's shape. */
-export async function readStack(path: string): Promise<{ stack: Stack; rank: 2 | 3 }> {
-  const { stack, rank } = await readImageFile(path);
-  return { stack, rank };
+/** Reads a .tif/.tiff/.npy image or stack; keeps the rank and the stored dtype so outputs can have the input's shape and type. */
+export async function readStack(path: string): Promise<{ stack: Stack; rank: 2 | 3; sourceDtype: string }> {
+  const { stack, rank, sourceDtype } = await readImageFile(path);
+  return { stack, rank, sourceDtype };
 }
 
 /** Reads a PSF file: one 2-D image, validated (odd sides, finite, non-negative, not all zero) and normalised. */

@@ -9,6 +9,7 @@ import { baselineCommand } from './commands/baseline.ts';
 import { scoreCommand } from './commands/score.ts';
 import { trainCommand } from './commands/train.ts';
 import { deconvolveCommand } from './commands/deconvolve.ts';
+import { exportCommand } from './commands/export.ts';
 import { DEFAULT_TRAIN_STEPS, DivblurError } from '@divblur/divblurring';
 import { DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_SAMPLES, DEFAULT_SEED, OnnxError } from '@divblur/onnx';
 import { nonNegativeInteger, nonNegativeNumber, positiveInteger, positiveNumber } from '@divblur/terminal';
@@ -21,7 +22,7 @@ const program = new Command('divblur')
 program.command('simulate')
   .description("simulate the report's filament data (noisy stack, ground truth, PSF) to TIFF")
   .requiredOption('--out <dir>', 'output folder (noisy.tif, gt.tif, psf.tif, meta.json)')
-  .option('--preset <name>', 'dataset1 (low noise, FWHM 3.8 px) or dataset2 (high noise, FWHM 3.0 px)', 'dataset1')
+  .option('--preset <name>', 'dataset1 (low noise, FWHM 3.8 px), dataset2 (high noise, FWHM 3.0 px) or camera (uint16 ADU, Poisson–Gaussian)', 'dataset1')
   .option('--count <n>', 'number of images', positiveInteger, 20)
   .option('--size <px>', 'image side in pixels', positiveInteger, 128)
   .option('--seed <n>', 'random seed (same seed, same bytes)', nonNegativeInteger, 1)
@@ -54,6 +55,10 @@ program.command('train')
   .requiredOption('--out <dir>', 'model folder: model.json, weights.bin, checkpoint/, loss.csv')
   .option('--psf <file>', 'point-spread function (required for divblurring)')
   .option('--sigma <value>', 'noise σ in data units (default: estimated from the data)', positiveNumber)
+  .option('--noise <kind>', 'noise model: gaussian or poisson_gaussian (default: poisson_gaussian for integer camera data, e.g. uint16 ADU, or with --gain/--read-noise; gaussian otherwise)')
+  .option('--gain <value>', 'camera gain α, ADU per electron (default: estimated from the data)', positiveNumber)
+  .option('--read-noise <value>', 'camera read noise σ_r, ADU (default: estimated from the data)', positiveNumber)
+  .option('--offset <value>', 'camera offset, ADU: what an unlit pixel reads (default: estimated; 0 for gaussian)', nonNegativeNumber)
   .option('--method <name>', 'divblurring or divnoising', 'divblurring')
   .option('--penalty <name>', 'none, l1, l2, positivity or positivity_l1', 'none')
   .option('--lambda <value>', 'penalty weight λ', nonNegativeNumber, 0)
@@ -74,13 +79,25 @@ program.command('deconvolve')
   .description('MMSE deconvolution with a trained model (mean of N posterior samples), optionally the std map')
   .requiredOption('--model <dir>', 'model folder written by divblur train')
   .requiredOption('--in <file>', 'noisy image or stack (.tif/.npy)')
-  .requiredOption('--out <file>', 'MMSE estimate, float32 TIFF of the input shape')
-  .option('--std <file>', 'also write the per-pixel posterior std')
+  .requiredOption('--out <file>', 'MMSE estimate in the input\'s units (offset kept), of the input shape')
+  .addOption(new Option('--dtype <type>', 'sample type of the estimate: float32, or input (the input\'s, e.g. uint16; rounded and clamped), uint16, uint8').choices(['float32', 'input', 'uint16', 'uint8']).default('float32'))
+  .option('--std <file>', 'also write the per-pixel posterior std (float32)')
   .option('--samples <n>', 'posterior samples', positiveInteger, DEFAULT_SAMPLES)
   .option('--seed <n>', 'random seed', nonNegativeInteger, DEFAULT_SEED)
   .option('--no-dihedral', 'no test-time averaging over the turns and mirrors the PSF is symmetric under (on by default: the samples are split over them)')
   .option('--memory-mb <n>', 'memory budget of ONNX Runtime, MiB (images that do not fit are tiled)', positiveInteger, DEFAULT_MEMORY_BUDGET_BYTES / 2 ** 20)
   .action(deconvolveCommand);
+
+program.command('export')
+  .description('the model as a bioimage.io 0.5 package: the MMSE and its std in one ONNX graph, for Fiji (deepImageJ) and napari (bioimageio.core)')
+  .requiredOption('--model <dir>', 'model folder written by divblur train')
+  .requiredOption('--bioimageio <file>', 'the package zip to write')
+  .option('--name <text>', "the model's name in the package (letters, digits, _+- ())")
+  .option('--author <name...>', 'author names (default: divblur)')
+  .option('--samples <n>', 'posterior samples, fixed in the graph', positiveInteger, DEFAULT_SAMPLES)
+  .option('--seed <n>', "the graph's noise seed", nonNegativeInteger, DEFAULT_SEED)
+  .option('--no-dihedral', 'no test-time averaging over the turns and mirrors the PSF is symmetric under (on by default, as the service)')
+  .action(exportCommand);
 
 try {
   await program.parseAsync(process.argv);

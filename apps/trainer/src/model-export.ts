@@ -1,6 +1,6 @@
 /**
  * A trained model → its blobs and its Model row: the model directory (model.json + weights.bin,
- * what libs/onnx reads), the four ONNX graphs, and the bioimage.io-style package zip, under
+ * what libs/onnx reads), the four ONNX graphs, and the bioimage.io 0.5 package zip (the MMSE graph), under
  * `models/<runId>/`. The row is upserted by run (libs/db), so a retried export keeps the model id.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -22,7 +22,7 @@ export async function exportToBlobs(
     await saveModel(modelDir, model);
     const exported = await exportModel(modelDir, join(dir, 'onnx'), { runId });
     const packagePath = join(dir, 'package.zip');
-    await buildPackage(exported, { name: `divblur run ${runId}` }, packagePath);
+    await buildPackage(modelDir, { name: `divblur run ${runId}`, runId }, packagePath);
     const prefix = `models/${runId}`;
     const files: Record<string, string> = {};
     let sizeBytes = 0;

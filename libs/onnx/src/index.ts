@@ -12,4 +12,6 @@ export * from './welford.ts';
 export * from './tiled.ts';
 export * from './mmse.ts';
 export * from './png.ts';
+export * from './mmse-graph.ts';
+export * from './bioimageio-rdf.ts';
 export * from './package.ts';

@@ -15,6 +15,8 @@ export interface RandomModelOptions {
   readonly logvarBias?: number;
   /** The PSF recorded as trained with (default none, DivNoising's identity). */
   readonly psf?: ModelRecord['psf'];
+  /** The noise model recorded (default the report's Gaussian of σ = 0.03). */
+  readonly noiseModel?: ModelRecord['noiseModel'];
 }
 
 export async function writeRandomModel(dir: string, options: RandomModelOptions = {}): Promise<ModelManifest> {
@@ -38,5 +40,6 @@ export async function writeRandomModel(dir: string, options: RandomModelOptions 
   return writeSavedModel(dir, {
     config, normalisation: options.normalisation ?? { mean: 0.2, std: 0.3 }, method: 'divblurring', noiseSigma: 0.03,
     penalty: 'none', lambda: 0, kappa: 0, training: { steps: 0, seed: options.seed ?? 1, random: true }, psf: options.psf ?? null,
+    ...(options.noiseModel ? { noiseModel: options.noiseModel } : {}),
   }, params);
 }

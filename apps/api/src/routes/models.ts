@@ -1,4 +1,4 @@
-/** /v1/models/:id: metadata, the ONNX file, the bioimage.io-style package — streamed from the blob store. */
+/** /v1/models/:id: metadata, the ONNX file, the bioimage.io 0.5 package (libs/onnx package.ts, built at export) — streamed from the blob store. */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Readable } from 'node:stream';
 import { Type, type TUnsafe } from '@sinclair/typebox';
@@ -49,7 +49,7 @@ export const modelRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> =
 
   app.get('/models/:id/package', {
     schema: {
-      tags: ['models'], summary: 'The bioimage.io-style model zip', params: IdParams,
+      tags: ['models'], summary: 'The bioimage.io 0.5 model zip: the MMSE and its std in one ONNX graph, for Fiji (deepImageJ) and napari (bioimageio.core)', params: IdParams,
       response: { 200: download('application/zip', 'the model package'), ...errorResponses(400, 404, 409) },
     },
   }, async (request, reply) => {

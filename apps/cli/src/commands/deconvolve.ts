@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stackImage, writeImageFile, type Stack } from '@divblur/imaging';
+import { stackImage, writableDtype, writeImageFile, type NoiseModel, type OutputDtype, type Stack } from '@divblur/imaging';
 import { exportModel, loadModelSessions, mmse, releaseModelSessions } from '@divblur/onnx';
 import { readStack } from '../files.ts';
 import { createProgress } from '@divblur/terminal';
@@ -12,6 +12,8 @@ export interface DeconvolveArgs {
   dihedral: boolean;
   /** Memory bound of the ONNX path in MiB (it tiles images that do not fit). */
   memoryMb: number;
+  /** Sample type of the estimate: float32, the input's ('input'), uint16 or uint8. */
+  dtype: 'float32' | 'input' | OutputDtype;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface DeconvolveArgs {
  * bench/results/inference.json: 3.8–4.3× faster per sample than the tfjs path, 1.8 GB peak at 2048² (tfjs: 7.9 GB);
  * the tfjs path is a parity tool for tests and benchmarks since the MMSE core (issue 13), no longer an engine here.
  */
-async function mmseWithOnnx(args: DeconvolveArgs, stack: Stack): Promise<{ mmse: Stack; std: Stack }> {
+async function mmseWithOnnx(args: DeconvolveArgs, stack: Stack): Promise<{ mmse: Stack; std: Stack; noiseModel: NoiseModel }> {
   const dir = await mkdtemp(join(tmpdir(), 'divblur-onnx-'));
   const progress = createProgress('deconvolve', stack.count * args.samples, 'image {image}/{images}');
   try {
@@ -38,7 +40,7 @@ async function mmseWithOnnx(args: DeconvolveArgs, stack: Stack): Promise<{ mmse:
         out.std.set(result.std, n * pixels);
       }
       const shape = { count: stack.count, height: stack.height, width: stack.width };
-      return { mmse: { data: out.mmse, ...shape }, std: { data: out.std, ...shape } };
+      return { mmse: { data: out.mmse, ...shape }, std: { data: out.std, ...shape }, noiseModel: sessions.sampler.noiseModel };
     } finally {
       await releaseModelSessions(sessions);
     }
@@ -48,12 +50,17 @@ async function mmseWithOnnx(args: DeconvolveArgs, stack: Stack): Promise<{ mmse:
   }
 }
 
-/** MMSE (mean of N posterior samples) of every image, and optionally the per-pixel std; the input's shape, data units. */
+/**
+ * MMSE (mean of N posterior samples) of every image, and optionally the per-pixel std; the input's shape and units
+ * (a camera model's estimate keeps the offset, as the decoder outputs it), float32 unless --dtype says otherwise.
+ */
 export async function deconvolveCommand(args: DeconvolveArgs): Promise<void> {
-  const { stack, rank } = await readStack(args.in);
+  const { stack, rank, sourceDtype } = await readStack(args.in);
+  const dtype = args.dtype === 'input' ? writableDtype(sourceDtype) : args.dtype;
   const started = performance.now();
   const result = await mmseWithOnnx(args, stack);
-  await writeImageFile(args.out, result.mmse, { rank });
+  await writeImageFile(args.out, result.mmse, { rank, dtype });
   if (args.std) await writeImageFile(args.std, result.std, { rank });
-  process.stdout.write(`wrote ${args.out}${args.std ? ` and ${args.std}` : ''}: ${stack.count} image(s), ${args.samples} samples${args.dihedral ? ' (averaged over the PSF\'s symmetries)' : ''}, onnx, ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+  const units = result.noiseModel.offset === 0 ? '' : `, ${dtype} in the input's units (offset ${result.noiseModel.offset.toPrecision(5)} kept)`;
+  process.stdout.write(`wrote ${args.out}${args.std ? ` and ${args.std}` : ''}: ${stack.count} image(s), ${args.samples} samples${args.dihedral ? ' (averaged over the PSF\'s symmetries)' : ''}${units}, onnx, ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 }

@@ -7,10 +7,11 @@ import {
 import type { BackendPreference, LossPoint, TrainOptions } from '@divblur/divblurring';
 import { parseSpec, resolveSpec, toTrainOptions, type AugmentationChoice } from '@divblur/queue';
 import { readPsf, readStack } from '../files.ts';
+import { noiseOfFlags, type NoiseFlags } from '../noise-flags.ts';
 import { createProgress } from '@divblur/terminal';
 
-export interface TrainArgs {
-  data: string; psf?: string; sigma?: number; method: string; penalty: string; lambda: number; kappa: number;
+export interface TrainArgs extends NoiseFlags {
+  data: string; psf?: string; method: string; penalty: string; lambda: number; kappa: number;
   steps?: number; minutes?: number; seed: number; out: string; batchSize?: number; patchSize?: number;
   output?: string; checkpointEvery?: number; resume: boolean; backend: string;
   augment: AugmentationChoice;
@@ -33,8 +34,9 @@ export async function trainCommand(args: TrainArgs): Promise<void> {
   if (args.steps !== undefined && args.minutes !== undefined) {
     throw new ParameterError('BUDGET', 'give either --steps or --minutes, not both');
   }
-  // The flags as an experiment spec, resolved and mapped onto TrainOptions exactly as a run of the service is.
-  const params = resolveSpec(parseSpec({
+  // The flags as an experiment spec, resolved and mapped onto TrainOptions exactly as a run of the service is;
+  // checked before the data are read, then again with the noise the data need (noise-flags.ts).
+  const spec = {
     method: args.method, penalty: args.penalty, lambda: args.lambda, kappa: args.kappa,
     ...(args.sigma === undefined ? {} : { noiseSigma: args.sigma }),
     network: args.output === undefined ? {} : { output: args.output },
@@ -45,15 +47,19 @@ export async function trainCommand(args: TrainArgs): Promise<void> {
       ...(args.patchSize === undefined ? {} : { patchSize: args.patchSize }),
       ...(args.checkpointEvery === undefined ? {} : { checkpointEverySteps: args.checkpointEvery }),
     },
-  }));
+  };
+  resolveSpec(parseSpec(spec));
   const backend = await initBackend(args.backend as BackendPreference, (message, fields) => process.stderr.write(`${message} ${JSON.stringify(fields)}\n`));
-  const { stack } = await readStack(args.data);
+  const { stack, sourceDtype } = await readStack(args.data);
   const psf = args.method === 'divblurring' ? await readPsf(args.psf!) : null;
-  const noiseSigma = args.sigma ?? estimateStackNoiseSigma(stack);
-  if (args.sigma === undefined) process.stderr.write(`noise σ estimated from the data: ${noiseSigma.toPrecision(4)}\n`);
   const checkpointDir = join(args.out, 'checkpoint');
   const resumeFrom = args.resume && (await exists(join(checkpointDir, 'checkpoint.json'))) ? await loadCheckpoint(checkpointDir) : undefined;
   if (args.resume && !resumeFrom) process.stderr.write('no checkpoint to resume from: starting afresh\n');
+  // On resume the checkpoint's noise is the one trained with; nothing is estimated again.
+  const noise = resumeFrom ? {} : noiseOfFlags(args, stack, sourceDtype, (line) => process.stderr.write(`${line}\n`));
+  const params = resolveSpec(parseSpec({ ...spec, ...noise }));
+  const noiseSigma = 'noiseModel' in noise ? undefined : args.sigma ?? estimateStackNoiseSigma(stack);
+  if (args.sigma === undefined && noiseSigma !== undefined && !resumeFrom) process.stderr.write(`noise σ estimated from the data: ${noiseSigma.toPrecision(4)}\n`);
   await mkdir(args.out, { recursive: true });
 
   const options: TrainOptions = {
