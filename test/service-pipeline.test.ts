@@ -59,7 +59,7 @@ test('the experiment stays open until its trained runs are evaluated; once final
   // Trained, its train-run job completed, no inference worker yet: the evaluation is pending.
   await waitFor('the training job to complete', async () =>
     (await harness.queues.byName.training.getJobState(trainJobId(runId))) === 'completed' ? true : undefined, 120_000);
-  assert.equal((await harness.db.run.findUniqueOrThrow({ where: { id: runId } })).status, 'succeeded');
+  assert.equal((await harness.db.run.findUniqueOrThrow({ where: { id: runId } })).status, 'evaluating', 'trained, not yet succeeded: no metrics');
   assert.equal(await harness.queues.byName.experiments.getJobState(experimentJobId(experimentId)), 'waiting-children');
   assert.equal((await harness.db.experiment.findUniqueOrThrow({ where: { id: experimentId } })).finishedAt, null);
   startWorker();
@@ -179,7 +179,7 @@ test('bad input is a 4xx that says what is wrong', async () => {
     ['samples 0', { url: `${url}?samples=0`, payload: tiff([new Float32Array(1024)]) }, 400, /samples/],
     ['bad JSON image', { url, payload: { shape: [4], data: Buffer.alloc(16).toString('base64') }, type: 'application/json' }, 400, /shape|rank/],
     ['unknown model', { url: '/v1/models/00000000-0000-4000-8000-000000000000/deconvolve', payload: tiff([new Float32Array(1024)]) }, 404, /no model/],
-    ['not an id', { url: '/v1/models/nope/deconvolve', payload: tiff([new Float32Array(1024)]) }, 404, /no model/],
+    ['not an id', { url: '/v1/models/nope/deconvolve', payload: tiff([new Float32Array(1024)]) }, 400, /params\/id must match format "uuid"/],
   ];
   for (const [name, request, status, message] of cases) {
     const response = await app.inject({

@@ -47,6 +47,8 @@ export async function buildApp(deps: ApiDeps) {
     requestIdHeader: 'x-request-id',
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.setValidatorCompiler(createValidatorCompiler());
+  // No route takes plain text: without this a text/plain body would reach a handler as a string, not be a 415.
+  app.removeContentTypeParser('text/plain');
 
   // files: one each of noisy, gt and psf; a fourth part that is a file is refused (413) while streaming.
   await app.register(multipart, { limits: { fileSize: limits.maxUploadBytes, files: 3, fields: 20, fieldSize: 1024 } });

@@ -35,6 +35,8 @@ export async function buildInferenceApp(services: InferenceServices, options: In
     bodyLimit: bodyLimitBytes,
   });
   app.setValidatorCompiler(createValidatorCompiler());
+  // No route takes plain text: without this a text/plain body would reach a handler as a string, not be a 415.
+  app.removeContentTypeParser('text/plain');
   app.addHook('onSend', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });

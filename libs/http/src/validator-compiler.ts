@@ -14,9 +14,15 @@ import type { FastifySchemaCompiler } from 'fastify';
 
 const FASTIFY_DEFAULTS: Options = { useDefaults: true, removeAdditional: false, addUsedSchema: false, allErrors: false };
 
-/** A decimal number as JSON writes it: what a client's query string should say. */
+/** A decimal number as JSON writes it: what a client's query string (or form field) should say. */
 const DECIMAL = /^-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?$/;
 const INTEGER = /^-?(0|[1-9]\d*)$/;
+
+/** Whether text is a number written in decimal digits (an integer without fraction or exponent for `integer`). */
+export function isDecimalText(text: string, kind: 'integer' | 'number'): boolean {
+  // Finite too: "1e400" reads as Infinity, which Ajv's maximum then lets through.
+  return (kind === 'integer' ? INTEGER : DECIMAL).test(text) && Number.isFinite(Number(text));
+}
 
 interface PropertySchema { type?: string | string[]; anyOf?: PropertySchema[] }
 
@@ -40,10 +46,10 @@ function textPartValidator(ajv: Ajv, schema: Record<string, unknown>): ValidateF
     for (const [name, kind] of numeric) {
       const value = data?.[name];
       if (typeof value !== 'string') continue;
-      if (!(kind === 'integer' ? INTEGER : DECIMAL).test(value)) {
+      if (!isDecimalText(value, kind)) {
         const issue: ErrorObject = {
           instancePath: `/${name}`, schemaPath: `#/properties/${name}/type`, keyword: 'type', params: { type: kind },
-          message: `must be ${kind === 'integer' ? 'an integer' : 'a number'} written in decimal digits (got ${JSON.stringify(value.slice(0, 40))})`,
+          message: `must be a finite ${kind === 'integer' ? 'integer' : 'number'} written in decimal digits (got ${JSON.stringify(value.slice(0, 40))})`,
         };
         checked.errors = [issue];
         return false;

@@ -30,6 +30,17 @@ describe('LocalBlobStore', () => {
     assert.ok(keys.every((key) => !key.startsWith('.tmp')));
   });
 
+  test('delete removes the folders it leaves empty, and only those', async () => {
+    await store.put('gone/a/b/x.bin', Buffer.from('x'));
+    await store.put('gone/a/kept.bin', Buffer.from('k'));
+    await store.delete('gone/a/b/x.bin');
+    assert.deepEqual(await readdir(join(rootDir, 'gone/a')), ['kept.bin']);
+    await store.delete('gone/a/kept.bin');
+    assert.ok(!(await readdir(rootDir)).includes('gone'));
+    await store.put('gone/a/again.bin', Buffer.from('again')); // the folders come back with the next put
+    assert.equal((await store.getBuffer('gone/a/again.bin')).toString(), 'again');
+  });
+
   test('uri is a file URL under the root', () => {
     assert.equal(store.uri('a/b.bin'), `file://${join(rootDir, 'a/b.bin')}`);
   });

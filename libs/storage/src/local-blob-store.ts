@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -35,8 +35,7 @@ export class LocalBlobStore implements BlobStore {
       await pipeline(toReadable(body), counter, createWriteStream(tempPath, { flags: 'wx' }));
       const handle = await open(tempPath, 'r');
       try { await handle.sync(); } finally { await handle.close(); }
-      await mkdir(dirname(path), { recursive: true });
-      await rename(tempPath, path);
+      await this.renameInto(tempPath, path);
     } catch (error) {
       await rm(tempPath, { force: true });
       throw error;
@@ -71,11 +70,24 @@ export class LocalBlobStore implements BlobStore {
     return existsByHead(() => this.head(key));
   }
 
+  /**
+   * Removes the file, then the directories it leaves empty (up to the root): a blob store has no
+   * folders, and a refused upload must leave nothing behind, not an empty `datasets/<id>/`.
+   */
   async delete(key: string): Promise<void> {
+    const path = this.pathOf(key);
     try {
-      await unlink(this.pathOf(key));
+      await unlink(path);
     } catch (error) {
       if (!isMissing(error)) throw error;
+      return;
+    }
+    for (let dir = dirname(path); dir.startsWith(this.rootDir + sep); dir = dirname(dir)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        break; // not empty (or gone): the directories above it are not empty either
+      }
     }
   }
 
@@ -112,6 +124,19 @@ export class LocalBlobStore implements BlobStore {
   }
 
   async close(): Promise<void> {}
+
+  /** mkdir, then rename; once more if a concurrent delete removed the directory, now empty, in between. */
+  private async renameInto(tempPath: string, path: string): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      await mkdir(dirname(path), { recursive: true });
+      try {
+        await rename(tempPath, path);
+        return;
+      } catch (error) {
+        if (attempt > 0 || (error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+  }
 
   /** The file of a key, checked twice: the key rule, then that the resolved path stays under the root. */
   private pathOf(key: string): string {

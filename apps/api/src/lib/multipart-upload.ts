@@ -14,6 +14,7 @@ import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { DatasetRecord } from '@divblur/db';
 import type { BlobStore } from '@divblur/storage';
+import { isDecimalText } from '@divblur/http';
 import type { ApiServices } from '../services.ts';
 import { DatasetFieldsSchema } from '../schemas/dataset.ts';
 import { datasetBlobKey, discardBlobs, insertDataset, validateDataset, type DatasetFields, type DatasetFiles } from './dataset-ingest.ts';
@@ -31,7 +32,14 @@ function bodyError(error: unknown): Error {
   return new BadRequestError('MULTIPART_INVALID', `the multipart body could not be read: ${(error as Error).message}`);
 }
 
+/** Form fields are text: numbers must be written as numbers (as in a query string), then they are checked like the JSON body's. */
 function parseFields(raw: Record<string, string>): DatasetFields {
+  for (const [name, text] of Object.entries(raw)) {
+    const kind = (FieldsSchema.properties as Record<string, { type?: string }>)[name]?.type;
+    if ((kind === 'integer' || kind === 'number') && !isDecimalText(text, kind)) {
+      throw new BadRequestError('VALIDATION', `field ${name}: must be ${kind === 'integer' ? 'an integer' : 'a number'} written in decimal digits`);
+    }
+  }
   const converted = Value.Convert(FieldsSchema, raw);
   const first = Value.Errors(FieldsSchema, converted).First();
   if (first) throw new BadRequestError('VALIDATION', `field ${first.path.slice(1) || '(form)'}: ${first.message}`);
@@ -46,7 +54,9 @@ async function streamFile(blobs: BlobStore, key: string, part: MultipartFile, ma
   try {
     result = await blobs.put(key, part.file, { contentType: 'image/tiff' });
   } catch (error) {
-    if (streamError !== undefined) throw bodyError(streamError);
+    // The source failed (a body cut short): its error may be set before its 'error' event is emitted.
+    const sourceError = streamError ?? part.file.errored;
+    if (sourceError) throw bodyError(sourceError);
     throw error;
   }
   if (part.file.truncated) {
