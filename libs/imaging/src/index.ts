@@ -5,6 +5,7 @@ export * from './image.ts';
 export * from './atomic-write.ts';
 export * from './finite.ts';
 export * from './tiff.ts';
+export * from './tiff-metadata.ts';
 export type { TiffDtype } from './tiff-samples.ts';
 export * from './npy.ts';
 export { defaultMaxPixels, OUTPUT_DTYPES, writableDtype, type DecodedImage, type DecodeImageOptions, type OutputDtype } from './image-codec.ts';

@@ -8,7 +8,7 @@ import { copyLibrarySamples, decodedByLibrary, pageDtype, readInteger32Page, typ
 import { encodeTiffChunks, type EncodeTiffOptions } from './tiff-encode.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 
-export { encodeTiff, encodeTiffChunks, type EncodeTiffOptions } from './tiff-encode.ts';
+export { encodeTiff, encodeTiffChunks, encodeTiffPages, type EncodeTiffOptions, type StackShape } from './tiff-encode.ts';
 
 /**
  * Decodes a single-channel TIFF (one page → rank 2, several → rank 3) to float32 with the
