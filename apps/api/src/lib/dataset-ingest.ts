@@ -6,7 +6,8 @@
  * here (`validateDataset`, `insertDataset`), deleting them if they are refused.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { decodeTiff, psfFromImage, stackImage, ImageValueError, type Stack } from '@divblur/imaging';
+import { decodeTiff, psfFromImage, resolveNoiseModel, stackImage, ImageValueError, type ResolvedNoiseModel, type Stack } from '@divblur/imaging';
+import type { NoiseModelSpec } from '@divblur/queue';
 import { psfSymmetries } from '@divblur/divblurring/symmetry';
 import type { DatasetRecord, ImageStats, NewDataset, Repositories } from '@divblur/db';
 import type { BlobStore } from '@divblur/storage';
@@ -25,6 +26,8 @@ export interface DatasetFields {
   noiseSigma?: number;
   /** Smallest image side accepted, px: the patch size the dataset will be trained with. */
   patchSize?: number;
+  /** Resolved on the noisy stack (@divblur/imaging resolveNoiseModel): given values kept, the rest estimated. */
+  noiseModel?: NoiseModelSpec;
 }
 
 export const MIN_IMAGE_SIDE_PX = 16;
@@ -35,6 +38,8 @@ export interface ValidatedDataset {
   /** The PSF's shape and the dihedral transforms it is symmetric under (libs/divblurring/src/symmetry.ts). */
   psf?: { height: number; width: number; symmetries: number[] };
   sourceDtype: string;
+  /** The noise model the fields asked for, resolved on the noisy stack. */
+  noiseModel?: ResolvedNoiseModel;
 }
 
 export function validateDataset(files: DatasetFiles, fields: DatasetFields): ValidatedDataset {
@@ -70,7 +75,12 @@ export function validateDataset(files: DatasetFiles, fields: DatasetFields): Val
   if (fields.noiseSigma !== undefined && !(fields.noiseSigma > 0)) {
     throw new BadRequestError('NOISE_SIGMA', `noiseSigma must be > 0, got ${fields.noiseSigma}`);
   }
-  return { noisy: stack, gt, psf, sourceDtype: noisy.sourceDtype };
+  if (fields.noiseSigma !== undefined && fields.noiseModel !== undefined) {
+    throw new BadRequestError('NOISE_MODEL_CONFLICT', 'give noiseSigma or noiseModel, not both (a Gaussian noiseModel takes sigma)');
+  }
+  // NoiseModelError (an ImagingError, 400) when a value is out of its domain or the data do not fit the model
+  const noiseModel = fields.noiseModel === undefined ? undefined : resolveNoiseModel(stack, fields.noiseModel);
+  return { noisy: stack, gt, psf, sourceDtype: noisy.sourceDtype, ...(noiseModel ? { noiseModel } : {}) };
 }
 
 /** min, max, mean and (population) std of all pixels, in float64. */
@@ -107,9 +117,13 @@ export async function insertDataset(
     noisyKey: blobs.noisyKey, gtKey: blobs.gtKey, psfKey: blobs.psfKey,
     psfShape: validated.psf ? [validated.psf.height, validated.psf.width] : null,
     pixelSizeNm: fields.pixelSizeNm ?? null,
-    noiseSigma: fields.noiseSigma ?? null,
+    noiseSigma: fields.noiseSigma ?? (validated.noiseModel?.model.kind === 'gaussian' ? validated.noiseModel.model.sigma : null),
     // Shown with the dataset, and warned about when an experiment trains on it (routes/experiments.ts).
-    meta: validated.psf ? { ...meta, psfSymmetries: validated.psf.symmetries } : meta,
+    meta: {
+      ...meta,
+      ...(validated.psf ? { psfSymmetries: validated.psf.symmetries } : {}),
+      ...(validated.noiseModel ? { noiseModel: validated.noiseModel.model, noiseModelEstimated: validated.noiseModel.estimated } : {}),
+    },
   });
 }
 

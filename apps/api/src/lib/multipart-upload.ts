@@ -34,6 +34,27 @@ function bodyError(error: unknown): Error {
 
 /** Form fields are text: numbers must be written as numbers (as in a query string), then they are checked like the JSON body's. */
 function parseFields(raw: Record<string, string>): DatasetFields {
+  const { noiseModel, ...rest } = raw;
+  const noise = noiseModel === undefined ? {} : { noiseModel: noiseModelField(noiseModel) };
+  return { ...parseScalarFields(rest), ...noise } as DatasetFields;
+}
+
+/** The noiseModel form field: "estimate", or the object as JSON text, checked against the JSON body's schema. */
+function noiseModelField(text: string): unknown {
+  let value: unknown = text;
+  if (text.trimStart().startsWith('{')) {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new BadRequestError('VALIDATION', 'field noiseModel: must be "estimate" or a JSON object such as {"kind":"poisson_gaussian"}');
+    }
+  }
+  const first = Value.Errors(FieldsSchema.properties.noiseModel, value).First();
+  if (first) throw new BadRequestError('VALIDATION', `field noiseModel${first.path}: ${first.message}`);
+  return value;
+}
+
+function parseScalarFields(raw: Record<string, string>): DatasetFields {
   for (const [name, text] of Object.entries(raw)) {
     const kind = (FieldsSchema.properties as Record<string, { type?: string }>)[name]?.type;
     if ((kind === 'integer' || kind === 'number') && !isDecimalText(text, kind)) {

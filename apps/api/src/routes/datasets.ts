@@ -16,7 +16,7 @@ export const datasetRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices; l
   app.post('/datasets', {
     schema: {
       tags: ['datasets'],
-      summary: 'Create a dataset: multipart upload (files noisy, gt?, psf?; fields name, pixelSizeNm, noiseSigma, patchSize), or JSON { s3 } or { synthetic }',
+      summary: 'Create a dataset: multipart upload (files noisy, gt?, psf?; fields name, pixelSizeNm, noiseSigma or noiseModel, patchSize), or JSON { s3 } or { synthetic }',
       body: { content: { 'application/json': { schema: DatasetJsonBody }, 'multipart/form-data': { schema: DatasetUpload } } } as never,
       response: { 201: Dataset, ...errorResponses(400, 413, 415) },
     },
@@ -51,7 +51,10 @@ async function fromJson(body: DatasetJsonBody | undefined, services: ApiServices
   if (!body || (body.s3 === undefined) === (body.synthetic === undefined)) {
     throw new BadRequestError('DATASET_SOURCE', 'send exactly one of { "s3": "s3://…" } or { "synthetic": { preset, n, seed } }, or a multipart upload');
   }
-  const fields: DatasetFields = { name: body.name, pixelSizeNm: body.pixelSizeNm, noiseSigma: body.noiseSigma, patchSize: body.patchSize };
+  const fields: DatasetFields = {
+    name: body.name, pixelSizeNm: body.pixelSizeNm, noiseSigma: body.noiseSigma, patchSize: body.patchSize,
+    ...(body.noiseModel === undefined ? {} : { noiseModel: body.noiseModel }),
+  };
   if (body.s3 !== undefined) {
     const uris = typeof body.s3 === 'string' ? { noisy: body.s3 } : body.s3;
     const files: DatasetFiles = { noisy: await services.s3Import(uris.noisy) };
@@ -62,6 +65,6 @@ async function fromJson(body: DatasetJsonBody | undefined, services: ApiServices
   const synthetic = body.synthetic!;
   const simulated = simulateDataset(synthetic);
   return storeDataset(services, simulated.files, {
-    ...fields, noiseSigma: fields.noiseSigma ?? simulated.noiseSigma, pixelSizeNm: fields.pixelSizeNm ?? simulated.pixelSizeNm,
+    ...fields, noiseSigma: fields.noiseSigma ?? (fields.noiseModel === undefined ? simulated.noiseSigma : undefined), pixelSizeNm: fields.pixelSizeNm ?? simulated.pixelSizeNm,
   }, 'synthetic', { synthetic, fwhmPx: simulated.fwhmPx });
 }

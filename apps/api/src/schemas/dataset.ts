@@ -1,6 +1,6 @@
 /** Dataset request and response schemas. */
 import { Type, type Static } from '@sinclair/typebox';
-import { SPEC_BOUNDS } from '@divblur/queue';
+import { NoiseModelSpec, SPEC_BOUNDS } from '@divblur/queue';
 import { Text } from './common.ts';
 
 export const DatasetFieldsSchema = {
@@ -12,6 +12,10 @@ export const DatasetFieldsSchema = {
   patchSize: Type.Optional(Type.Integer({
     minimum: 8, maximum: 1024, description: 'the patch side the dataset will train with, px: images must not be smaller, the PSF must be smaller',
   })),
+  // The experiment spec's schema: resolved on the noisy stack at ingest (given values kept, the rest estimated),
+  // shown as meta.noiseModel and meta.noiseModelEstimated, and trained with by runs that give no noise of their own.
+  // In a multipart form: "estimate" or the object as JSON text.
+  noiseModel: Type.Optional(NoiseModelSpec),
 };
 
 /** s3://bucket/key; the bucket's name is checked when the URI is read (with a message that says what is wrong). */
@@ -25,8 +29,8 @@ export const S3Source = Type.Union([
 ], { description: 'the noisy stack\'s URI, or the URIs of noisy, gt and psf' });
 
 export const SyntheticSpec = Type.Object({
-  preset: Type.Union([Type.Literal('dataset1'), Type.Literal('dataset2')], {
-    description: 'dataset1: FWHM 3.8 px, σ 0.03 (low noise); dataset2: FWHM 3.0 px, σ 0.11 (high noise)',
+  preset: Type.Union([Type.Literal('dataset1'), Type.Literal('dataset2'), Type.Literal('camera')], {
+    description: 'dataset1: FWHM 3.8 px, σ 0.03 (low noise); dataset2: FWHM 3.0 px, σ 0.11 (high noise); camera: dataset2\'s filaments as uint16 ADU (gain 2, read noise 3 ADU, offset 100)',
   }),
   n: Type.Integer({ minimum: 1, maximum: 1000, description: 'number of images' }),
   seed: Type.Integer({ minimum: 0, maximum: SPEC_BOUNDS.seedMax, default: 0 }),
