@@ -33,7 +33,7 @@ test('psnr_samples is the mean of the per-sample PSNRs (the report\'s definition
   const std = Float32Array.from(mean, (m, i) => Math.sqrt(samples.reduce((s, x) => s + (x[i] - m) ** 2, 0) / 4));
   const mmse = { data: mean, height: 16, width: 16 };
   const sampleMse = samples.map((x) => x.reduce((t, v, i) => t + (v - truth.data[i]) ** 2, 0) / x.length);
-  const q = quality({ noisy: mmse, mmse, std, sampleMse, psf: null, noiseSigma: 0.2, groundTruth: truth });
+  const q = quality({ noisy: mmse, mmse, std, sampleMse, psf: null, noise: 0.2, groundTruth: truth });
   assert.equal(q.psnrMmse, psnr(truth, mmse));
   const perSample = samples.map((data) => psnr(truth, { data, height: 16, width: 16 }));
   const expected = perSample.reduce((a, b) => a + b) / 5;
@@ -45,6 +45,18 @@ test('psnr_samples is the mean of the per-sample PSNRs (the report\'s definition
 
 test('without ground truth only the GT-free figures are given', () => {
   const image = noiseImage(16, 16, 1, 5);
-  const q = quality({ noisy: image, mmse: image, std: new Float32Array(256).fill(0.5), psf: null, noiseSigma: 1 });
+  const q = quality({ noisy: image, mmse: image, std: new Float32Array(256).fill(0.5), psf: null, noise: 1 });
   assert.deepEqual(q, { psnrMmse: null, psnrSamples: null, ssim: null, discrepancy: 0, meanStd: 0.5 });
+});
+
+test('a camera model\'s estimate keeps the offset: scored above it against GT, its discrepancy weighted by v', async () => {
+  const { simulateCamera, stackImage } = await import('@divblur/imaging');
+  const camera = simulateCamera({ count: 1, size: 64, seed: 2, peakPhotons: 200 });
+  const truth = stackImage(camera.groundTruth, 0);
+  const noisy = stackImage(camera.noisy, 0);
+  const offset = camera.noiseModel.offset;
+  const estimate = { ...truth, data: truth.data.map((v, i) => v + offset + (i % 2 ? 1 : -1)) };
+  const q = quality({ noisy, mmse: estimate, std: new Float32Array(64 * 64), sampleMse: [1], psf: camera.psf, noise: camera.noiseModel, groundTruth: truth });
+  assert.ok(Math.abs((q.psnrMmse as number) - 20 * Math.log10(Math.max(...truth.data))) < 1e-3, 'an error of ±1 ADU above the offset, not of the offset');
+  assert.ok(Math.abs(q.discrepancy - 1) < 0.1, `χ²/N ${q.discrepancy}`);
 });

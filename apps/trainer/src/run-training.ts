@@ -7,7 +7,7 @@
 import type { Logger } from '@divblur/config';
 import type { ModelRecord, TrainingRun } from '@divblur/db';
 import { disposeModel, initBackend, trainModel, type Progress } from '@divblur/divblurring';
-import { runParamsFromRow, toTrainOptions } from '@divblur/queue';
+import { datasetNoiseModelOf, runParamsFromRow, toTrainOptions } from '@divblur/queue';
 import { readPsf, readStack, selectImages, splitImages } from '@divblur/storage';
 import { backendPreferenceOf } from './backend-preference.ts';
 import { latestCheckpoint, storeCheckpoint } from './checkpoint-store.ts';
@@ -38,7 +38,9 @@ export async function trainAndExport(services: TrainerServices, run: TrainingRun
   const resumeFrom = await latestCheckpoint(db.checkpoints, blobs, run.id);
   if (resumeFrom) log.info({ step: resumeFrom.step }, 'resuming from checkpoint');
   const options = {
-    ...toTrainOptions(runParamsFromRow(run.stored), { images: selectImages(noisy, split.trainIndices), psf, datasetNoiseSigma: dataset.noiseSigma }),
+    ...toTrainOptions(runParamsFromRow(run.stored), {
+      images: selectImages(noisy, split.trainIndices), psf, datasetNoiseSigma: dataset.noiseSigma, datasetNoiseModel: datasetNoiseModelOf(dataset.meta),
+    }),
     ...(resumeFrom ? { resumeFrom } : {}),
   };
 

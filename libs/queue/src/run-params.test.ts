@@ -4,7 +4,7 @@ import { resolveHyperparameters, type TrainOptions } from '@divblur/divblurring'
 import type { Image, NoiseModel, Stack } from '@divblur/imaging';
 import { RunParamsError } from './errors.ts';
 import { DEFAULT_CHECKPOINT_EVERY_STEPS, type ExperimentSpec } from './experiment-spec.ts';
-import { resolveSpec, runParamsFromRow, storedTraining, toTrainOptions, type RunRow } from './run-params.ts';
+import { datasetNoiseModelOf, resolveSpec, runParamsFromRow, storedTraining, toTrainOptions, type RunRow } from './run-params.ts';
 
 const images: Stack = { data: new Float32Array(2 * 64 * 64), count: 2, height: 64, width: 64 };
 const psf: Image = { data: new Float32Array(25).fill(1 / 25), height: 5, width: 5 };
@@ -124,4 +124,12 @@ test('a run\'s noise model is stored with its row, read back and mapped; "estima
   assert.equal('noiseModel' in runParamsFromRow(rowOf({ training: { steps: 5 } } as never)), false);
   assert.throws(() => resolveSpec({ noiseSigma: 0.1, noiseModel: 'estimate', training: { steps: 5 } } as never), /noiseSigma or noiseModel, not both/);
   assert.throws(() => runParamsFromRow({ ...row, training: { steps: 5, noiseModel: { kind: 'poisson', gain: 1 } } }), /is not a noise model/);
+});
+
+test('a dataset\'s noise model is read from its meta as the API stores it; anything else reads as none', () => {
+  const camera = { kind: 'poisson_gaussian', gain: 2, readNoise: 3, offset: 100 };
+  assert.deepEqual(datasetNoiseModelOf({ psfSymmetries: [0], noiseModel: camera, noiseModelEstimated: ['gain'] }), camera);
+  assert.equal(datasetNoiseModelOf({}), null);
+  assert.equal(datasetNoiseModelOf(null), null);
+  assert.equal(datasetNoiseModelOf({ noiseModel: { kind: 'poisson_gaussian', gain: -1 } }), null);
 });

@@ -172,6 +172,15 @@ export interface RunTrainInputs<TStack, TImage> {
 }
 
 /**
+ * The noise model a dataset was given or estimated at ingest (the API stores it, resolved, as `meta.noiseModel`), or
+ * null: the one reader, for the trainer (`datasetNoiseModel` below) and the baselines.
+ */
+export function datasetNoiseModelOf(meta: unknown): NoiseModelSpec | null {
+  const stored = (meta as { noiseModel?: unknown } | null)?.noiseModel;
+  return stored !== undefined && Value.Check(NoiseModelSpec, stored) ? stored : null;
+}
+
+/**
  * The one mapping of a run's resolved parameters onto `TrainOptions`, used by the trainer (from a row,
  * through `runParamsFromRow`) and by `divblur train` (from its flags, through `resolveSpec`). A
  * divblurring run needs the dataset's PSF; a divnoising run ignores it. Noise: the run's noise model ("estimate"

@@ -67,7 +67,7 @@ export const Dataset = Type.Object({
 const TiffFile = Type.String({ format: 'binary', contentMediaType: 'image/tiff' });
 export const DatasetUpload = Type.Object({
   noisy: { ...TiffFile, description: 'the noisy stack, a TIFF (float32, uint16 or uint8 pages of one size)' },
-  gt: Type.Optional({ ...TiffFile, description: 'ground truth, a TIFF of the same shape' }),
+  gt: Type.Optional({ ...TiffFile, description: 'ground truth, a TIFF of the same shape (camera data: the signal above the offset, as the evaluation scores x̂ − offset)' }),
   psf: Type.Optional({ ...TiffFile, description: 'the PSF, one 2D page, odd sides, ≥ 0' }),
   ...DatasetFieldsSchema,
 }, { additionalProperties: false, description: 'each field at most once' });

@@ -5,8 +5,8 @@
  * and image set: existing rows are kept.
  */
 import { UnrecoverableError } from 'bullmq';
-import { defineHandler } from '@divblur/queue';
-import { classicalBaselines, estimateStackNoiseSigma, stackImage, toStack } from '@divblur/imaging';
+import { datasetNoiseModelOf, defineHandler } from '@divblur/queue';
+import { checkNoiseModel, classicalBaselines, estimateStackNoiseSigma, isPlainGaussian, stackImage, toStack, type NoiseModel } from '@divblur/imaging';
 import type { InferenceServices } from '../services.ts';
 import { evaluationSplitOf, readPsf, readStack } from '@divblur/storage';
 
@@ -28,12 +28,16 @@ export async function computeBaselines(services: InferenceServices, datasetId: s
   const groundTruth = await readStack(blobs, dataset.gtKey);
   const psf = await readPsf(blobs, dataset);
   const pick = (stack: typeof noisy) => toStack(split.evalIndices.map((i) => stackImage(stack, i)));
-  const noiseSigma = dataset.noiseSigma ?? estimateStackNoiseSigma(noisy);
-  const scores = classicalBaselines(pick(noisy), pick(groundTruth), psf!, { noiseSigma, maxIterations: BASELINE_MAX_ITERATIONS });
+  // A camera dataset's noise model (resolved at ingest): the baselines then work above its offset, the signal its
+  // ground truth holds, with the discrepancy weighted by v; otherwise the report's σ as before.
+  const stored = datasetNoiseModelOf(dataset.meta);
+  const noiseModel = typeof stored === 'object' && stored !== null && !isPlainGaussian(checkNoiseModel(stored as NoiseModel)) ? stored as NoiseModel : undefined;
+  const noiseSigma = dataset.noiseSigma ?? (noiseModel ? undefined : estimateStackNoiseSigma(noisy));
+  const scores = classicalBaselines(pick(noisy), pick(groundTruth), psf!, { noiseSigma, noiseModel, maxIterations: BASELINE_MAX_ITERATIONS });
   for (const score of scores) {
     await db.baselines.add({
       datasetId, method: score.method, imageSet: split.imageSet, psnr: score.psnr, ssim: score.ssim,
-      params: { perImage: score.parameters.map((p) => (Number.isFinite(p) ? p : null)), maxIterations: BASELINE_MAX_ITERATIONS, noiseSigma },
+      params: { perImage: score.parameters.map((p) => (Number.isFinite(p) ? p : null)), maxIterations: BASELINE_MAX_ITERATIONS, noiseSigma: noiseSigma ?? null, ...(noiseModel ? { noiseModel } : {}) },
     });
   }
   services.logger.info({ datasetId, imageSet: split.imageSet, baselines: scores.map((s) => [s.method, s.psnr]) }, 'baselines computed');

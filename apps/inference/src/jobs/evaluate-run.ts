@@ -8,7 +8,7 @@
  */
 import { UnrecoverableError } from 'bullmq';
 import { defineHandler } from '@divblur/queue';
-import { stackImage } from '@divblur/imaging';
+import { isPlainGaussian, stackImage } from '@divblur/imaging';
 import { DEFAULT_SAMPLES, DEFAULT_SEED, mmse, SERVED_DIHEDRAL } from '@divblur/onnx';
 import type { InferenceServices } from '../services.ts';
 import { evaluationSplitOf, readPsf, readStack } from '@divblur/storage';
@@ -44,15 +44,20 @@ export async function evaluateRun(services: InferenceServices, runId: string, mo
   if (!(typeof noiseSigma === 'number' && noiseSigma > 0)) throw new UnrecoverableError(`run ${runId} has no noise σ to judge the data fit by`);
   const split = evaluationSplitOf(model.meta, noisy.count);
   const loaded = await sessions.get(modelId);
+  // The report's models are judged by σ as before; a camera model by its own noise model, whose offset is the data's zero.
+  const noise = isPlainGaussian(loaded.sampler.noiseModel) ? noiseSigma : loaded.sampler.noiseModel;
+  const offset = loaded.sampler.noiseModel.offset;
 
   const perImage: Quality[] = [];
   for (const index of split.evalIndices) {
     const image = stackImage(noisy, index);
     const truth = groundTruth === null ? undefined : stackImage(groundTruth, index);
-    const out = await mmse(loaded, image, { samples, seed: EVALUATION_SEED, dihedral: SERVED_DIHEDRAL, ...(truth ? { groundTruth: truth } : {}) });
+    // each sample's MSE against GT + o: the samples keep the data's offset (quality.ts)
+    const sampleTruth = truth === undefined || offset === 0 ? truth : { ...truth, data: truth.data.map((v) => v + offset) };
+    const out = await mmse(loaded, image, { samples, seed: EVALUATION_SEED, dihedral: SERVED_DIHEDRAL, ...(sampleTruth ? { groundTruth: sampleTruth } : {}) });
     perImage.push(quality({
       noisy: image, mmse: { data: out.mmse, height: out.height, width: out.width }, std: out.std,
-      psf, noiseSigma, ...(truth ? { groundTruth: truth, sampleMse: out.sampleMse } : {}),
+      psf, noise, ...(truth ? { groundTruth: truth, sampleMse: out.sampleMse } : {}),
     }));
   }
   const average = (pick: (q: Quality) => number | null) => {

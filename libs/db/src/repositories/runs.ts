@@ -3,7 +3,7 @@
  * the trainer (start, progress, fail, succeed) and given metrics by the evaluation; read as
  * records by the API and, with the dataset, by the trainer.
  */
-import type { RunParams } from '@divblur/queue';
+import { storedTraining, type RunParams } from '@divblur/queue';
 import type { Db } from '../client.ts';
 import type { Run } from '../../generated/prisma/client.ts';
 import { datasetRecord, type DatasetRecord } from './datasets.ts';
@@ -55,7 +55,7 @@ export function runRecord(row: Run, modelId: string | null): RunRecord {
 export function runColumns(run: RunParams, ordinal: number) {
   return {
     ordinal, method: run.method, penalty: run.penalty, lambda: run.lambda, kappa: run.kappa, seed: run.training.seed,
-    noiseSigma: typeof run.noiseSigma === 'number' ? run.noiseSigma : null, network: run.network as object, training: run.training as object,
+    noiseSigma: typeof run.noiseSigma === 'number' ? run.noiseSigma : null, network: run.network as object, training: storedTraining(run),
   };
 }
 
