@@ -41,7 +41,7 @@ export interface PackageOptions {
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-/** A square test image in the model's units: its training mean ± one std, smooth structure at several scales. */
+/** A square test image in the model's units: its training mean ± one std, a smooth product of sines. */
 function testImage(model: SavedModel, size: number): Float32Array {
   const { mean, std } = model.manifest.normalisation;
   const image = new Float32Array(size * size);
@@ -83,8 +83,10 @@ One posterior sample is reproducible exactly: \`sample.onnx\` with inputs \`y\` 
 
 ## Using it (not tested by divblur)
 
-- Fiji: install deepImageJ, then DeepImageJ Install Model → from a local zip; run it on an image of at least ${graph.minSidePx}×${graph.minSidePx}.
-- napari / Python: \`bioimageio.core\` (\`bioimageio predict\` or \`bioimageio.core.predict\`) with onnxruntime ≥ 1.14 (opset 18).
+- Fiji: with deepImageJ installed, Plugins › DeepImageJ › DeepImageJ Install Model from this zip, then DeepImageJ Run on an
+  image of at least ${graph.minSidePx}×${graph.minSidePx} px in the training data's units.
+- napari or Python: \`pip install "bioimageio.core[onnx]"\` (onnxruntime ≥ 1.14 reads opset 18), \`bioimageio test <this zip>\`,
+  then \`bioimageio.core.predict(model="<this zip>", inputs=image)\` or a bioimage.io plugin of napari.
 `;
 }
 
