@@ -18,6 +18,8 @@ import { experimentRoutes } from './routes/experiments.ts';
 import { runRoutes } from './routes/runs.ts';
 import { compareRoutes } from './routes/compare.ts';
 import { modelRoutes } from './routes/models.ts';
+import { deconvolutionRoutes } from './routes/deconvolutions.ts';
+import type { BatchServices } from './deconvolutions/create-batch.ts';
 import type { ApiServices } from './services.ts';
 
 export interface ApiLimits {
@@ -34,6 +36,8 @@ export interface ApiDeps extends ApiServices {
   readiness: ReadinessChecks;
   metricsSources: MetricsSources;
   limits?: Partial<ApiLimits>;
+  /** The batch path's queue, S3 listing and callback signing; without them /v1/deconvolutions is not served. */
+  batches?: BatchServices;
 }
 
 export type ApiApp = Awaited<ReturnType<typeof buildApp>>;
@@ -56,7 +60,7 @@ export async function buildApp(deps: ApiDeps) {
     title: 'divblur API', version: '0.1.0',
     description: 'DivBlurring deconvolution: datasets, experiments and λ sweeps, runs, models, comparisons. '
       + 'Every error is { statusCode, code, error, message, requestId }.',
-    tags: ['datasets', 'experiments', 'runs', 'models', 'health'],
+    tags: ['datasets', 'experiments', 'runs', 'models', 'deconvolutions', 'health'],
   });
 
   await app.register(errorHandler);
@@ -70,5 +74,6 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(runRoutes, { prefix: '/v1', services });
   await app.register(compareRoutes, { prefix: '/v1', services });
   await app.register(modelRoutes, { prefix: '/v1', services });
+  if (deps.batches) await app.register(deconvolutionRoutes, { prefix: '/v1', services, batches: deps.batches, limits });
   return app;
 }

@@ -1,10 +1,11 @@
 /** Production wiring: the real Postgres pool, libs/queue's queues on one Redis connection, blob store and S3 importer from the config. */
 import type { Config, Logger } from '@divblur/config';
 import { openDatabase } from '@divblur/db';
-import { createBlobStore } from '@divblur/storage';
+import { createBlobStore, createS3Sources } from '@divblur/storage';
 import { createRedis } from '@divblur/queue';
 import { DEFAULT_LIMITS, type ApiDeps } from './app.ts';
 import { createBullmqExperimentQueue } from './queue/bullmq-experiment-queue.ts';
+import { createBullmqBatchQueue } from './queue/bullmq-batch-queue.ts';
 import { createS3Importer } from './lib/s3-import.ts';
 
 export interface WiredDeps { deps: ApiDeps; close(): Promise<void> }
@@ -15,9 +16,10 @@ export function wireDeps(config: Config, logger: Logger): WiredDeps {
   const queue = createBullmqExperimentQueue(redis, config.queuePrefix);
   const blobs = createBlobStore(config.blobStore);
   const s3 = config.blobStore.kind === 's3' ? config.blobStore : undefined;
-  const importer = createS3Importer({
-    region: s3?.region ?? 'us-east-1', endpoint: s3?.endpoint, forcePathStyle: s3?.forcePathStyle, credentials: s3?.credentials,
-  }, DEFAULT_LIMITS.maxUploadBytes);
+  const connection = { region: s3?.region ?? 'us-east-1', endpoint: s3?.endpoint, forcePathStyle: s3?.forcePathStyle, credentials: s3?.credentials };
+  const importer = createS3Importer(connection, DEFAULT_LIMITS.maxUploadBytes);
+  const batchQueue = createBullmqBatchQueue(redis, config.queuePrefix);
+  const s3Sources = createS3Sources(connection);
   const deps: ApiDeps = {
     logger, db, blobs, queues: queue, s3Import: (uri) => importer.read(uri),
     readiness: {
@@ -26,11 +28,14 @@ export function wireDeps(config: Config, logger: Logger): WiredDeps {
       blobStore: async () => { await blobs.exists('_readyz'); },
     },
     metricsSources: { queueDepths: () => queue.depths(), jobDurations: () => db.runs.jobDurations() },
+    batches: { queue: batchQueue, listS3: (uri) => s3Sources.list(uri), callbacksSigned: config.callbackSecret !== undefined },
   };
   return {
     deps,
     async close() {
       await queue.close();
+      await batchQueue.close();
+      await s3Sources.close();
       await redis.quit();
       await importer.close();
       await blobs.close();

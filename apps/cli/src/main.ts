@@ -2,7 +2,7 @@
  * The `divblur` command line: a thin shell over the libs. Each command lives in commands/<name>.ts;
  * errors of the libs (typed, with a message saying what is wrong) end the process with exit code 2.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ImagingError } from '@divblur/imaging';
 import { simulateCommand } from './commands/simulate.ts';
 import { baselineCommand } from './commands/baseline.ts';
@@ -11,9 +11,19 @@ import { trainCommand } from './commands/train.ts';
 import { deconvolveCommand } from './commands/deconvolve.ts';
 import { exportCommand } from './commands/export.ts';
 import { DEFAULT_TRAIN_STEPS, DivblurError } from '@divblur/divblurring';
-import { DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_SAMPLES, DEFAULT_SEED, OnnxError } from '@divblur/onnx';
+import { DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_SAMPLES, DEFAULT_SEED, DEFAULT_TOLERANCE_SIGMA, OnnxError } from '@divblur/onnx';
 import { nonNegativeInteger, nonNegativeNumber, positiveInteger, positiveNumber } from '@divblur/terminal';
 import { DEFAULT_CHECKPOINT_EVERY_STEPS, QueueError } from '@divblur/queue';
+
+/** --tolerance: a number > 0 (data units), "default" or "none" (libs/batch's BatchOptions.tolerance). */
+function batchTolerance(value: string): number | 'default' | 'none' {
+  if (value === 'default' || value === 'none') return value;
+  try {
+    return positiveNumber(value);
+  } catch {
+    throw new InvalidArgumentError(`expected a number > 0, "default" or "none", got '${value}'`);
+  }
+}
 
 const program = new Command('divblur')
   .description('DivBlurring deconvolution of fluorescence microscopy images: simulate, baselines, scores, training, MMSE')
@@ -76,16 +86,19 @@ program.command('train')
   .action(trainCommand);
 
 program.command('deconvolve')
-  .description('MMSE deconvolution with a trained model (mean of N posterior samples), optionally the std map')
+  .description('MMSE deconvolution with a trained model (mean of N posterior samples), optionally the std map; of a folder of TIFFs '
+    + 'as a batch (resumable: pages already written are skipped; <out>/<name>.mmse.tif and manifest.json/.csv)')
   .requiredOption('--model <dir>', 'model folder written by divblur train')
-  .requiredOption('--in <file>', 'noisy image or stack (.tif/.npy)')
-  .requiredOption('--out <file>', 'MMSE estimate in the input\'s units (offset kept), of the input shape')
+  .requiredOption('--in <file|folder>', 'noisy image or stack (.tif/.npy), or a folder: every .tif/.tiff in it')
+  .requiredOption('--out <file|folder>', 'MMSE estimate in the input\'s units (offset kept), of the input shape; a folder for a folder')
   .addOption(new Option('--dtype <type>', 'sample type of the estimate: float32, or input (the input\'s, e.g. uint16; rounded and clamped), uint16, uint8').choices(['float32', 'input', 'uint16', 'uint8']).default('float32'))
   .option('--std <file>', 'also write the per-pixel posterior std (float32)')
   .option('--samples <n>', 'posterior samples', positiveInteger, DEFAULT_SAMPLES)
   .option('--seed <n>', 'random seed', nonNegativeInteger, DEFAULT_SEED)
   .option('--no-dihedral', 'no test-time averaging over the turns and mirrors the PSF is symmetric under (on by default: the samples are split over them)')
   .option('--memory-mb <n>', 'memory budget of ONNX Runtime, MiB (images that do not fit are tiled)', positiveInteger, DEFAULT_MEMORY_BUDGET_BYTES / 2 ** 20)
+  .option('--tolerance <value>', `folder: stop a page once its MMSE's Monte-Carlo standard error is below this (data units); default: ${DEFAULT_TOLERANCE_SIGMA} × the model's noise σ; none: every sample`, batchTolerance, 'default')
+  .option('--with-std', 'folder: also write each stack\'s posterior std (<name>.std.tif)', false)
   .action(deconvolveCommand);
 
 program.command('export')

@@ -1,10 +1,10 @@
 /** What the inference process talks to, built once from the validated config. */
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config, Logger } from '@divblur/config';
 import { openDatabase, type Database } from '@divblur/db';
 import { createQueues, createRedis, type Queues, type Redis } from '@divblur/queue';
-import { createBlobStore, type BlobStore } from '@divblur/storage';
+import { createBlobStore, createS3Sources, type BlobStore, type S3Sources } from '@divblur/storage';
 import { ModelSessionStore } from './model-sessions.ts';
 
 export interface InferenceServices {
@@ -15,6 +15,10 @@ export interface InferenceServices {
   readonly redis: Redis;
   readonly queues: Queues;
   readonly sessions: ModelSessionStore;
+  /** Objects of user-given s3:// URIs (a batch's s3 inputs), read with the configuration's S3 endpoint and credentials. */
+  readonly s3: S3Sources;
+  /** host:pid, recorded on the batch pages this process writes. */
+  readonly workerName: string;
   close(): Promise<void>;
 }
 
@@ -31,10 +35,13 @@ export function createInferenceServices(config: Readonly<Config>, logger: Logger
   const redis = createRedis(config.redisUrl);
   const queues = createQueues(redis, config.queuePrefix);
   const sessions = new ModelSessionStore(db.models, blobs, options.modelCacheDir ?? join(tmpdir(), 'divblur-models'), options.sessionCapacity ?? 4);
+  const store = config.blobStore.kind === 's3' ? config.blobStore : undefined;
+  const s3 = createS3Sources({ region: store?.region ?? 'us-east-1', endpoint: store?.endpoint, forcePathStyle: store?.forcePathStyle, credentials: store?.credentials });
   return {
-    config, logger, db, blobs, redis, queues, sessions,
+    config, logger, db, blobs, redis, queues, sessions, s3, workerName: `${hostname()}:${process.pid}`,
     async close() {
       await sessions.close();
+      await s3.close();
       await queues.close();
       redis.disconnect();
       await db.close();

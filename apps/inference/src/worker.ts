@@ -1,5 +1,5 @@
 /**
- * The inference queue's worker: evaluations, baselines (and, later, batch deconvolution). ONNX
+ * The inference queue's worker: evaluations, baselines, batch deconvolution (plan, pages, finish, callback). ONNX
  * Runtime runs its kernels off the event loop, so the job lock is renewed in-process; one job
  * at a time, so that a job does not compete with itself for the cores.
  */
@@ -7,8 +7,11 @@ import type { Worker } from 'bullmq';
 import { createWorker, QUEUE_NAMES } from '@divblur/queue';
 import type { InferenceServices } from './services.ts';
 import { computeBaselinesHandler } from './jobs/compute-baselines.ts';
+import { batchCallbackHandler } from './jobs/batch-callback.ts';
 import { deconvolveBatchHandler } from './jobs/deconvolve-batch.ts';
+import { deconvolvePageHandler } from './jobs/deconvolve-page.ts';
 import { evaluateRunHandler } from './jobs/evaluate-run.ts';
+import { finishBatchHandler } from './jobs/finish-batch.ts';
 
 export interface InferenceWorkerOptions {
   /** Posterior samples per evaluated image (default DEFAULT_SAMPLES, as served). */
@@ -18,9 +21,22 @@ export interface InferenceWorkerOptions {
 export function startInferenceWorker(services: InferenceServices, options: InferenceWorkerOptions = {}): Worker {
   const { logger, redis, config } = services;
   const worker = createWorker(QUEUE_NAMES.inference, [
-    evaluateRunHandler(services, options.evaluationSamples), computeBaselinesHandler(services), deconvolveBatchHandler(),
-  ], { redis, prefix: config.queuePrefix, concurrency: 1, options: { lockDuration: 60_000 } });
-  worker.on('failed', (job, error) => logger.warn({ queue: worker.name, job: job?.name, jobId: job?.id, err: error }, 'job failed'));
+    evaluateRunHandler(services, options.evaluationSamples), computeBaselinesHandler(services), deconvolveBatchHandler(services),
+    deconvolvePageHandler(services), finishBatchHandler(services), batchCallbackHandler(services),
+  ], {
+    redis, prefix: config.queuePrefix, concurrency: 1,
+    // A dead worker's job is taken over once its lock expires, at the next stalled check (as often as the lock, at most 30 s).
+    options: { lockDuration: config.inferenceJobLockMs, stalledInterval: Math.min(30_000, config.inferenceJobLockMs) },
+  });
+  worker.on('failed', (job, error) => {
+    logger.warn({ queue: worker.name, job: job?.name, jobId: job?.id, err: error }, 'job failed');
+    const final = job !== undefined && (job.finishedOn !== undefined || job.attemptsMade >= (job.opts.attempts ?? 1));
+    // A batch page whose worker died twice is failed by BullMQ's stalled check, not by its handler: its task must not stay "running".
+    if (job?.name === 'deconvolve-page' && final) {
+      services.db.batches.failTask((job.data as { taskId: string }).taskId, error.message)
+        .catch((failure) => logger.warn({ err: failure, jobId: job.id }, 'could not mark the batch page failed'));
+    }
+  });
   worker.on('completed', (job) => logger.info({ queue: worker.name, job: job.name, jobId: job.id }, 'job completed'));
   worker.on('error', (error) => logger.error({ queue: worker.name, err: error }, 'worker error'));
   return worker;

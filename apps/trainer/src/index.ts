@@ -4,3 +4,4 @@ export * from './job-ids.ts';
 export * from './checkpoint-store.ts';
 export * from './loss-writer.ts';
 export * from './backend-preference.ts';
+export { exportModelDirToBlobs } from './model-export.ts';

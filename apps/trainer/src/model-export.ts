@@ -20,6 +20,22 @@ export async function exportToBlobs(
   try {
     const modelDir = join(dir, 'model');
     await saveModel(modelDir, model);
+    // What it was trained with, as model.json records it: scientists compare runs by it.
+    return await exportModelDirToBlobs(models, blobs, runId, modelDir, { ...meta, hyperparameters: model.training.hyperparameters });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A saved model directory (model.json + weights.bin) → the same blobs and row: the trainer's path after saveModel,
+ * and the one a benchmark or test takes to serve a model saved earlier (bench/quality.ts --save-models).
+ */
+export async function exportModelDirToBlobs(
+  models: ModelRepository, blobs: BlobStore, runId: string, modelDir: string, meta: Record<string, unknown>,
+): Promise<ModelRecord> {
+  const dir = await mkdtemp(join(tmpdir(), 'divblur-model-'));
+  try {
     const exported = await exportModel(modelDir, join(dir, 'onnx'), { runId });
     const packagePath = join(dir, 'package.zip');
     await buildPackage(modelDir, { name: `divblur run ${runId}`, runId }, packagePath);
@@ -36,11 +52,7 @@ export async function exportToBlobs(
     await put('weights.bin', join(modelDir, 'weights.bin'));
     for (const path of Object.values(exported.files)) await put(basename(path), path);
     const packageKey = await put('package.zip', packagePath);
-    const row = {
-      onnxKey: files.sample, files, packageKey, sizeBytes, opset: ONNX_OPSET,
-      // What it was trained with, as model.json records it: scientists compare runs by it.
-      meta: { ...meta, hyperparameters: model.training.hyperparameters, onnxFormatVersion: ONNX_FORMAT_VERSION },
-    };
+    const row = { onnxKey: files.sample, files, packageKey, sizeBytes, opset: ONNX_OPSET, meta: { ...meta, onnxFormatVersion: ONNX_FORMAT_VERSION } };
     return await models.saveForRun(runId, row);
   } finally {
     await rm(dir, { recursive: true, force: true });

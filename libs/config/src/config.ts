@@ -28,6 +28,9 @@ export interface Config {
   inferencePort: number;
   logLevel: LogLevel;
   backend: BackendName;
+  /** Key of the batch callbacks' HMAC signature; absent: batches cannot ask for a callback. */
+  callbackSecret?: string;
+  inferenceJobLockMs: number;
 }
 
 /**
@@ -58,6 +61,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     inferencePort: parsed.INFERENCE_PORT,
     logLevel: parsed.LOG_LEVEL as LogLevel,
     backend: parsed.DIVBLUR_BACKEND as BackendName,
+    ...(parsed.CALLBACK_SECRET === undefined ? {} : { callbackSecret: parsed.CALLBACK_SECRET }),
+    inferenceJobLockMs: parsed.INFERENCE_JOB_LOCK_MS,
   };
   return deepFreeze(config);
 }

@@ -28,6 +28,16 @@ export const EnvSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' },
   ),
+  /**
+   * HMAC-SHA256 key of batch callbacks (`X-Divblur-Signature: sha256=<hex of HMAC(body)>`); without it a batch
+   * cannot ask for a callback (the API answers 400), so that every callback the LIMS receives is signed.
+   */
+  CALLBACK_SECRET: Type.Optional(Type.String({ minLength: 16, description: 'a secret of at least 16 characters' })),
+  /**
+   * How long an inference worker's job lock lasts (renewed at half of it while the job runs): after a worker dies,
+   * its job is taken over once the lock has expired and the next stalled-job check runs (as often as the lock).
+   */
+  INFERENCE_JOB_LOCK_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 60_000, description: 'milliseconds 1000…600000' }),
   /** `auto` tries tfjs-node-gpu → tfjs-node → native → wasm (libs/divblurring decides). */
   DIVBLUR_BACKEND: Type.Union(
     ['auto', 'tfjs-node-gpu', 'tfjs-node', 'native', 'wasm', 'cpu'].map((name) => Type.Literal(name)),

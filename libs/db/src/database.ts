@@ -6,6 +6,7 @@
 import type { Config } from '@divblur/config';
 import { createDbWithPool, type Db, type DbOptions } from './client.ts';
 import { baselineRepository } from './repositories/baselines.ts';
+import { batchRepository } from './repositories/batches.ts';
 import { checkpointRepository } from './repositories/checkpoints.ts';
 import { datasetRepository } from './repositories/datasets.ts';
 import { experimentRepository } from './repositories/experiments.ts';
@@ -24,6 +25,7 @@ export function createRepositories(db: Db) {
     models: modelRepository(db),
     metrics: metricRepository(db),
     baselines: baselineRepository(db),
+    batches: batchRepository(db),
   };
 }
 

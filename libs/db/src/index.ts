@@ -16,4 +16,5 @@ export * from './repositories/checkpoints.ts';
 export * from './repositories/models.ts';
 export * from './repositories/metrics.ts';
 export * from './repositories/baselines.ts';
+export * from './repositories/batches.ts';
 export * from '../generated/prisma/client.ts';

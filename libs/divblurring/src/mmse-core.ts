@@ -24,6 +24,15 @@ export const DEFAULT_SAMPLES = 100;
 export const DEFAULT_SEED = 0;
 /** With a tolerance, never stop before this many samples: the variance estimate behind the standard error needs some. */
 export const DEFAULT_MIN_SAMPLES = 16;
+/** The most samples one estimate may ask for (the deconvolve route and batches refuse more). */
+export const MAX_SAMPLES = 10_000;
+/**
+ * The batch path's default tolerance, as a fraction of the model's noise σ: a page stops once the RMS Monte-Carlo
+ * standard error of its MMSE is below DEFAULT_TOLERANCE_SIGMA · σ (σ gives the data's units, so one default serves
+ * data of any scale). Measured with bench/tolerance.ts: the largest fraction whose MMSE stays within 0.05 dB PSNR
+ * of the 100-sample MMSE on the quality bench's test images (bench/results/tolerance.json).
+ */
+export const DEFAULT_TOLERANCE_SIGMA = 0.1;
 /** Working memory of the decode (bytes) when the caller does not say. */
 export const DEFAULT_MEMORY_BUDGET_BYTES = 1024 ** 3;
 /**

@@ -24,7 +24,9 @@ import { SampleSquaredErrors } from './mmse-sample-errors.ts';
 import { OnnxOptionError } from './errors.ts';
 
 // The MMSE vocabulary and defaults are the core's; served through this library so that the inference app needs no other.
-export { DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_MIN_SAMPLES, DEFAULT_SAMPLES, DEFAULT_SEED, SERVED_DIHEDRAL } from '@divblur/divblurring/mmse-core';
+export {
+  DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_MIN_SAMPLES, DEFAULT_SAMPLES, DEFAULT_SEED, DEFAULT_TOLERANCE_SIGMA, MAX_SAMPLES, SERVED_DIHEDRAL,
+} from '@divblur/divblurring/mmse-core';
 export type { MmseEstimate, MmseOptions } from '@divblur/divblurring/mmse-core';
 
 /** The core's options plus this runtime's knobs. */
@@ -47,6 +49,12 @@ interface EncodedTile {
 /** The PSF the model was trained with (from the graphs' metadata), null without one. */
 function psfOf(sessions: ModelSessions): { height: number; width: number; data: number[] } | null {
   return JSON.parse(sessions.encoder.metadata['divblur.psf'] ?? 'null') as { height: number; width: number; data: number[] } | null;
+}
+
+/** The model's PSF (normalised to sum 1, as trained) as an image; null for a DivNoising model (A = identity). */
+export function sessionPsf(sessions: ModelSessions): Image | null {
+  const psf = psfOf(sessions);
+  return psf && { height: psf.height, width: psf.width, data: Float32Array.from(psf.data) };
 }
 
 /** The transforms `dihedral: true` uses for these sessions: the PSF's symmetries within the training augmentations. */

@@ -7,4 +7,5 @@ export * from './queue-names.ts';
 export * from './redis.ts';
 export * from './queues.ts';
 export * from './experiment-flow.ts';
+export * from './batch-flow.ts';
 export * from './worker.ts';

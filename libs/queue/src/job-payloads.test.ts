@@ -31,7 +31,7 @@ test('rejects unknown names, missing or malformed ids and extra fields, saying w
 test('every job kind has a queue, and each queue lists its kinds', () => {
   assert.deepEqual([...JOB_NAMES].sort(), Object.keys(QUEUE_OF_JOB).sort());
   assert.deepEqual(jobNamesOf('training'), ['train-run']);
-  assert.deepEqual(jobNamesOf('inference').sort(), ['compute-baselines', 'deconvolve-batch', 'evaluate-run']);
+  assert.deepEqual(jobNamesOf('inference').sort(), ['batch-callback', 'compute-baselines', 'deconvolve-batch', 'deconvolve-page', 'evaluate-run', 'finish-batch']);
 });
 
 test('ids are checked by the registered uuid format (no "Unknown format" from TypeBox)', async () => {

@@ -22,10 +22,18 @@ export const EvaluateRunJob = job('evaluate-run', Type.Object({ runId: Id, model
 export const ComputeBaselinesJob = job('compute-baselines', Type.Object({ datasetId: Id }, { additionalProperties: false }));
 /** Parent of an experiment's flow: runs when every child run has finished; settles the experiment. */
 export const FinishExperimentJob = job('finish-experiment', Type.Object({ experimentId: Id }, { additionalProperties: false }));
-/** Deconvolve a whole acquisition with a model (inference worker; a later issue fills it in). */
+/** Plan a batch deconvolution: read its inputs, make a task per page (or tile), add its flow (inference worker). */
 export const DeconvolveBatchJob = job('deconvolve-batch', Type.Object({ batchId: Id, modelId: Id }, { additionalProperties: false }));
+/** One page, or one tile of a page, of a batch (inference worker; a child of the batch's flow). */
+export const DeconvolvePageJob = job('deconvolve-page', Type.Object({ batchId: Id, taskId: Id }, { additionalProperties: false }));
+/** Parent of a batch's flow: runs when every page has; writes the output stacks and the manifest, settles the batch. */
+export const FinishBatchJob = job('finish-batch', Type.Object({ batchId: Id }, { additionalProperties: false }));
+/** POST of a settled batch's summary to its callback URL, signed, retried with backoff (inference worker). */
+export const BatchCallbackJob = job('batch-callback', Type.Object({ batchId: Id }, { additionalProperties: false }));
 
-export const JobPayload = Type.Union([TrainRunJob, EvaluateRunJob, ComputeBaselinesJob, FinishExperimentJob, DeconvolveBatchJob]);
+export const JobPayload = Type.Union([
+  TrainRunJob, EvaluateRunJob, ComputeBaselinesJob, FinishExperimentJob, DeconvolveBatchJob, DeconvolvePageJob, FinishBatchJob, BatchCallbackJob,
+]);
 export type JobPayload = Static<typeof JobPayload>;
 export type JobName = JobPayload['name'];
 export type JobData<N extends JobName> = Extract<JobPayload, { name: N }>['data'];

@@ -18,6 +18,9 @@ export const QUEUE_OF_JOB: Readonly<Record<JobName, QueueName>> = {
   'evaluate-run': QUEUE_NAMES.inference,
   'compute-baselines': QUEUE_NAMES.inference,
   'deconvolve-batch': QUEUE_NAMES.inference,
+  'deconvolve-page': QUEUE_NAMES.inference,
+  'finish-batch': QUEUE_NAMES.inference,
+  'batch-callback': QUEUE_NAMES.inference,
   'finish-experiment': QUEUE_NAMES.experiments,
 };
 

@@ -68,6 +68,9 @@ describe('queues and workers against Redis', () => {
       defineHandler('evaluate-run', async (data) => { seen.push(data.modelId); return { psnr: 30 }; }),
       defineHandler('compute-baselines', noop),
       defineHandler('deconvolve-batch', noop),
+      defineHandler('deconvolve-page', noop),
+      defineHandler('finish-batch', noop),
+      defineHandler('batch-callback', noop),
     ], { redis, prefix });
     closers.push(() => worker.close());
     const modelId = randomUUID();

@@ -4,6 +4,7 @@ export * from './blob-key.ts';
 export * from './s3-uri.ts';
 export * from './local-blob-store.ts';
 export * from './s3-blob-store.ts';
+export * from './s3-sources.ts';
 export * from './create-blob-store.ts';
 export * from './dataset-images.ts';
 export * from './image-split.ts';

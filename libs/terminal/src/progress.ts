@@ -6,6 +6,8 @@ import cliProgress from 'cli-progress';
  */
 export interface Progress {
   update(done: number, fields?: Record<string, string | number>): void;
+  /** A total learnt on the way (the pages of a folder, as its files are read). */
+  setTotal(total: number): void;
   stop(): void;
 }
 
@@ -31,6 +33,7 @@ export function createProgress(label: string, total: number, fieldsFormat = ''):
   bar.start(total, 0, Object.fromEntries(formatFields(fieldsFormat).map((name) => [name, PENDING_FIELD])));
   return {
     update: (done, fields) => bar.update(done, fields),
+    setTotal: (newTotal) => bar.setTotal(newTotal),
     stop: () => bar.stop(),
   };
 }

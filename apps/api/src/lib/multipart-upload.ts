@@ -25,7 +25,7 @@ type FileField = typeof FILE_FIELDS[number];
 const FieldsSchema = Type.Object(DatasetFieldsSchema, { additionalProperties: false });
 
 /** A framework or parser error while reading the body is the client's: a 400 unless it says otherwise (413 for a limit). */
-function bodyError(error: unknown): Error {
+export function bodyError(error: unknown): Error {
   if (error instanceof ApiError) return error;
   const status = (error as { statusCode?: number }).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) return error as Error;
@@ -68,7 +68,7 @@ function parseScalarFields(raw: Record<string, string>): DatasetFields {
 }
 
 /** Streams one file part to its blob; the size limit is busboy's, applied as the bytes arrive. */
-async function streamFile(blobs: BlobStore, key: string, part: MultipartFile, maxBytes: number): Promise<{ sizeBytes: number; sha256: string }> {
+export async function streamFile(blobs: BlobStore, key: string, part: MultipartFile, maxBytes: number): Promise<{ sizeBytes: number; sha256: string }> {
   let streamError: unknown;
   part.file.once('error', (error) => { streamError = error; });
   let result;

@@ -1,10 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stackImage, writableDtype, writeImageFile, type NoiseModel, type OutputDtype, type Stack } from '@divblur/imaging';
 import { exportModel, loadModelSessions, mmse, releaseModelSessions } from '@divblur/onnx';
 import { readStack } from '../files.ts';
 import { createProgress } from '@divblur/terminal';
+import type { BatchOptions } from '@divblur/batch/options';
+import { deconvolveFolder } from './deconvolve-folder.ts';
 
 export interface DeconvolveArgs {
   model: string; in: string; out: string; std?: string; samples: number; seed: number;
@@ -14,6 +16,10 @@ export interface DeconvolveArgs {
   memoryMb: number;
   /** Sample type of the estimate: float32, the input's ('input'), uint16 or uint8. */
   dtype: 'float32' | 'input' | OutputDtype;
+  /** Folder mode: the batch's tolerance (a number in data units, "default" or "none"). */
+  tolerance: BatchOptions['tolerance'];
+  /** Folder mode: also write each stack's std (<name>.std.tif). */
+  withStd: boolean;
 }
 
 /**
@@ -55,6 +61,15 @@ async function mmseWithOnnx(args: DeconvolveArgs, stack: Stack): Promise<{ mmse:
  * (a camera model's estimate keeps the offset, as the decoder outputs it), float32 unless --dtype says otherwise.
  */
 export async function deconvolveCommand(args: DeconvolveArgs): Promise<void> {
+  if ((await stat(args.in)).isDirectory()) {
+    const started = performance.now();
+    const options: BatchOptions = {
+      samples: args.samples, seed: args.seed, dihedral: args.dihedral, memoryBudgetBytes: args.memoryMb * 2 ** 20, tolerance: args.tolerance, std: args.withStd,
+    };
+    const done = await deconvolveFolder({ model: args.model, in: args.in, out: args.out, options, dtype: args.dtype });
+    process.stdout.write(`wrote ${args.out}: ${done.pages} page(s) (${done.skipped} results already there, kept), ${done.failedInputs} file(s) failed (manifest.csv says why), ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+    return;
+  }
   const { stack, rank, sourceDtype } = await readStack(args.in);
   const dtype = args.dtype === 'input' ? writableDtype(sourceDtype) : args.dtype;
   const started = performance.now();

@@ -12,11 +12,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import { errorResponses } from '@divblur/http';
 import { decodeTiff, encodeTiff, stackImage, toStack, type Image } from '@divblur/imaging';
-import { DEFAULT_SAMPLES, DEFAULT_SEED, imageFromShape, mmse, OnnxInputError, SERVED_DIHEDRAL } from '@divblur/onnx';
+import { DEFAULT_SAMPLES, DEFAULT_SEED, imageFromShape, MAX_SAMPLES, mmse, OnnxInputError, SERVED_DIHEDRAL } from '@divblur/onnx';
 import type { ConcurrencyLimit } from '../concurrency.ts';
 import type { InferenceServices } from '../services.ts';
-
-export const MAX_SAMPLES = 10_000;
 
 const Params = Type.Object({ id: Type.String({ format: 'uuid', description: 'model id (a UUID)' }) }, { additionalProperties: false });
 const Query = Type.Object({

@@ -1,0 +1,102 @@
+/**
+ * /v1/deconvolutions: a night's acquisitions deconvolved as one batch — create (202: queued, fanned out over every
+ * inference worker, one job per page or tile), follow (state, pages done/failed/total, pages per hour, ETA, per-input
+ * status), the manifest (JSON or CSV: per page its output, samples used, Monte-Carlo standard error, discrepancy,
+ * mean posterior std and time), cancel (no new page starts), retry (the failed pages, as a new round).
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { batchProgress } from '@divblur/batch/progress';
+import { manifestCsv, manifestOf } from '@divblur/batch/manifest';
+import type { Repositories } from '@divblur/db';
+import type { ApiLimits } from '../app.ts';
+import type { ApiServices } from '../services.ts';
+import { errorResponses, IdParams } from '../schemas/common.ts';
+import { Batch, BatchIdempotencyHeaders, CreateBatchBody, ManifestQuery } from '../schemas/deconvolution.ts';
+import { ConflictError, NotFoundError } from '../lib/errors.ts';
+import { requestSha256, replayOf, resolveJsonInputs, storeBatch, type BatchServices } from '../deconvolutions/create-batch.ts';
+import { createBatchFromMultipart } from '../deconvolutions/batch-upload.ts';
+
+/** The batch as GET answers it: its row, its progress from its pages, and each input's. */
+export async function batchView(db: Repositories, id: string) {
+  const batch = await db.batches.get(id);
+  if (batch === null) throw new NotFoundError('batch', id);
+  const [inputs, tasks] = await Promise.all([db.batches.inputs(id), db.batches.tasks(id)]);
+  const progress = batchProgress(inputs, tasks);
+  const { callbackUrl, idempotencyKey: _key, requestSha256: _sha, ...rest } = batch;
+  return {
+    ...rest, callback: callbackUrl === null ? null : { url: callbackUrl },
+    pages: progress.pages, pagesPerHour: progress.pagesPerHour, etaSeconds: progress.etaSeconds, inputs: progress.inputs,
+  };
+}
+
+export const deconvolutionRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices; batches: BatchServices; limits: ApiLimits }> = async (app, { services, batches, limits }) => {
+  const { db, blobs } = services;
+  const deps = { db, blobs, batches };
+
+  app.post('/deconvolutions', {
+    schema: {
+      tags: ['deconvolutions'],
+      summary: 'Deconvolve a batch of TIFF stacks: multipart (fields modelId, options, output, callback as JSON text, then file fields "inputs"), '
+        + 'or JSON with inputs { datasetId } or { s3: "s3://bucket/prefix/" }. 202 with the batch; Idempotency-Key honoured.',
+      headers: BatchIdempotencyHeaders,
+      body: { content: { 'application/json': { schema: CreateBatchBody } } } as never,
+      response: { 200: Batch, 202: Batch, ...errorResponses(400, 404, 409, 413, 415) },
+    },
+  }, async (request, reply) => {
+    const idempotencyKey = request.headers['idempotency-key'] ?? null;
+    let result;
+    if (request.isMultipart()) {
+      result = await createBatchFromMultipart(request, deps, limits.maxUploadBytes, idempotencyKey);
+    } else {
+      const body = request.body as CreateBatchBody;
+      const sha256 = requestSha256(body);
+      const replay = await replayOf(db, idempotencyKey, sha256);
+      result = replay !== null ? { batch: replay, created: false }
+        : await storeBatch(deps, crypto.randomUUID(), body, await resolveJsonInputs(deps, body.inputs), idempotencyKey, sha256);
+    }
+    const view = await batchView(db, result.batch.id);
+    if (!result.created) return reply.status(200).send(view);
+    return reply.status(202).header('location', `/v1/deconvolutions/${view.id}`).send(view);
+  });
+
+  app.get('/deconvolutions/:id', {
+    schema: { tags: ['deconvolutions'], summary: 'A batch: state, pages done/failed/total, pages per hour, ETA, per-input status', params: IdParams, response: { 200: Batch, ...errorResponses(400, 404) } },
+  }, async (request) => batchView(db, request.params.id));
+
+  app.get('/deconvolutions/:id/manifest', {
+    schema: {
+      tags: ['deconvolutions'], summary: 'Per page: output key, samples used, MC standard error, discrepancy, mean posterior std, time (JSON, or CSV with format=csv)',
+      params: IdParams, querystring: ManifestQuery, response: { 200: Type.Unknown({ description: '{ batchId, status, inputs, pages }, or text/csv' }), ...errorResponses(400, 404) },
+    },
+  }, async (request, reply) => {
+    const batch = await db.batches.get(request.params.id);
+    if (batch === null) throw new NotFoundError('batch', request.params.id);
+    const [inputs, tasks] = await Promise.all([db.batches.inputs(batch.id), db.batches.tasks(batch.id)]);
+    const manifest = manifestOf(inputs, tasks);
+    if (request.query.format === 'csv') {
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="manifest-${batch.id}.csv"`).send(manifestCsv(manifest));
+    }
+    return { batchId: batch.id, status: batch.status, ...manifest };
+  });
+
+  app.post('/deconvolutions/:id/cancel', {
+    schema: { tags: ['deconvolutions'], summary: 'Cancel: no new page starts; the pages running finish', params: IdParams, response: { 200: Batch, ...errorResponses(400, 404, 409) } },
+  }, async (request) => {
+    const batch = await db.batches.get(request.params.id);
+    if (batch === null) throw new NotFoundError('batch', request.params.id);
+    if (!(await db.batches.cancel(batch.id))) throw new ConflictError('BATCH_SETTLED', `batch ${batch.id} is ${batch.status}: there is nothing to cancel`);
+    return batchView(db, batch.id);
+  });
+
+  app.post('/deconvolutions/:id/retry', {
+    schema: { tags: ['deconvolutions'], summary: 'Run the failed pages of a failed batch again (a new round)', params: IdParams, response: { 202: Batch, ...errorResponses(400, 404, 409) } },
+  }, async (request, reply) => {
+    const batch = await db.batches.get(request.params.id);
+    if (batch === null) throw new NotFoundError('batch', request.params.id);
+    const retried = await db.batches.retry(batch.id);
+    if (retried === null) throw new ConflictError('NOTHING_TO_RETRY', `batch ${batch.id} is ${batch.status}: only a settled batch with failed pages can be retried`);
+    await batches.queue.enqueueRound(batch.id, retried.round, retried.taskIds);
+    return reply.status(202).send(await batchView(db, batch.id));
+  });
+};
