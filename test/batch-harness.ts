@@ -60,24 +60,32 @@ async function putModel(repos: Database, blobs: BlobStore, runId: string, seed: 
   }
 }
 
-export async function createBatchHarness(): Promise<BatchHarness> {
+/**
+ * `store: 's3'`: the service's blob store is a bucket of the test's s3rver (BLOB_STORE=s3, as docker-compose's MinIO),
+ * so that s3:// inputs and outputs go through the S3 protocol end to end; default a local folder.
+ */
+export async function createBatchHarness(options: { store?: 'local' | 's3' } = {}): Promise<BatchHarness> {
   const database: TestDatabase = await createTestDatabase();
   const blobDir = await mkdtemp(join(tmpdir(), 'divblur-batch-blobs-'));
+  const s3Dir = await mkdtemp(join(tmpdir(), 'divblur-batch-s3-'));
+  const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3Dir });
+  const { port } = await s3.run();
+  const connection = { region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } };
+  const store = options.store === 's3'
+    ? { BLOB_STORE: 's3', S3_ENDPOINT: connection.endpoint, S3_BUCKET: 'divblur-batch', S3_REGION: 'us-east-1', S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER', S3_FORCE_PATH_STYLE: 'true' }
+    : { BLOB_STORE: 'local', BLOB_DIR: blobDir };
   const env: NodeJS.ProcessEnv = {
     ...process.env, DATABASE_URL: database.url, QUEUE_PREFIX: `divblur-test-batch-${randomBytes(4).toString('hex')}`,
-    BLOB_STORE: 'local', BLOB_DIR: blobDir, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', NODE_ENV: 'test', CALLBACK_SECRET,
+    ...store, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', NODE_ENV: 'test', CALLBACK_SECRET,
   };
   const config = loadConfig(env);
   const logger = createLogger({ logLevel: 'silent' }, { name: 'batch-test' });
   const repos = openDatabase(config, { maxConnections: 4, logger });
   const blobs = createBlobStore(config.blobStore);
+  if (blobs instanceof S3BlobStore) await blobs.ensureBucket();
   const redis = createRedis(config.redisUrl);
   const batchQueue = createBullmqBatchQueue(redis, config.queuePrefix);
   const experimentQueue = createBullmqExperimentQueue(redis, config.queuePrefix);
-  const s3Dir = await mkdtemp(join(tmpdir(), 'divblur-batch-s3-'));
-  const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: s3Dir });
-  const { port } = await s3.run();
-  const connection = { region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } };
   const s3Bucket = new S3BlobStore({ ...connection, bucket: 'lab-acquisitions' });
   await s3Bucket.ensureBucket();
   const s3Sources: S3Sources = createS3Sources(connection);
@@ -128,6 +136,7 @@ export async function createBatchHarness(): Promise<BatchHarness> {
       await database.drop();
       await s3Sources.close();
       await s3Bucket.close();
+      await blobs.close();
       await s3.close();
       await rm(s3Dir, { recursive: true, force: true });
       await rm(blobDir, { recursive: true, force: true });
