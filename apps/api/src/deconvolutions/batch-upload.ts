@@ -6,14 +6,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import type { Multipart } from '@fastify/multipart';
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { uniqueStems, uploadKey } from '@divblur/batch';
 import type { BatchRecord } from '@divblur/db';
 import { BatchOptions, BatchOutputRequest } from '@divblur/batch/options';
 import { discardBlobs } from '../lib/dataset-ingest.ts';
-import { bodyError, streamFile } from '../lib/multipart-upload.ts';
+import { readMultipart, streamFile } from '../lib/multipart-upload.ts';
 import { BadRequestError } from '../lib/errors.ts';
 import { BatchCallback } from '../schemas/deconvolution.ts';
 import { Uuid } from '../schemas/common.ts';
@@ -55,22 +54,9 @@ export async function createBatchFromMultipart(request: FastifyRequest, deps: Ba
   const uploads: { filename: string; key: string; sha256: string }[] = [];
   const raw: Partial<Record<FieldName, string>> = {};
   let fields: BatchFields | undefined;
-  let parts: AsyncIterator<Multipart>;
+  const parts = readMultipart(request, { limits: { files: MAX_BATCH_INPUTS, fields: 4, fileSize: maxFileBytes } });
   try {
-    parts = request.parts({ limits: { files: MAX_BATCH_INPUTS, fields: 4, fileSize: maxFileBytes } })[Symbol.asyncIterator]();
-  } catch (error) {
-    throw bodyError(error);
-  }
-  try {
-    for (;;) {
-      let next: IteratorResult<Multipart>;
-      try {
-        next = await parts.next();
-      } catch (error) {
-        throw bodyError(error);
-      }
-      if (next.done) break;
-      const part = next.value;
+    for (let part = await parts.next(); part !== undefined; part = await parts.next()) {
       if (part.type === 'file') {
         if (part.fieldname !== 'inputs') {
           part.file.resume();
@@ -104,7 +90,7 @@ export async function createBatchFromMultipart(request: FastifyRequest, deps: Ba
     const inputs: PlannedInput[] = uploads.map((upload, i) => ({ name: names[i], source: upload.key, pixelSizeNm: null }));
     return await storeBatch(deps, id, fields, inputs, idempotencyKey, sha256);
   } catch (error) {
-    await parts.return?.(undefined).catch(() => undefined);
+    await parts.close();
     await discardBlobs(deps.blobs, written);
     throw error;
   }

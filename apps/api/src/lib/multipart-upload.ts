@@ -25,7 +25,7 @@ type FileField = typeof FILE_FIELDS[number];
 const FieldsSchema = Type.Object(DatasetFieldsSchema, { additionalProperties: false });
 
 /** A framework or parser error while reading the body is the client's: a 400 unless it says otherwise (413 for a limit). */
-export function bodyError(error: unknown): Error {
+function bodyError(error: unknown): Error {
   if (error instanceof ApiError) return error;
   const status = (error as { statusCode?: number }).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) return error as Error;
@@ -87,28 +87,43 @@ export async function streamFile(blobs: BlobStore, key: string, part: MultipartF
   return result;
 }
 
+/** A multipart body's parts one by one, a parser error as the client's (`bodyError`); `close` ends the iteration. */
+export interface MultipartReader {
+  next(): Promise<Multipart | undefined>;
+  close(): Promise<void>;
+}
+
+export function readMultipart(request: FastifyRequest, options?: Parameters<FastifyRequest['parts']>[0]): MultipartReader {
+  let parts: AsyncIterator<Multipart>;
+  try {
+    parts = request.parts(options)[Symbol.asyncIterator]();
+  } catch (error) {
+    throw bodyError(error);
+  }
+  return {
+    async next() {
+      try {
+        const next = await parts.next();
+        return next.done ? undefined : next.value;
+      } catch (error) {
+        throw bodyError(error);
+      }
+    },
+    async close() {
+      await parts.return?.(undefined).catch(() => undefined);
+    },
+  };
+}
+
 export async function ingestMultipart(request: FastifyRequest, services: Pick<ApiServices, 'db' | 'blobs'>, maxFileBytes: number): Promise<DatasetRecord> {
   const id = randomUUID();
   const written: string[] = [];
   const stored: Partial<Record<FileField, { key: string; sha256: string }>> = {};
   const raw: Record<string, string> = {};
   const seen = new Set<string>();
-  let parts: AsyncIterator<Multipart>;
+  const parts = readMultipart(request);
   try {
-    parts = request.parts()[Symbol.asyncIterator]();
-  } catch (error) {
-    throw bodyError(error);
-  }
-  try {
-    for (;;) {
-      let next: IteratorResult<Multipart>;
-      try {
-        next = await parts.next();
-      } catch (error) {
-        throw bodyError(error);
-      }
-      if (next.done) break;
-      const part = next.value;
+    for (let part = await parts.next(); part !== undefined; part = await parts.next()) {
       if (seen.has(part.fieldname)) {
         if (part.type === 'file') part.file.resume();
         throw new BadRequestError('REPEATED_FIELD', `field "${part.fieldname}" was sent twice; send each field at most once`);
@@ -139,7 +154,7 @@ export async function ingestMultipart(request: FastifyRequest, services: Pick<Ap
       noisyKey: stored.noisy.key, gtKey: stored.gt?.key ?? null, psfKey: stored.psf?.key ?? null, noisySha256: stored.noisy.sha256,
     }, fields, 'upload', {});
   } catch (error) {
-    await parts.return?.(undefined).catch(() => undefined);
+    await parts.close();
     await discardBlobs(services.blobs, written);
     throw error;
   }
