@@ -107,7 +107,8 @@ describe('experiments, runs, comparisons', () => {
     // Train and evaluate 6 of the 8 runs, as the trainer and the evaluation record them: psnr rises then falls with λ.
     for (const [i, run] of runs.entries()) {
       if (i >= 6) continue;
-      await h.db.runs.succeed(run.id, { steps: 5, trainMs: 10, noiseSigma: 0.03 });
+      await h.db.runs.start({ id: run.id, experimentId: experiment.id, startedAt: null });
+      await h.db.runs.trained(run.id, { steps: 5, trainMs: 10, noiseSigma: 0.03 });
       await h.db.metrics.recordEvaluation(run.id, null, 'heldout', figures(30 - (i - 3) ** 2, 29 - (i - 3) ** 2, null), 10);
     }
     const seen: Array<{ id: string; psnrMmse: number | null }> = [];

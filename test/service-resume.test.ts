@@ -41,9 +41,10 @@ function sandboxChildren(): number[] {
   return pids;
 }
 
-const finished = (runId: string) => waitFor(`run ${runId} to finish`, async () => {
+/** Trained (evaluating: no inference worker runs here, so no metrics and not succeeded) or failed. */
+const finished = (runId: string) => waitFor(`run ${runId} to finish training`, async () => {
   const run = await harness.db.run.findUniqueOrThrow({ where: { id: runId }, include: { model: true } });
-  return run.status === 'succeeded' || run.status === 'failed' ? run : undefined;
+  return run.status === 'evaluating' || run.status === 'failed' ? run : undefined;
 }, 120_000);
 
 const lossCurve = async (runId: string) => harness.db.lossPoint.findMany({ where: { runId }, orderBy: { step: 'asc' } });
@@ -62,7 +63,7 @@ test('a killed training job resumes from its checkpoint with no duplicate or mis
   t.diagnostic(`killed the child after checkpoint step ${checkpoint.step} (run row at step ${stepsAtKill})`);
 
   const run = await finished(killedRun);
-  assert.equal(run.status, 'succeeded', run.error ?? '');
+  assert.equal(run.status, 'evaluating', run.error ?? '');
   assert.equal(run.attempts, 2);
   const meta = run.model!.meta as { resumedFromStep: number | null; steps: number };
   assert.ok(meta.resumedFromStep !== null && meta.resumedFromStep >= CHECKPOINT_EVERY && meta.resumedFromStep < STEPS,
@@ -74,7 +75,7 @@ test('a killed training job resumes from its checkpoint with no duplicate or mis
   // The same run, never interrupted, draws the same curve: the resume continued the exact state.
   const experimentId = run.experimentId;
   await harness.queues.enqueue({ name: 'train-run', data: { runId: cleanRun, experimentId } }, { jobId: trainJobId(cleanRun), attempts: 1 });
-  assert.equal((await finished(cleanRun)).status, 'succeeded');
+  assert.equal((await finished(cleanRun)).status, 'evaluating');
   const reference = await lossCurve(cleanRun);
   for (let i = 0; i < STEPS; i++) {
     assert.ok(Math.abs(curve[i].total - reference[i].total) <= 1e-4 * Math.max(1, Math.abs(reference[i].total)),

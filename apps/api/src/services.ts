@@ -10,6 +10,8 @@ export interface ExperimentQueue {
   enqueueExperiment(experimentId: string, runIds: readonly string[]): Promise<void>;
   /** Removes the experiment's waiting jobs; running ones see the cancelled status and stop. */
   cancelExperiment(experimentId: string, runIds: readonly string[]): Promise<void>;
+  /** A new evaluation of a trained run's model, on its own (no flow); 'pending' when one is waiting or running already. */
+  enqueueEvaluation(runId: string, modelId: string): Promise<'queued' | 'pending'>;
 }
 
 export interface ApiServices {

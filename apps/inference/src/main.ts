@@ -1,4 +1,4 @@
-/** Starts the inference process: the queue worker and the HTTP server; closes gracefully on SIGTERM/SIGINT. */
+/** Starts the inference process: the queue worker and the HTTP server; closes gracefully on SIGTERM/SIGINT, within the shutdown deadline. */
 import { closeOnSignals, createLogger, loadConfig } from '@divblur/config';
 import { buildInferenceApp } from './app.ts';
 import { createInferenceServices } from './services.ts';
@@ -10,9 +10,10 @@ const services = createInferenceServices(config, logger);
 const worker = startInferenceWorker(services);
 const app = await buildInferenceApp(services);
 
+// Requests and the job in progress finish meanwhile; libs/config's shutdown deadline ends what does not in time
+// (a cut evaluation stalls and is retried by another worker; POST /v1/runs/:id/evaluate re-runs one that failed).
 closeOnSignals(logger, async () => {
-  await app.close();
-  await worker.close();
+  await Promise.all([app.close(), worker.close()]);
   await services.close();
 });
 

@@ -10,7 +10,7 @@ import { computeBaselinesHandler } from './jobs/compute-baselines.ts';
 import { batchCallbackHandler } from './jobs/batch-callback.ts';
 import { deconvolveBatchHandler } from './jobs/deconvolve-batch.ts';
 import { deconvolvePageHandler } from './jobs/deconvolve-page.ts';
-import { evaluateRunHandler } from './jobs/evaluate-run.ts';
+import { evaluateRunHandler, failEvaluation } from './jobs/evaluate-run.ts';
 import { finishBatchHandler } from './jobs/finish-batch.ts';
 
 export interface InferenceWorkerOptions {
@@ -30,8 +30,13 @@ export function startInferenceWorker(services: InferenceServices, options: Infer
   });
   worker.on('failed', (job, error) => {
     logger.warn({ queue: worker.name, job: job?.name, jobId: job?.id, err: error }, 'job failed');
+    // An evaluation whose worker died twice is failed by BullMQ's stalled check, not by the handler: the run must say so too.
     const final = job !== undefined && (job.finishedOn !== undefined || job.attemptsMade >= (job.opts.attempts ?? 1));
-    // A batch page whose worker died twice is failed by BullMQ's stalled check, not by its handler: its task must not stay "running".
+    if (job?.name === 'evaluate-run' && final) {
+      failEvaluation(services, (job.data as { runId: string }).runId, error)
+        .catch((failure) => logger.warn({ err: failure, jobId: job.id }, 'could not mark the run failed'));
+    }
+    // Likewise a batch page: its task must not stay "running" in the manifest.
     if (job?.name === 'deconvolve-page' && final) {
       services.db.batches.failTask((job.data as { taskId: string }).taskId, error.message)
         .catch((failure) => logger.warn({ err: failure, jobId: job.id }, 'could not mark the batch page failed'));

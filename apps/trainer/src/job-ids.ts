@@ -1,2 +1,2 @@
-/** Deterministic ids of the jobs the trainer enqueues: enqueueing twice adds one job. */
-export const evaluateJobId = (runId: string) => `evaluate-${runId}`;
+/** Deterministic ids of the jobs the trainer enqueues: enqueueing twice adds one job. libs/queue defines them (the API re-adds evaluations too). */
+export { evaluateJobId } from '@divblur/queue';

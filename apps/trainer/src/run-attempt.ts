@@ -1,8 +1,11 @@
 /**
- * One attempt at a run, as the database and the job see it: started (running, one more attempt),
- * progressing (the row and the job about once a second; a row set to `cancelled` aborts
- * `signal`), then cancelled, succeeded (the evaluation enqueued) or failed (`queued` while BullMQ
- * retries remain). The training itself is run-training.ts; this file only records it.
+ * One attempt at a run, as the database and the job see it: started (training, one more attempt),
+ * progressing (the row and the job about once a second; a run found anything but training, i.e.
+ * cancelled, aborts `signal`), then trained (evaluating, the evaluation enqueued), cancelled,
+ * interrupted (the process stops: queued again) or failed (`queued` while BullMQ retries remain).
+ * Each write is one of libs/db's conditional transitions, so a cancel is never undone: a run that
+ * is no longer training is not started, not progressed, not trained. The training itself is
+ * run-training.ts; this file only records it.
  */
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from '@divblur/config';
@@ -31,7 +34,7 @@ export class RunAttempt {
     this.earlierTrainMs = run.trainMs ?? 0;
   }
 
-  /** Aborted once the run is found cancelled. */
+  /** Aborted once the run is found cancelled (no longer training). */
   get signal(): AbortSignal {
     return this.stop.signal;
   }
@@ -41,9 +44,18 @@ export class RunAttempt {
     return this.earlierTrainMs + Date.now() - this.started;
   }
 
-  async start(): Promise<void> {
+  /** False when the run may not train (cancelled, or settled meanwhile): nothing was written. */
+  async start(): Promise<boolean> {
     this.started = Date.now();
-    await this.services.db.runs.start(this.run);
+    return this.services.db.runs.start(this.run);
+  }
+
+  /** True while the run is still training; aborts `signal` otherwise. The check between the attempt's steps. */
+  async stillTraining(): Promise<boolean> {
+    if (this.stop.signal.aborted) return false;
+    const status = await this.services.db.runs.status(this.run.id);
+    if (status !== 'training') this.stop.abort(status);
+    return status === 'training';
   }
 
   /** Called every step; reports about once a second and at the last step, in order, one report at a time. */
@@ -54,7 +66,7 @@ export class RunAttempt {
     this.reporting = this.reporting.then(async () => {
       await this.job.updateProgress({ step: progress.step, totalSteps: progress.totalSteps, loss: progress.loss.total, etaSeconds: progress.etaSeconds });
       const status = await this.services.db.runs.recordProgress(this.run.id, { fraction: Math.min(1, fraction), stepsDone: progress.step, trainMs: this.trainMs() });
-      if (status === 'cancelled') this.stop.abort();
+      if (status !== 'training') this.stop.abort(status);
     }).catch((error) => this.log.warn({ err: error }, 'progress update failed'));
   }
 
@@ -68,10 +80,21 @@ export class RunAttempt {
     this.log.info({ step: steps }, 'run cancelled while training');
   }
 
-  async succeeded(result: { steps: number; noiseSigma: number; modelId: string; lossPoints: number }): Promise<void> {
-    await this.services.db.runs.succeed(this.run.id, { steps: result.steps, trainMs: this.trainMs(), noiseSigma: result.noiseSigma });
+  /** The process is stopping: the run is queued again and resumes from its last checkpoint. */
+  async interrupted(steps: number, reason: unknown): Promise<void> {
+    await this.services.db.runs.requeue(this.run.id, this.trainMs());
+    this.log.info({ step: steps, reason: String(reason) }, 'training interrupted; the run goes back to the queue');
+  }
+
+  /** Evaluating, and its evaluation enqueued; false (nothing enqueued) when the run was cancelled meanwhile. */
+  async trained(result: { steps: number; noiseSigma: number; modelId: string; lossPoints: number }): Promise<boolean> {
+    if (!(await this.services.db.runs.trained(this.run.id, { steps: result.steps, trainMs: this.trainMs(), noiseSigma: result.noiseSigma }))) {
+      this.log.info({ steps: result.steps, modelId: result.modelId }, 'run trained, but it was cancelled meanwhile: not evaluated');
+      return false;
+    }
     await enqueueEvaluation(this.services, this.job, this.run.id, result.modelId);
     this.log.info({ steps: result.steps, modelId: result.modelId, lossPoints: result.lossPoints }, 'run trained and exported');
+    return true;
   }
 
   /** Final when the error is unrecoverable or this was the job's last try. */

@@ -19,6 +19,9 @@ export interface TrainingHooks {
   onProgress(progress: Progress): void;
   /** Resolves once every progress report is written; awaited after the last loss points. */
   reported(): Promise<void>;
+  /** Whether the run is still to be trained (not cancelled): asked before the first step and before the export. */
+  stillTraining(): Promise<boolean>;
+  /** Aborted: stop after the current step (a cancel, or the process stopping). */
   signal: AbortSignal;
   log: Logger;
 }
@@ -43,6 +46,8 @@ export async function trainAndExport(services: TrainerServices, run: TrainingRun
     }),
     ...(resumeFrom ? { resumeFrom } : {}),
   };
+  // Loading took a while: a cancel meanwhile means no step is taken.
+  if (hooks.signal.aborted || !(await hooks.stillTraining())) return { aborted: true, steps: resumeFrom?.step ?? 0 };
 
   const result = await trainModel(options, {
     onProgress: (progress) => {
@@ -60,7 +65,7 @@ export async function trainAndExport(services: TrainerServices, run: TrainingRun
   });
   await losses.flush();
   await hooks.reported();
-  if (result.aborted) {
+  if (result.aborted || hooks.signal.aborted || !(await hooks.stillTraining())) {
     disposeModel(result.model);
     return { aborted: true, steps: result.steps };
   }

@@ -52,8 +52,13 @@ export function startTrainer(config: Readonly<Config>, logger: Logger, options: 
   logger.info({ queues: [QUEUE_NAMES.training, QUEUE_NAMES.experiments], concurrency: options.concurrency ?? 1 }, 'trainer started');
   return {
     training, experiments,
+    /**
+     * Stops taking jobs and hands the active ones back: `close(true)` does not wait for a training
+     * (it may take hours); it sends SIGTERM to each child, which stops after its current step, keeps
+     * its checkpoint and moves its job back to the queue (jobs/train-run.ts), then exits.
+     */
     async close() {
-      await Promise.all([training.close(), experiments.close()]);
+      await Promise.all([training.close(true), experiments.close()]);
       redis.disconnect();
       await services.close();
     },

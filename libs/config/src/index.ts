@@ -5,3 +5,4 @@ export * from './redact.ts';
 export * from './logger.ts';
 export * from './http-serializers.ts';
 export * from './shutdown.ts';
+export * from './deadline.ts';

@@ -11,6 +11,9 @@ export interface DbOptions {
   maxConnections?: number;
   /** Where an idle connection closed by the server is reported (pg-pool.ts). */
   logger?: Pick<Logger, 'warn'>;
+  /** Connect and statement timeouts (pg-pool.ts has the defaults). */
+  connectTimeoutMs?: number;
+  statementTimeoutMs?: number;
 }
 
 /**
@@ -19,7 +22,9 @@ export interface DbOptions {
  * `$disconnect()` closes. `pool` is that pool.
  */
 export function createDbWithPool(config: Pick<Config, 'databaseUrl'>, options: DbOptions = {}): { db: Db; pool: pg.Pool } {
-  const pool = createPgPool(config.databaseUrl, { max: options.maxConnections ?? 10, logger: options.logger });
+  const pool = createPgPool(config.databaseUrl, {
+    max: options.maxConnections ?? 10, logger: options.logger, connectTimeoutMs: options.connectTimeoutMs, statementTimeoutMs: options.statementTimeoutMs,
+  });
   return { db: new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) }), pool };
 }
 

@@ -37,7 +37,8 @@ describe('schema against Postgres', () => {
     for (const [index, run] of runs.entries()) {
       if (run.psnrMmse === null) continue;
       const runId = created.runs[index].id;
-      await repos.runs.succeed(runId, { steps: 10, trainMs: 1, noiseSigma: 0.03 });
+      assert.equal(await repos.runs.start({ id: runId, experimentId: created.experiment.id, startedAt: null }), true);
+      assert.equal(await repos.runs.trained(runId, { steps: 10, trainMs: 1, noiseSigma: 0.03 }), true);
       await repos.metrics.recordEvaluation(runId, null, 'heldout', {
         psnrMmse: run.psnrMmse, psnrSamples: null, ssim: null, discrepancy: null, meanStd: null, samples: 100,
       }, 1);

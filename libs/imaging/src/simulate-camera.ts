@@ -13,7 +13,7 @@ import { ParameterError } from './errors.ts';
 import { Random } from './random.ts';
 import { gaussianPsf } from './psf.ts';
 import { poissonDeviate } from './poisson.ts';
-import { checkSimulationSize, createFilamentRenderer } from './simulate.ts';
+import { checkSimulationSize, createFilamentRenderer, DEFAULT_SIMULATION_SIZE } from './simulate.ts';
 import type { PoissonGaussianNoise } from './noise-model.ts';
 
 export const UINT16_MAX = 65535;
@@ -63,7 +63,7 @@ function checkSetting(name: string, value: number, zeroAllowed: boolean): number
 }
 
 export function simulateCamera(options: CameraSimulationOptions): CameraSimulation {
-  const { count, size = 128, seed } = options;
+  const { count, size = DEFAULT_SIMULATION_SIZE, seed } = options;
   checkSimulationSize(count, size);
   const peakPhotons = checkSetting('peakPhotons', options.peakPhotons ?? CAMERA_PRESET.peakPhotons, false);
   const backgroundPhotons = checkSetting('backgroundPhotons', options.backgroundPhotons ?? CAMERA_PRESET.backgroundPhotons, true);

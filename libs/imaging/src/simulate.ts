@@ -34,6 +34,9 @@ export const FILAMENT_GEOMETRY = {
   brightness: [0.6, 1] as const,
 };
 
+/** Image side (px) of a simulation that names none. */
+export const DEFAULT_SIMULATION_SIZE = 128;
+
 export interface SimulationOptions {
   preset: SimulationPreset;
   count: number;
@@ -165,7 +168,7 @@ export function checkSimulationSize(count: number, size: number): void {
 }
 
 export function simulate(options: SimulationOptions): Simulation {
-  const { preset, count, size = 128, seed } = options;
+  const { preset, count, size = DEFAULT_SIMULATION_SIZE, seed } = options;
   const settings = SIMULATION_PRESETS[preset];
   if (!settings) throw new ParameterError('SIMULATION_PRESET', `preset must be 'dataset1' or 'dataset2', got ${String(preset)}`);
   checkSimulationSize(count, size);

@@ -29,3 +29,10 @@ export class RunParamsError extends QueueError {
     super('RUN_PARAMS_INVALID', message);
   }
 }
+
+/** Redis is not connected now: a producer fails at once rather than wait (see `createProducerRedis`). */
+export class QueueUnavailableError extends QueueError {
+  constructor(message: string) {
+    super('QUEUE_UNAVAILABLE', message);
+  }
+}

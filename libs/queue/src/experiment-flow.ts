@@ -6,6 +6,8 @@ import { DEFAULT_JOB_OPTIONS } from './queues.ts';
 /** Deterministic job ids make enqueueing an experiment idempotent (BullMQ ids may not contain `:`). */
 export const experimentJobId = (experimentId: string) => `experiment-${experimentId}`;
 export const trainJobId = (runId: string) => `train-${runId}`;
+/** A run's evaluation (added by the trainer to the run's flow, or alone by POST /v1/runs/:id/evaluate). */
+export const evaluateJobId = (runId: string) => `evaluate-${runId}`;
 
 export interface ExperimentFlow {
   experimentId: string;

@@ -7,11 +7,12 @@ import { jobNamesOf, type QueueName } from './queue-names.ts';
 /** What a job file exports (`apps/<app>/src/jobs/<kind>.ts`): its kind and an idempotent processor. */
 export interface JobHandler<N extends JobName = JobName> {
   name: N;
-  process(data: JobData<N>, job: Job): Promise<unknown>;
+  /** `token` is the job's lock token (what `job.moveToWait(token)` needs to hand the job back). */
+  process(data: JobData<N>, job: Job, token?: string): Promise<unknown>;
 }
 
 /** `{ name, process }` with the data type tied to the name. */
-export function defineHandler<N extends JobName>(name: N, process: (data: JobData<N>, job: Job) => Promise<unknown>): JobHandler<N> {
+export function defineHandler<N extends JobName>(name: N, process: (data: JobData<N>, job: Job, token?: string) => Promise<unknown>): JobHandler<N> {
   return { name, process };
 }
 
@@ -21,7 +22,7 @@ export function defineHandler<N extends JobName>(name: N, process: (data: JobDat
  * (an invalid one fails for good, without retries) and calls the kind's handler. Usable as a
  * sandboxed processor file's default export too.
  */
-export function createProcessor(queueName: QueueName, handlers: readonly JobHandler<any>[]): (job: Job) => Promise<unknown> {
+export function createProcessor(queueName: QueueName, handlers: readonly JobHandler<any>[]): (job: Job, token?: string) => Promise<unknown> {
   const expected = jobNamesOf(queueName);
   const byName = new Map<string, JobHandler>();
   const problems: string[] = [];
@@ -33,7 +34,7 @@ export function createProcessor(queueName: QueueName, handlers: readonly JobHand
   for (const name of expected) if (!byName.has(name)) problems.push(`"${name}" has no handler`);
   if (problems.length > 0) throw new HandlerRegistrationError(`queue "${queueName}": ${problems.join('; ')}`);
 
-  return async (job: Job) => {
+  return async (job: Job, token?: string) => {
     let payload;
     try {
       payload = parseJob(job.name, job.data);
@@ -41,7 +42,7 @@ export function createProcessor(queueName: QueueName, handlers: readonly JobHand
       if (error instanceof JobPayloadError) throw new UnrecoverableError(error.message);
       throw error;
     }
-    return (byName.get(payload.name) as JobHandler).process(payload.data, job);
+    return (byName.get(payload.name) as JobHandler).process(payload.data, job, token);
   };
 }
 

@@ -2,8 +2,9 @@
  * POST /v1/experiments without the HTTP: the spec and sweep checked against the dataset and
  * expanded to resolved runs, written with them in one transaction (`storeExperiment`), then
  * enqueued as one flow (`createExperiment`). An Idempotency-Key seen before gives back the first
- * experiment if the body is the same, and is refused (409) if not; a failed enqueue takes the rows
- * back. Tests make their experiments with `storeExperiment`, so their rows are the API's rows.
+ * experiment if the body is the same (and adds its flow if that never happened), and is refused
+ * (409) if not; a failed enqueue takes the rows back. Tests make their experiments with
+ * `storeExperiment`, so their rows are the API's rows.
  */
 import type { CreatedExperiment, DatasetRecord, NewExperiment, Repositories } from '@divblur/db';
 import type { ExperimentSpec, RunParams, Sweep } from '@divblur/queue';
@@ -72,18 +73,30 @@ export async function storeExperiment(db: Repositories, request: ExperimentReque
   return { ...result, ...warnings };
 }
 
-/** `storeExperiment`, then one flow for a new experiment (a parent, a child per run). */
+/**
+ * `storeExperiment`, then one flow for a new experiment (a parent, a child per run), so that its
+ * rows and its flow exist together or not at all:
+ * - the flow added: the experiment is marked enqueued;
+ * - the enqueue failed (Redis down: a 503 within QUEUE_DEADLINE_MS): the rows are taken back, and
+ *   the client's retry makes them again; should that delete fail too, they stay marked not
+ *   enqueued, and the reconciler (reconcile-experiments.ts) or the client's retry adds the flow;
+ * - a retry with the Idempotency-Key of an experiment whose flow was never added adds it now.
+ */
 export async function createExperiment(
   services: { db: Repositories; queues: ExperimentQueue }, request: ExperimentRequest, limits: Pick<ApiLimits, 'maxSweepRuns'>,
 ): Promise<StoredExperiment> {
   const stored = await storeExperiment(services.db, request, limits);
-  if (!stored.created) return stored;
+  const { experiment } = stored;
+  if (!stored.created && (experiment.enqueuedAt !== null || experiment.status !== 'queued')) return stored;
+  const runIds = stored.runs.map((run) => run.id);
   try {
-    await services.queues.enqueueExperiment(stored.experiment.id, stored.runs.map((run) => run.id));
+    await services.queues.enqueueExperiment(experiment.id, runIds);
   } catch (error) {
-    // Rows without jobs would wait forever: take them back, the client may retry.
-    await services.db.experiments.delete(stored.experiment.id);
+    // Rows without jobs would wait forever: take back the ones this request made. A retry's rows are its first request's.
+    if (stored.created) await services.db.experiments.delete(experiment.id).catch(() => undefined);
     throw error;
   }
-  return stored;
+  // Were this to fail (Postgres gone this instant), the flow exists and the reconciler marks it later.
+  await services.db.experiments.markEnqueued(experiment.id).catch(() => undefined);
+  return { ...stored, experiment: { ...experiment, enqueuedAt: new Date().toISOString() } };
 }

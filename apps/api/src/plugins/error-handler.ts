@@ -7,10 +7,15 @@
  */
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { errorBody, validationMessage } from '@divblur/http';
+import { asServiceUnavailable, errorBody, ServiceUnavailableError, validationMessage } from '@divblur/http';
+import { databaseUnavailableReason } from '@divblur/db';
 import { ImagingError } from '@divblur/imaging';
+import { redisUnavailableReason } from '@divblur/queue';
 import { StorageError } from '@divblur/storage';
 import { ApiError } from '../lib/errors.ts';
+
+/** Postgres or Redis down or not answering in time: 503 with Retry-After, not a 500. */
+export const DEPENDENCIES = { postgres: databaseUnavailableReason, redis: redisUnavailableReason };
 
 /**
  * Storage errors reach the API from user-given s3:// URIs: a missing object or bucket and a
@@ -21,6 +26,7 @@ const STORAGE_CLIENT_ERRORS = new Set(['BLOB_NOT_FOUND', 'S3_URI_INVALID', 'BLOB
 
 export function statusOf(error: unknown): number {
   if (error instanceof ApiError) return error.statusCode;
+  if (error instanceof ServiceUnavailableError) return 503;
   if (error instanceof ImagingError) return 400;
   const fastifyError = error as Partial<FastifyError>;
   if (fastifyError.validation) return 400;
@@ -38,12 +44,16 @@ function codeOf(error: Partial<FastifyError> & Error, statusCode: number): strin
 }
 
 async function errorHandler(app: FastifyInstance): Promise<void> {
-  app.setErrorHandler((error, request, reply) => {
+  app.setErrorHandler((raw, request, reply) => {
+    const error = asServiceUnavailable(raw, DEPENDENCIES) ?? raw;
     const statusCode = statusOf(error);
     const err = error as Partial<FastifyError> & Error;
     const message = statusCode === 500 ? `internal error; quote request id ${request.id}` : (err.validation ? validationMessage(err) : err.message);
     const body = errorBody(statusCode, codeOf(err, statusCode), message, request.id);
-    if (statusCode === 500) request.log.error({ err: error, reqId: request.id }, 'unhandled error');
+    if (error instanceof ServiceUnavailableError) {
+      void reply.header('retry-after', String(error.retryAfterSeconds));
+      request.log.warn({ code: body.code, message: body.message, err: raw }, 'dependency unavailable');
+    } else if (statusCode === 500) request.log.error({ err: error, reqId: request.id }, 'unhandled error');
     else request.log.info({ code: body.code, message: body.message }, 'client error');
     return reply.status(statusCode).send(body);
   });

@@ -1,10 +1,19 @@
 /**
  * `ExperimentQueue` on libs/queue: one flow per experiment (a `finish-experiment` parent on the
  * `experiments` queue, one `train-run` child per run on `training`), with libs/queue's
- * deterministic job ids (`experiment-<id>`, `train-<runId>`), so enqueueing twice adds nothing.
+ * deterministic job ids (`experiment-<id>`, `train-<runId>`, `evaluate-<runId>`), so enqueueing
+ * twice adds nothing. Every call fails fast while Redis is away: at once when the connection is
+ * not ready (BullMQ would otherwise wait for it), and within QUEUE_DEADLINE_MS when Redis does not
+ * answer (the connection should be `createProducerRedis`'s, which bounds each command too).
  */
-import { createQueues, enqueueExperimentFlow, experimentJobId, trainJobId, type Queues, type Redis } from '@divblur/queue';
+import { withDeadline } from '@divblur/config';
+import {
+  assertRedisReady, createQueues, enqueueExperimentFlow, evaluateJobId, experimentJobId, trainJobId, type Queues, type Redis,
+} from '@divblur/queue';
 import type { ExperimentQueue } from '../services.ts';
+
+/** The longest any one queue call of a request may take (the request answers 503 after it). */
+export const QUEUE_DEADLINE_MS = 1500;
 
 export interface BullmqExperimentQueue extends ExperimentQueue {
   readonly queues: Queues;
@@ -16,12 +25,14 @@ export interface BullmqExperimentQueue extends ExperimentQueue {
 
 export function createBullmqExperimentQueue(redis: Redis, prefix: string): BullmqExperimentQueue {
   const queues = createQueues(redis, prefix);
+  const call = <T>(work: () => Promise<T>): Promise<T> => {
+    assertRedisReady(redis);
+    return withDeadline(work(), QUEUE_DEADLINE_MS, 'redis');
+  };
   return {
     queues,
-    async enqueueExperiment(experimentId, runIds) {
-      await enqueueExperimentFlow(queues.flows, { experimentId, runIds });
-    },
-    async cancelExperiment(experimentId, runIds) {
+    enqueueExperiment: (experimentId, runIds) => call(() => enqueueExperimentFlow(queues.flows, { experimentId, runIds })),
+    cancelExperiment: (experimentId, runIds) => call(async () => {
       const training = queues.byName.training;
       for (const runId of runIds) {
         const job = await training.getJob(trainJobId(runId));
@@ -30,11 +41,19 @@ export function createBullmqExperimentQueue(redis: Redis, prefix: string): Bullm
       }
       const parent = await queues.byName.experiments.getJob(experimentJobId(experimentId));
       if (parent && !(await parent.isActive())) await parent.remove().catch(() => undefined);
-    },
-    depths: () => queues.counts(),
-    async ping() {
-      await redis.ping();
-    },
+    }),
+    enqueueEvaluation: (runId, modelId) => call(async () => {
+      const jobId = evaluateJobId(runId);
+      const inference = queues.byName.inference;
+      const state = await inference.getJobState(jobId);
+      if (state === 'waiting' || state === 'active' || state === 'delayed' || state === 'prioritized' || state === 'waiting-children') return 'pending';
+      // A finished evaluation keeps its id for a week (removeOnComplete): take it away, or adding the id again adds nothing.
+      if (state === 'completed' || state === 'failed') await (await inference.getJob(jobId))?.remove();
+      await queues.enqueue({ name: 'evaluate-run', data: { runId, modelId } }, { jobId });
+      return 'queued';
+    }),
+    depths: () => call(() => queues.counts()),
+    ping: () => call(async () => { await redis.ping(); }),
     close: () => queues.close(),
   };
 }

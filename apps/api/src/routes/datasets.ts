@@ -6,7 +6,7 @@ import { Dataset, DatasetJsonBody, DatasetUpload } from '../schemas/dataset.ts';
 import { errorResponses, IdParams, Page, PageQuery } from '../schemas/common.ts';
 import { storeDataset, type DatasetFields, type DatasetFiles } from '../lib/dataset-ingest.ts';
 import { ingestMultipart } from '../lib/multipart-upload.ts';
-import { simulateDataset } from '../lib/synthetic.ts';
+import { simulateDatasetOffThread } from '../lib/synthetic.ts';
 import { decodeCursor, pageOf } from '../lib/cursor.ts';
 import { BadRequestError, NotFoundError } from '../lib/errors.ts';
 
@@ -63,7 +63,7 @@ async function fromJson(body: DatasetJsonBody | undefined, services: ApiServices
     return storeDataset(services, files, fields, 's3', { s3: uris });
   }
   const synthetic = body.synthetic!;
-  const simulated = simulateDataset(synthetic);
+  const simulated = await simulateDatasetOffThread(synthetic);
   return storeDataset(services, simulated.files, {
     ...fields, noiseSigma: fields.noiseSigma ?? (fields.noiseModel === undefined ? simulated.noiseSigma : undefined), pixelSizeNm: fields.pixelSizeNm ?? simulated.pixelSizeNm,
   }, 'synthetic', { synthetic, fwhmPx: simulated.fwhmPx });

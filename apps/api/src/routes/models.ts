@@ -6,10 +6,14 @@ import { BlobNotFoundError } from '@divblur/storage';
 import type { ApiServices } from '../services.ts';
 import { errorResponses, IdParams } from '../schemas/common.ts';
 import { ConflictError, NotFoundError } from '../lib/errors.ts';
+import { RunStatusSchema } from '../schemas/experiment.ts';
 
 const Model = Type.Object({
   id: Type.String(), runId: Type.String(), onnxKey: Type.String(), packageKey: Type.Union([Type.String(), Type.Null()]),
   sizeBytes: Type.Union([Type.Number(), Type.Null()]), meta: Type.Record(Type.String(), Type.Unknown()), createdAt: Type.String(),
+  runStatus: RunStatusSchema,
+  runSucceeded: Type.Boolean({ description: 'its run succeeded (trained and evaluated): the inference server serves it only then, unless asked otherwise' }),
+  runError: Type.Union([Type.String(), Type.Null()], { description: 'why its run failed, when it did' }),
 });
 
 /** A file download in the OpenAPI document (the body is streamed from the blob store, not serialised). */

@@ -9,7 +9,7 @@ import { cursorKeyType, isNullableSort, RUN_SORTS, type LossPointRecord, type Ru
 import { decodeCursor, pageOf } from '../lib/cursor.ts';
 import { downsampleMean } from '../lib/downsample.ts';
 import { toCsv } from '../lib/csv.ts';
-import { BadRequestError, NotFoundError } from '../lib/errors.ts';
+import { BadRequestError, ConflictError, NotFoundError } from '../lib/errors.ts';
 import { linePlotSvg } from '../svg/line-plot.ts';
 
 const RunsQuery = Type.Object({
@@ -115,4 +115,35 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> = a
     if (!run) throw new NotFoundError('run', request.params.id);
     return { runId: run.id, items: await db.metrics.list(run.id) };
   });
+
+  app.post('/runs/:id/evaluate', {
+    schema: {
+      tags: ['runs'],
+      summary: 'Evaluate a trained run again (its model on the held-out images): a failed run is evaluating again, and succeeded once the new metrics are written; a succeeded run stays succeeded meanwhile',
+      params: IdParams,
+      response: { 202: Evaluation, ...errorResponses(400, 404, 409, 503) },
+    },
+  }, async (request, reply) => {
+    const runId = request.params.id;
+    const reopened = await db.runs.reopenEvaluation(runId);
+    if ('refused' in reopened) {
+      if (reopened.refused === 'not_found') throw new NotFoundError('run', runId);
+      throw new ConflictError('RUN_NOT_EVALUABLE', `run ${runId} is ${reopened.refused}: only a trained run (evaluating, succeeded or failed, with its model) can be evaluated`);
+    }
+    let evaluation: 'queued' | 'pending';
+    try {
+      evaluation = await services.queues.enqueueEvaluation(runId, reopened.modelId);
+    } catch (error) {
+      // No job will evaluate it: a run reopened by this request must not wait as evaluating for ever.
+      if (reopened.status === 'evaluating') await db.runs.failEvaluation(runId, `the evaluation could not be queued: ${(error as Error).message}`).catch(() => undefined);
+      throw error;
+    }
+    return reply.status(202).send({ runId, modelId: reopened.modelId, status: reopened.status, evaluation });
+  });
 };
+
+const Evaluation = Type.Object({
+  runId: Type.String(), modelId: Type.String(),
+  status: Type.Union([Type.Literal('evaluating'), Type.Literal('succeeded')], { description: 'the run\'s status now' }),
+  evaluation: Type.Union([Type.Literal('queued'), Type.Literal('pending')], { description: 'queued: a new evaluation job; pending: one was waiting or running already' }),
+}, { description: 'the evaluation is queued; GET /v1/runs/:id shows the outcome' });

@@ -1,6 +1,7 @@
 /** Experiment and run request/response schemas. */
 import { Type } from '@sinclair/typebox';
 import { ExperimentSpec, Method, Penalty, Sweep } from '@divblur/queue';
+import { RUN_STATUSES, type RunStatus } from '@divblur/db';
 import { Text, Uuid } from './common.ts';
 
 export const CreateExperimentBody = Type.Object({
@@ -13,9 +14,11 @@ export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Text({ minLength: 1, maxLength: 200, description: 'a retry with the same key and body returns the first experiment' })),
 });
 
-export const RunStatusSchema = Type.Union([
-  Type.Literal('queued'), Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('cancelled'),
-]);
+/** libs/db's run lifecycle: queued → training → evaluating → succeeded (metrics present) | failed (error says why) | cancelled. */
+export const RunStatusSchema = Type.Unsafe<RunStatus>({
+  type: 'string', enum: [...RUN_STATUSES],
+  description: 'queued → training → evaluating → succeeded (its metrics exist) | failed (error says why) | cancelled',
+});
 
 export const Experiment = Type.Object({
   id: Type.String(), datasetId: Type.String(), spec: Type.Unknown(), sweep: Type.Unknown(), status: Type.String(),

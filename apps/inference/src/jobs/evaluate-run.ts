@@ -9,7 +9,7 @@
 import { UnrecoverableError } from 'bullmq';
 import { defineHandler } from '@divblur/queue';
 import { isPlainGaussian, stackImage } from '@divblur/imaging';
-import { DEFAULT_SAMPLES, DEFAULT_SEED, mmse, SERVED_DIHEDRAL } from '@divblur/onnx';
+import { DEFAULT_SAMPLES, DEFAULT_SEED, mmse, OnnxInputError, OnnxOptionError, SERVED_DIHEDRAL } from '@divblur/onnx';
 import type { InferenceServices } from '../services.ts';
 import { evaluationSplitOf, readPsf, readStack } from '@divblur/storage';
 import { meanOf, quality, type Quality } from '../quality.ts';
@@ -23,13 +23,19 @@ export const evaluateRunHandler = (services: InferenceServices, samples = DEFAUL
     try {
       return await evaluateRun(services, data.runId, data.modelId, samples);
     } catch (error) {
+      // An input or option the ONNX path refuses is refused again on every retry: fail for good at once.
+      const final = error instanceof UnrecoverableError || error instanceof OnnxInputError || error instanceof OnnxOptionError
+        || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       // The last try failed: the run has no metrics, so it did not succeed; say why on the run.
-      if (error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
-        await services.db.runs.failEvaluation(data.runId, `trained, but the evaluation failed: ${(error as Error).message}`);
-      }
-      throw error;
+      if (final) await failEvaluation(services, data.runId, error);
+      throw final && !(error instanceof UnrecoverableError) ? new UnrecoverableError((error as Error).message) : error;
     }
   });
+
+/** The run (if still evaluating) failed, with the evaluation's reason: also for a job BullMQ failed itself (stalled too often). */
+export async function failEvaluation(services: Pick<InferenceServices, 'db'>, runId: string, error: unknown): Promise<void> {
+  await services.db.runs.failEvaluation(runId, `trained, but the evaluation failed: ${(error as Error)?.message ?? String(error)}`);
+}
 
 export async function evaluateRun(services: InferenceServices, runId: string, modelId: string, samples = DEFAULT_SAMPLES) {
   const { db, blobs, sessions, queues } = services;

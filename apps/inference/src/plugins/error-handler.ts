@@ -6,13 +6,19 @@
  */
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { errorBody, validationMessage } from '@divblur/http';
+import { asServiceUnavailable, errorBody, ServiceUnavailableError, validationMessage } from '@divblur/http';
+import { databaseUnavailableReason } from '@divblur/db';
 import { ImagingError } from '@divblur/imaging';
 import { OnnxInputError, OnnxOptionError } from '@divblur/onnx';
+import { redisUnavailableReason } from '@divblur/queue';
 import { InferenceError, OverloadedError } from '../errors.ts';
+
+/** Postgres or Redis down or not answering in time: 503 with Retry-After, not a 500. */
+const DEPENDENCIES = { postgres: databaseUnavailableReason, redis: redisUnavailableReason };
 
 export function statusOf(error: unknown): number {
   if (error instanceof InferenceError) return error.statusCode;
+  if (error instanceof ServiceUnavailableError) return 503;
   if (error instanceof ImagingError || error instanceof OnnxInputError || error instanceof OnnxOptionError) return 400;
   const fastifyError = error as Partial<FastifyError>;
   if (fastifyError.validation) return 400;
@@ -21,20 +27,24 @@ export function statusOf(error: unknown): number {
 }
 
 function codeOf(error: Partial<FastifyError> & Error, statusCode: number): string {
+  if (error instanceof ServiceUnavailableError) return error.code;
   if (statusCode >= 500) return 'INTERNAL';
   if (error.validation) return 'VALIDATION';
   return typeof error.code === 'string' ? error.code : 'BAD_REQUEST';
 }
 
 async function errorHandler(app: FastifyInstance): Promise<void> {
-  app.setErrorHandler((error, request, reply) => {
+  app.setErrorHandler((raw, request, reply) => {
+    const error = asServiceUnavailable(raw, DEPENDENCIES) ?? raw;
     const statusCode = statusOf(error);
     const err = error as Partial<FastifyError> & Error;
     const code = codeOf(err, statusCode);
-    if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
+    const unavailable = error instanceof ServiceUnavailableError;
+    if (unavailable) request.log.warn({ code, message: err.message, err: raw }, 'dependency unavailable');
+    else if (statusCode >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code, message: err.message }, 'request refused');
-    if (error instanceof OverloadedError) void reply.header('retry-after', String(error.retryAfterSeconds));
-    const message = statusCode >= 500 ? `internal error; quote request id ${request.id}` : (err.validation ? validationMessage(err) : err.message);
+    if (error instanceof OverloadedError || unavailable) void reply.header('retry-after', String(error.retryAfterSeconds));
+    const message = statusCode >= 500 && !unavailable ? `internal error; quote request id ${request.id}` : (err.validation ? validationMessage(err) : err.message);
     return reply.status(statusCode).send(errorBody(statusCode, code, message, request.id));
   });
 

@@ -1,7 +1,11 @@
 /** /healthz: the process is up. /readyz: Postgres, Redis and the blob store answer (503 naming those that do not). */
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { withDeadline } from '@divblur/config';
 import type { InferenceServices } from '../services.ts';
+
+/** A check that does not answer within this reads as down (a dependency that hangs must not hang the probe). */
+export const READINESS_TIMEOUT_MS = 2000;
 
 const Readiness = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('not ready')]),
@@ -22,7 +26,7 @@ export const healthRoutes: FastifyPluginAsync<{ services: InferenceServices }> =
     };
     const results = await Promise.all(Object.entries(checks).map(async ([name, check]) => {
       try {
-        await check();
+        await withDeadline<unknown>(check(), READINESS_TIMEOUT_MS, name);
         return [name, 'ok'] as const;
       } catch (error) {
         return [name, `down: ${(error as Error).message}`] as const;

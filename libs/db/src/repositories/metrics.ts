@@ -23,19 +23,24 @@ export function metricRecord(row: Metric): MetricRecord {
 export function metricRepository(db: Db) {
   return {
     /**
-     * The evaluation of a run's model on an image set: its Metric row (upserted, so a repeated
-     * evaluation replaces it) and the run's metric columns, which runs sort by without a join.
+     * The evaluation of a run's model on an image set, in one transaction: its Metric row
+     * (upserted, so a repeated evaluation replaces it), the run's metric columns, which runs sort
+     * by without a join, and the run succeeded if it was evaluating: a run reads `succeeded` only
+     * once its metrics exist.
      */
     async recordEvaluation(runId: string, modelId: string | null, imageSet: string, figures: EvaluationFigures, evalMs: number): Promise<void> {
-      await db.metric.upsert({
-        where: { runId_imageSet: { runId, imageSet } },
-        create: { runId, modelId, imageSet, ...figures },
-        update: { modelId, ...figures },
-      });
-      await db.run.update({
-        where: { id: runId },
-        data: { psnrMmse: figures.psnrMmse, psnrSamples: figures.psnrSamples, ssim: figures.ssim, evalMs },
-      });
+      await db.$transaction([
+        db.metric.upsert({
+          where: { runId_imageSet: { runId, imageSet } },
+          create: { runId, modelId, imageSet, ...figures },
+          update: { modelId, ...figures },
+        }),
+        db.run.update({
+          where: { id: runId },
+          data: { psnrMmse: figures.psnrMmse, psnrSamples: figures.psnrSamples, ssim: figures.ssim, evalMs },
+        }),
+        db.run.updateMany({ where: { id: runId, status: 'evaluating' }, data: { status: 'succeeded', error: null } }),
+      ]);
     },
     async list(runId: string): Promise<MetricRecord[]> {
       const rows = await db.metric.findMany({ where: { runId }, orderBy: { imageSet: 'asc' } });

@@ -10,11 +10,13 @@
  * already among the NULLs. Migration 0002 has the matching `(col DESC NULLS LAST, id DESC)` indexes
  * (descending, the comparison queries' order); ascending metric sorts are served by a sort.
  */
-import { Prisma } from '../../generated/prisma/client.ts';
+import { Prisma, RunStatus } from '../../generated/prisma/client.ts';
 
 export const RUN_SORTS = ['created', 'lambda', 'kappa', 'psnr_mmse', 'psnr_samples', 'ssim'] as const;
 export type RunSortField = typeof RUN_SORTS[number];
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** A run's lifecycle (schema.prisma's RunStatus; runs.ts moves it): queued → training → evaluating → succeeded | failed | cancelled. */
+export const RUN_STATUSES: readonly RunStatus[] = Object.values(RunStatus);
+export { RunStatus };
 
 export interface RunFilter {
   experimentId?: string; penalty?: string; method?: string; status?: RunStatus; lambdaMin?: number; lambdaMax?: number;
@@ -53,7 +55,7 @@ export function runPageSql(query: RunPageQuery): Prisma.Sql {
   if (filter.experimentId !== undefined) filters.push(Prisma.sql`experiment_id = ${filter.experimentId}::uuid`);
   if (filter.penalty !== undefined) filters.push(Prisma.sql`penalty = ${filter.penalty}::penalty`);
   if (filter.method !== undefined) filters.push(Prisma.sql`method = ${filter.method}::method`);
-  if (filter.status !== undefined) filters.push(Prisma.sql`status = ${filter.status}::job_status`);
+  if (filter.status !== undefined) filters.push(Prisma.sql`status = ${filter.status}::run_status`);
   if (filter.lambdaMin !== undefined) filters.push(Prisma.sql`lambda >= ${filter.lambdaMin}::float8`);
   if (filter.lambdaMax !== undefined) filters.push(Prisma.sql`lambda <= ${filter.lambdaMax}::float8`);
 

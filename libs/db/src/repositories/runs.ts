@@ -1,7 +1,13 @@
 /**
  * Runs: written by the API's experiment creation (`runColumns`), moved through their lifecycle by
- * the trainer (start, progress, fail, succeed) and given metrics by the evaluation; read as
+ * the trainer (start, progress, fail, trained) and given metrics by the evaluation; read as
  * records by the API and, with the dataset, by the trainer.
+ *
+ * The lifecycle is queued → training → evaluating → succeeded (metrics exist, metrics.ts) | failed
+ * (error says why) | cancelled (experiments.ts). Every transition is one `UPDATE … WHERE status IN
+ * (…)` of the statuses it may leave, so that no interleaving of the API, the trainer and the
+ * evaluation can undo a cancel or move a settled run back: a writer that finds the run elsewhere
+ * writes nothing and is told so.
  */
 import { storedTraining, type RunParams } from '@divblur/queue';
 import type { Db } from '../client.ts';
@@ -59,6 +65,9 @@ export function runColumns(run: RunParams, ordinal: number) {
   };
 }
 
+/** The statuses in which a run has a model that can be evaluated again. */
+const REEVALUABLE: readonly RunStatus[] = ['evaluating', 'succeeded', 'failed'];
+
 export function runRepository(db: Db) {
   return {
     async get(id: string): Promise<RunRecord | null> {
@@ -96,44 +105,68 @@ export function runRepository(db: Db) {
       };
     },
 
-    /** An attempt begins: running, one more attempt, the first start time kept; its experiment is running from the first. */
-    async start(run: Pick<TrainingRun, 'id' | 'experimentId' | 'startedAt'>): Promise<void> {
-      await db.run.update({
-        where: { id: run.id },
-        data: { status: 'running', error: null, attempts: { increment: 1 }, ...(run.startedAt ? {} : { startedAt: new Date() }) },
+    /**
+     * An attempt begins: training, one more attempt, the first start time kept; its experiment is
+     * running from the first. Only from queued, or training (a retry after a killed attempt): false
+     * when the run is anything else (cancelled above all), and nothing is written.
+     */
+    async start(run: Pick<TrainingRun, 'id' | 'experimentId' | 'startedAt'>): Promise<boolean> {
+      const { count } = await db.run.updateMany({
+        where: { id: run.id, status: { in: ['queued', 'training'] } },
+        data: { status: 'training', error: null, attempts: { increment: 1 }, ...(run.startedAt ? {} : { startedAt: new Date() }) },
       });
+      if (count === 0) return false;
       await db.experiment.updateMany({ where: { id: run.experimentId, status: 'queued' }, data: { status: 'running', startedAt: new Date() } });
+      return true;
     },
 
-    /** Progress of the attempt; returns the run's status, so that the trainer notices a cancellation. */
+    /**
+     * Progress of a training attempt; returns the run's status, so that the trainer notices a
+     * cancellation (anything but `training` means: stop). Written only while training.
+     */
     async recordProgress(id: string, progress: { fraction: number; stepsDone: number; trainMs: number }): Promise<RunStatus> {
-      const row = await db.run.update({
-        where: { id },
+      const { count } = await db.run.updateMany({
+        where: { id, status: 'training' },
         data: { progress: progress.fraction, stepsDone: progress.stepsDone, trainMs: progress.trainMs },
-        select: { status: true },
       });
-      return row.status;
+      if (count === 1) return 'training';
+      return (await db.run.findUnique({ where: { id }, select: { status: true } }))?.status ?? 'cancelled';
+    },
+
+    /** The run's status now (null when it does not exist): the trainer's check between its steps. */
+    async status(id: string): Promise<RunStatus | null> {
+      if (!isUuid(id)) return null;
+      return (await db.run.findUnique({ where: { id }, select: { status: true } }))?.status ?? null;
     },
 
     async recordTrainTime(id: string, trainMs: number): Promise<void> {
-      await db.run.update({ where: { id }, data: { trainMs } });
+      await db.run.updateMany({ where: { id }, data: { trainMs } });
     },
 
-    /** Trained and exported (its metrics come with the evaluation). */
-    async succeed(id: string, result: { steps: number; trainMs: number; noiseSigma: number }): Promise<void> {
-      await db.run.update({
-        where: { id },
+    /** Trained and exported: evaluating (its metrics come with the evaluation). False, and nothing written, unless it was training. */
+    async trained(id: string, result: { steps: number; trainMs: number; noiseSigma: number }): Promise<boolean> {
+      const { count } = await db.run.updateMany({
+        where: { id, status: 'training' },
         data: {
-          status: 'succeeded', progress: 1, stepsDone: result.steps, finishedAt: new Date(), error: null,
+          status: 'evaluating', progress: 1, stepsDone: result.steps, finishedAt: new Date(), error: null,
           trainMs: result.trainMs, noiseSigma: result.noiseSigma,
         },
       });
+      return count === 1;
     },
 
-    /** An attempt failed: `queued` while retries remain (the message says so), else `failed` for good. */
+    /** The process stops (SIGTERM) in the middle of an attempt: queued again, to resume from its last checkpoint. */
+    async requeue(id: string, trainMs: number): Promise<void> {
+      await db.run.updateMany({ where: { id, status: 'training' }, data: { status: 'queued', trainMs } });
+    },
+
+    /**
+     * An attempt failed: `queued` while retries remain (the message says so), else `failed` for
+     * good. Only a queued or training run fails this way: a cancel, or a run already trained, stays.
+     */
     async fail(id: string, message: string, final: boolean, trainMs?: number): Promise<void> {
-      await db.run.update({
-        where: { id },
+      await db.run.updateMany({
+        where: { id, status: { in: ['queued', 'training'] } },
         data: {
           status: final ? 'failed' : 'queued',
           error: final ? message : `attempt failed, will retry: ${message}`,
@@ -143,14 +176,32 @@ export function runRepository(db: Db) {
       });
     },
 
-    /** A trained run whose evaluation failed for good did not succeed: failed, with the reason (a no-op for any other status). */
+    /** A trained run whose evaluation failed for good did not succeed: failed, with the reason (only from evaluating). */
     async failEvaluation(id: string, message: string): Promise<void> {
-      await db.run.updateMany({ where: { id, status: 'succeeded' }, data: { status: 'failed', error: message } });
+      await db.run.updateMany({ where: { id, status: 'evaluating' }, data: { status: 'failed', error: message } });
     },
 
-    /** The experiment's runs that trained but have no metrics become failed, with `message`. */
+    /** The experiment's runs still evaluating once its flow is done become failed, with `message`. */
     async failUnevaluated(experimentId: string, message: string): Promise<void> {
-      await db.run.updateMany({ where: { experimentId, status: 'succeeded', metrics: { none: {} } }, data: { status: 'failed', error: message } });
+      await db.run.updateMany({ where: { experimentId, status: 'evaluating' }, data: { status: 'failed', error: message } });
+    },
+
+    /**
+     * Asks for a new evaluation of a trained run (POST /v1/runs/:id/evaluate): a failed one is
+     * evaluating again; a succeeded one stays succeeded (its metrics exist) until the new ones
+     * replace them. The run's model, or why there is none to evaluate.
+     */
+    async reopenEvaluation(id: string): Promise<{ modelId: string; status: 'evaluating' | 'succeeded' } | { refused: RunStatus | 'not_found' }> {
+      if (!isUuid(id)) return { refused: 'not_found' };
+      for (;;) {
+        const row = await db.run.findUnique({ where: { id }, select: { status: true, model: { select: { id: true } } } });
+        if (row === null) return { refused: 'not_found' };
+        if (row.model === null || !REEVALUABLE.includes(row.status)) return { refused: row.status };
+        if (row.status !== 'failed') return { modelId: row.model.id, status: row.status as 'evaluating' | 'succeeded' };
+        const { count } = await db.run.updateMany({ where: { id, status: 'failed' }, data: { status: 'evaluating', error: null } });
+        if (count === 1) return { modelId: row.model.id, status: 'evaluating' };
+        // Its status changed between the read and the write: read it again.
+      }
     },
 
     /** Per job kind (`train`), count, total and longest duration (s) of the runs that finished in the last day, for /metrics. */
