@@ -2,7 +2,7 @@
 import type { Config, Logger } from '@divblur/config';
 import { openDatabase } from '@divblur/db';
 import { createBlobStore, createS3Sources } from '@divblur/storage';
-import { createRedis } from '@divblur/queue';
+import { createProducerRedis } from '@divblur/queue';
 import { DEFAULT_LIMITS, type ApiDeps } from './app.ts';
 import { createBullmqExperimentQueue } from './queue/bullmq-experiment-queue.ts';
 import { createBullmqBatchQueue } from './queue/bullmq-batch-queue.ts';
@@ -10,9 +10,14 @@ import { createS3Importer } from './lib/s3-import.ts';
 
 export interface WiredDeps { deps: ApiDeps; close(): Promise<void> }
 
+export const API_STATEMENT_TIMEOUT_MS = 5_000;
+
 export function wireDeps(config: Config, logger: Logger): WiredDeps {
-  const db = openDatabase(config, { maxConnections: 10, logger });
-  const redis = createRedis(config.redisUrl);
+  // A request's statements are milliseconds; one that is not within this is cancelled by Postgres (a 503).
+  const db = openDatabase(config, { maxConnections: 10, logger, statementTimeoutMs: API_STATEMENT_TIMEOUT_MS });
+  // Fails fast while Redis is away (a 503 within seconds), and reconnects by itself.
+  const redis = createProducerRedis(config.redisUrl);
+  redis.on('error', (error: Error) => logger.warn({ message: error.message }, 'redis connection error'));
   const queue = createBullmqExperimentQueue(redis, config.queuePrefix);
   const blobs = createBlobStore(config.blobStore);
   const s3 = config.blobStore.kind === 's3' ? config.blobStore : undefined;
@@ -36,7 +41,7 @@ export function wireDeps(config: Config, logger: Logger): WiredDeps {
       await queue.close();
       await batchQueue.close();
       await s3Sources.close();
-      await redis.quit();
+      redis.disconnect(); // not quit(): with Redis away it would wait for the reconnect
       await importer.close();
       await blobs.close();
       await db.close();

@@ -34,6 +34,8 @@ export interface OnnxMmseOptions extends MmseOptions {
   readonly maxBatch?: number;
   /** Force tiling with this core size (px), for tests and benchmarks. */
   readonly tileCorePx?: number;
+  /** Aborting stops the decoding before its next batch of samples (a client that went away); the call rejects with the reason. */
+  readonly signal?: AbortSignal;
 }
 
 export interface OnnxMmseResult extends MmseEstimate {
@@ -112,6 +114,7 @@ async function mmseOneView(sessions: ModelSessions, image: Image, options: OnnxM
   const minSamples = Math.min(samples, options.minSamples ?? DEFAULT_MIN_SAMPLES);
   let stoppedEarly = false;
   while (accumulator.count < samples) {
+    options.signal?.throwIfAborted();
     const batch = Math.min(plan.batchSize, samples - accumulator.count);
     for (let t = 0; t < plan.tiles.length; t++) {
       const tile = plan.tiles[t];

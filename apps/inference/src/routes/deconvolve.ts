@@ -6,7 +6,8 @@
  *   with `mmse` (and `std`) in the same encoding.
  * Query: samples (default 100), seed (default 0; the same seed gives the same result), std, dihedral (default true:
  * the samples split over the turns and mirrors the model's PSF is symmetric under, each view turned back; the
- * same number of decodes, +0.12 to +0.20 dB on the quality bench).
+ * same number of decodes, +0.12 to +0.20 dB on the quality bench), allowUnsucceeded (a model is served only once
+ * its run succeeded: 409 otherwise, unless this is true). A client that disconnects stops the decoding.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
@@ -15,6 +16,7 @@ import { decodeTiff, encodeTiff, stackImage, toStack, type Image } from '@divblu
 import { DEFAULT_SAMPLES, DEFAULT_SEED, imageFromShape, MAX_SAMPLES, mmse, OnnxInputError, SERVED_DIHEDRAL } from '@divblur/onnx';
 import type { ConcurrencyLimit } from '../concurrency.ts';
 import type { InferenceServices } from '../services.ts';
+import { ClientClosedError, ModelNotFoundError, ModelRunNotSucceededError } from '../errors.ts';
 
 const Params = Type.Object({ id: Type.String({ format: 'uuid', description: 'model id (a UUID)' }) }, { additionalProperties: false });
 const Query = Type.Object({
@@ -22,6 +24,10 @@ const Query = Type.Object({
   seed: Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1, default: DEFAULT_SEED, description: 'noise seed; the same seed gives the same result' }),
   std: Type.Boolean({ default: false, description: 'also return the per-pixel posterior std (second page / field)' }),
   dihedral: Type.Boolean({ default: SERVED_DIHEDRAL, description: 'test-time averaging over the turns and mirrors the PSF is symmetric under (samples split over them)' }),
+  allowUnsucceeded: Type.Boolean({
+    default: false,
+    description: 'deconvolve with a model whose run did not succeed (failed, cancelled, not evaluated yet); refused (409) otherwise. x-model-run-status says which',
+  }),
 }, { additionalProperties: false });
 const JsonImage = Type.Object({
   shape: Type.Array(Type.Integer({ minimum: 1, maximum: 65_536 }), { minItems: 2, maxItems: 4, description: '[H, W] (or [1, H, W], [1, 1, H, W])' }),
@@ -79,19 +85,31 @@ export const deconvolveRoutes: FastifyPluginAsync<{ services: InferenceServices;
           description: 'the MMSE (and std); headers x-samples-used, x-model-id',
           content: { 'image/tiff': Tiff('page 1 the MMSE, page 2 the std when std=true'), 'application/json': { schema: JsonResult } },
         },
-        ...errorResponses(400, 404, 413, 415, 429),
+        ...errorResponses(400, 404, 409, 413, 415, 429, 503),
       },
     },
   }, async (request, reply) => {
-    const { samples, seed, std, dihedral } = request.query;
+    const { samples, seed, std, dihedral, allowUnsucceeded } = request.query;
     const json = !Buffer.isBuffer(request.body);
     if (json && !isJsonImage(request.body)) {
       throw new OnnxInputError('BAD_JSON_IMAGE', 'a JSON body must be { "shape": [H, W], "data": "<base64 little-endian float32>" }; or send a TIFF as image/tiff');
     }
     const image = json ? fromBase64(request.body as JsonImage) : fromTiff(request.body as Buffer);
+    // The run's status now, not when the sessions were cached: a model is trusted once its run succeeded.
+    const model = await services.db.models.get(request.params.id);
+    if (model === null) throw new ModelNotFoundError(request.params.id);
+    if (!model.runSucceeded && !allowUnsucceeded) throw new ModelRunNotSucceededError(model.id, model.runStatus, model.runError);
+    void reply.header('x-model-run-status', model.runStatus);
     const sessions = await services.sessions.get(request.params.id);
+    // A client that goes away stops the decoding (and frees its slot) instead of leaving it to run for nobody.
+    const abandoned = new AbortController();
+    const onClose = () => { if (!reply.raw.writableFinished) abandoned.abort(new ClientClosedError()); };
+    reply.raw.once('close', onClose);
     const started = performance.now();
-    const out = await limit.run(() => mmse(sessions, image, { samples, seed, dihedral }));
+    const out = await limit.run(() => mmse(sessions, image, { samples, seed, dihedral, signal: abandoned.signal })).catch((error: unknown) => {
+      if (abandoned.signal.aborted) throw abandoned.signal.reason;
+      throw error;
+    }).finally(() => reply.raw.off('close', onClose));
     app.deconvolutionSeconds.observe((performance.now() - started) / 1000);
     request.log.info({ modelId: request.params.id, height: out.height, width: out.width, samples: out.samplesUsed, seed, dihedral, ms: Math.round(performance.now() - started) }, 'deconvolved');
     void reply.header('x-samples-used', String(out.samplesUsed)).header('x-model-id', request.params.id);
