@@ -53,4 +53,7 @@ test('inputs under an s3:// prefix, outputs to the store\'s bucket: every TIFF d
   assert.equal(decodeTiff(await h.blobs.getBuffer('deconvolutions/night-3/plate-a.mmse.tif')).stack.count, 2);
   assert.equal(decodeTiff(await h.blobs.getBuffer('deconvolutions/night-3/plate-b.mmse.tif')).stack.count, 1);
   assert.ok(await h.blobs.exists('deconvolutions/night-3/manifest.csv'));
+  let copies = 0;
+  for await (const _ of h.blobs.list(`batches/${created.id}/pages/`)) copies += 1;
+  assert.equal(copies, 0, 'a succeeded batch keeps no per-page input copies');
 });

@@ -4,5 +4,6 @@
  */
 export const batchRoot = (batchId: string) => `batches/${batchId}/`;
 export const uploadKey = (batchId: string, ordinal: number, name: string) => `${batchRoot(batchId)}inputs/${String(ordinal).padStart(4, '0')}-${name}.tif`;
+export const inputPagesPrefix = (batchId: string) => `${batchRoot(batchId)}pages/`;
 export const inputPageKey = (batchId: string, ordinal: number, page: number) =>
-  `${batchRoot(batchId)}pages/${String(ordinal).padStart(4, '0')}/p${String(page).padStart(4, '0')}.tif`;
+  `${inputPagesPrefix(batchId)}${String(ordinal).padStart(4, '0')}/p${String(page).padStart(4, '0')}.tif`;

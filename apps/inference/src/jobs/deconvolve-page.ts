@@ -35,7 +35,10 @@ export async function deconvolvePage(services: InferenceServices, taskId: string
   if (context === null) throw new UnrecoverableError(`batch task ${taskId} does not exist`);
   const { task, input, batch } = context;
   if (task.status === 'succeeded') return { skipped: 'written' };
-  if (batch.status === 'cancelled' || task.status === 'cancelled') return { skipped: 'cancelled' };
+  if (batch.status === 'cancelled' || task.status === 'cancelled') {
+    await db.batches.cancelTask(taskId);
+    return { skipped: 'cancelled' };
+  }
   const written = await readPageStats(blobs, task.resultKey);
   if (written !== null) {
     await db.batches.completeTask(taskId, written, false, workerName);

@@ -4,10 +4,11 @@
  * pixel size and z spacing, ImageJ metadata; the MMSE in float32 or the input's dtype, the std in float32); an input
  * with a failed page fails, saying how many and why. Then the manifest (JSON and CSV) beside the outputs, the batch's
  * status (succeeded: every input did; cancelled; else failed) and its summary, and, when asked, the callback job.
+ * A succeeded batch's per-page input copies are deleted (a failed one keeps them for its retry).
  */
 import { UnrecoverableError } from 'bullmq';
 import {
-  batchProgress, manifestOf, outputDtypeOf, outputStackKeys, pageStatus, writeManifestFiles, writeOutputStacks,
+  batchProgress, inputPagesPrefix, manifestOf, outputDtypeOf, outputStackKeys, pageStatus, writeManifestFiles, writeOutputStacks,
 } from '@divblur/batch';
 import type { BatchInputRecord, BatchRecord, BatchTaskRecord } from '@divblur/db';
 import { batchCallbackJobId, defineHandler } from '@divblur/queue';
@@ -70,6 +71,8 @@ export async function finishBatch(services: InferenceServices, batchId: string) 
     manifest: { json: `${uri}manifest.json`, csv: `${uri}manifest.csv` }, output: uri, settledAt: new Date().toISOString(),
   });
   await db.batches.settle(batchId, status, summary, error);
+  // The input pages were the page jobs' copies; a succeeded batch has no page left to retry (uploads are kept).
+  if (status === 'succeeded') await blobs.deletePrefix(inputPagesPrefix(batchId));
   if (batch.callbackUrl !== null) {
     await queues.enqueue({ name: 'batch-callback', data: { batchId } }, { ...CALLBACK_JOB_OPTIONS, jobId: batchCallbackJobId(batchId, batch.round) });
   }

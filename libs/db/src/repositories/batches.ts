@@ -171,6 +171,10 @@ export function batchRepository(db: Db) {
         },
       });
     },
+    /** A task whose batch was cancelled after it was queued (planned after the cancel, or never taken): cancelled. */
+    async cancelTask(taskId: string): Promise<void> {
+      await db.batchTask.updateMany({ where: { id: taskId, status: 'queued' }, data: { status: 'cancelled', finishedAt: new Date() } });
+    },
     async failTask(taskId: string, error: string): Promise<void> {
       await db.batchTask.updateMany({ where: { id: taskId, status: { in: ['queued', 'running'] } }, data: { status: 'failed', error, finishedAt: new Date() } });
     },
