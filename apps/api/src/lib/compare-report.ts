@@ -5,7 +5,7 @@
  */
 import type { Repositories } from '@divblur/db';
 import { baselineRows, compareTable, type BaselineRow, type CompareGroup, type CompareMetric, type CompareRow, type CompareX } from './compare.ts';
-import { toCsv } from './csv.ts';
+import { toCsv } from '@divblur/terminal';
 import { NotFoundError } from './errors.ts';
 import { linePlotSvg } from '../svg/line-plot.ts';
 

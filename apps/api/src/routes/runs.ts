@@ -8,7 +8,7 @@ import { Lambda, Method, Penalty } from '@divblur/queue';
 import { cursorKeyType, isNullableSort, RUN_SORTS, type LossPointRecord, type RunSortField, type RunStatus } from '@divblur/db';
 import { decodeCursor, pageOf } from '../lib/cursor.ts';
 import { downsampleMean } from '../lib/downsample.ts';
-import { toCsv } from '../lib/csv.ts';
+import { toCsv } from '@divblur/terminal';
 import { BadRequestError, ConflictError, NotFoundError } from '../lib/errors.ts';
 import { linePlotSvg } from '../svg/line-plot.ts';
 
