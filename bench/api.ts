@@ -72,7 +72,7 @@ try {
   const have = await sql.run.count();
   await sql.$executeRaw`INSERT INTO runs (experiment_id, ordinal, method, penalty, lambda, kappa, seed, network, training, status, psnr_mmse, psnr_samples, ssim)
     SELECT e.id, 1000 + s, 'divblurring', (${PENALTIES}::text[])[1 + s % 5]::penalty, power(10, -4 + (s % 9) * 0.5), 0, s,
-           '{}', '{}', CASE WHEN s % 10 = 0 THEN 'queued' ELSE 'succeeded' END::job_status,
+           '{}', '{}', CASE WHEN s % 10 = 0 THEN 'queued' ELSE 'succeeded' END::run_status,
            CASE WHEN s % 10 = 0 THEN NULL ELSE 25 + 8 * random() END, CASE WHEN s % 10 = 0 THEN NULL ELSE 24 + 8 * random() END,
            CASE WHEN s % 10 = 0 THEN NULL ELSE 0.6 + 0.3 * random() END
     FROM generate_series(1, ${RUNS - have}::int) s, (SELECT id FROM experiments WHERE id = ${experimentId}::uuid) e`;

@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'bullmq';
 import type { Config, Logger } from '@divblur/config';
-import { createRedis, createWorker, QUEUE_NAMES } from '@divblur/queue';
+import { closeWorker, createRedis, createWorker, QUEUE_NAMES } from '@divblur/queue';
 import { finishExperimentHandler } from './jobs/finish-experiment.ts';
 import { createTrainerServices } from './services.ts';
 
@@ -58,7 +58,7 @@ export function startTrainer(config: Readonly<Config>, logger: Logger, options: 
      * its checkpoint and moves its job back to the queue (jobs/train-run.ts), then exits.
      */
     async close() {
-      await Promise.all([training.close(true), experiments.close()]);
+      await Promise.all([training.close(true), closeWorker(experiments, redis)]);
       redis.disconnect();
       await services.close();
     },

@@ -31,6 +31,9 @@ export function createQueues(redis: Redis, prefix: string): Queues {
     }),
   ) as Record<QueueName, Queue>;
   const flows = new FlowProducer({ connection: redis, prefix });
+  // Their 'error' events are the connection's (Redis away), which its owner logs; a Queue without a listener prints each to stderr.
+  for (const queue of Object.values(byName)) queue.on('error', () => undefined);
+  flows.on('error', () => undefined);
   return {
     prefix,
     byName,

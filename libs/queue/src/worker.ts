@@ -64,3 +64,12 @@ export function createWorker(queueName: QueueName, handlers: readonly JobHandler
     concurrency: settings.concurrency ?? 1,
   });
 }
+
+/**
+ * Closes a worker on shutdown: gracefully (its active jobs finish) while its Redis connection is
+ * ready, forced (active jobs left to BullMQ's stalled check, which retries them) when Redis is
+ * away, because a graceful close then waits for Redis to come back, however long that takes.
+ */
+export async function closeWorker(worker: Worker, connection: Redis): Promise<void> {
+  await worker.close(connection.status !== 'ready');
+}
