@@ -17,6 +17,7 @@ import { inputPageKey } from '@divblur/batch';
 import { createLogger } from '@divblur/config';
 import { decodeTiff, encodeTiff, readTiffPixelSize, Random, toStack, type Stack } from '@divblur/imaging';
 import { createInferenceServices, startInferenceWorker, type InferenceServices } from '@divblur/inference';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { waitFor } from './service-harness.ts';
 import { batchForm, createBatchHarness, type BatchHarness } from './batch-harness.ts';
 
@@ -169,4 +170,24 @@ test('a batch of a stack, a page beyond the budget, a corrupt file and a bad pag
   assert.equal(decodeTiff(await h.blobs.getBuffer('deconvolutions/night-1/bad-page.mmse.tif')).stack.count, 2);
   const nothing = await h.app.inject({ method: 'POST', url: `/v1/deconvolutions/${id}/retry` });
   assert.equal(nothing.statusCode, 409);
+});
+
+test('the deconvolution routes are in the API\'s OpenAPI 3.1 document, valid, with their media types and the one error shape', async () => {
+  const document = (await h.app.inject({ method: 'GET', url: '/docs/json' })).json();
+  const result = await new Validator().validate(document);
+  assert.equal(result.valid, true, JSON.stringify(result.errors)?.slice(0, 2000));
+  const paths = Object.keys(document.paths).filter((path) => path.startsWith('/v1/deconvolutions')).sort();
+  assert.deepEqual(paths, ['/v1/deconvolutions', '/v1/deconvolutions/{id}', '/v1/deconvolutions/{id}/cancel', '/v1/deconvolutions/{id}/manifest', '/v1/deconvolutions/{id}/retry']);
+  const post = document.paths['/v1/deconvolutions'].post;
+  assert.deepEqual(Object.keys(post.requestBody.content).sort(), ['application/json', 'multipart/form-data']);
+  assert.deepEqual(Object.keys(document.paths['/v1/deconvolutions/{id}/manifest'].get.responses['200'].content).sort(), ['application/json', 'text/csv']);
+  for (const path of paths) {
+    for (const [method, operation] of Object.entries(document.paths[path] as Record<string, { responses: Record<string, { content?: Record<string, { schema?: { properties?: object } }> }> }>)) {
+      const errors = Object.entries(operation.responses).filter(([status]) => status.startsWith('4'));
+      assert.ok(errors.length > 0, `${method} ${path}: no client errors documented`);
+      for (const [status, response] of errors) {
+        assert.deepEqual(Object.keys(response.content?.['application/json']?.schema?.properties ?? {}).sort(), ['code', 'error', 'message', 'requestId', 'statusCode'], `${method} ${path} ${status}`);
+      }
+    }
+  }
 });

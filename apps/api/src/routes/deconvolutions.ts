@@ -12,7 +12,7 @@ import type { Repositories } from '@divblur/db';
 import type { ApiLimits } from '../app.ts';
 import type { ApiServices } from '../services.ts';
 import { errorResponses, IdParams } from '../schemas/common.ts';
-import { Batch, BatchIdempotencyHeaders, CreateBatchBody, ManifestQuery } from '../schemas/deconvolution.ts';
+import { Batch, BatchIdempotencyHeaders, BatchUpload, CreateBatchBody, ManifestQuery } from '../schemas/deconvolution.ts';
 import { ConflictError, NotFoundError } from '../lib/errors.ts';
 import { requestSha256, replayOf, resolveJsonInputs, storeBatch, type BatchServices } from '../deconvolutions/create-batch.ts';
 import { createBatchFromMultipart } from '../deconvolutions/batch-upload.ts';
@@ -40,7 +40,7 @@ export const deconvolutionRoutes: FastifyPluginAsyncTypebox<{ services: ApiServi
       summary: 'Deconvolve a batch of TIFF stacks: multipart (fields modelId, options, output, callback as JSON text, then file fields "inputs"), '
         + 'or JSON with inputs { datasetId } or { s3: "s3://bucket/prefix/" }. 202 with the batch; Idempotency-Key honoured.',
       headers: BatchIdempotencyHeaders,
-      body: { content: { 'application/json': { schema: CreateBatchBody } } } as never,
+      body: { content: { 'application/json': { schema: CreateBatchBody }, 'multipart/form-data': { schema: BatchUpload } } } as never,
       response: { 200: Batch, 202: Batch, ...errorResponses(400, 404, 409, 413, 415) },
     },
   }, async (request, reply) => {
@@ -67,7 +67,14 @@ export const deconvolutionRoutes: FastifyPluginAsyncTypebox<{ services: ApiServi
   app.get('/deconvolutions/:id/manifest', {
     schema: {
       tags: ['deconvolutions'], summary: 'Per page: output key, samples used, MC standard error, discrepancy, mean posterior std, time (JSON, or CSV with format=csv)',
-      params: IdParams, querystring: ManifestQuery, response: { 200: Type.Unknown({ description: '{ batchId, status, inputs, pages }, or text/csv' }), ...errorResponses(400, 404) },
+      params: IdParams, querystring: ManifestQuery,
+      response: {
+        200: {
+          description: 'the manifest: JSON { batchId, status, inputs, pages }, or with format=csv one line per page',
+          content: { 'application/json': { schema: Type.Object({ batchId: Type.String(), status: Type.String(), inputs: Type.Array(Type.Unknown()), pages: Type.Array(Type.Unknown()) }) }, 'text/csv': { schema: Type.String() } },
+        },
+        ...errorResponses(400, 404),
+      } as never,
     },
   }, async (request, reply) => {
     const batch = await db.batches.get(request.params.id);

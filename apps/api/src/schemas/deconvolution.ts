@@ -23,6 +23,15 @@ export const CreateBatchBody = Type.Object({
 }, { additionalProperties: false });
 export type CreateBatchBody = Static<typeof CreateBatchBody>;
 
+/** The multipart form (for the OpenAPI document; the route reads it part by part, the fields before the files). */
+export const BatchUpload = Type.Object({
+  modelId: Uuid,
+  options: Type.Optional(Type.String({ description: 'the options as JSON text, e.g. {"samples":100,"tolerance":"default","std":true}' })),
+  output: Type.Optional(Type.String({ description: 'the output as JSON text, e.g. {"to":"deconvolutions/night-12/","dtype":"input"}' })),
+  callback: Type.Optional(Type.String({ description: 'the callback as JSON text, {"url":"https://lims.example/hook"}' })),
+  inputs: Type.Array(Type.String({ contentMediaType: 'image/tiff', description: 'a TIFF stack (z or time pages)' }), { minItems: 1, description: 'one file field "inputs" per stack, after the other fields' }),
+}, { additionalProperties: false });
+
 export const BatchIdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Text({ minLength: 1, maxLength: 200, description: 'a retry with the same key and body returns the first batch' })),
 });
