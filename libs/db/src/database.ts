@@ -14,6 +14,10 @@ import { lossPointRepository } from './repositories/loss-points.ts';
 import { metricRepository } from './repositories/metrics.ts';
 import { modelRepository } from './repositories/models.ts';
 import { runRepository } from './repositories/runs.ts';
+import { projectRepository } from './repositories/projects.ts';
+import { apiKeyRepository } from './repositories/api-keys.ts';
+import { auditEventRepository } from './repositories/audit-events.ts';
+import { resourceProjectRepository } from './repositories/resource-projects.ts';
 
 export function createRepositories(db: Db) {
   return {
@@ -26,6 +30,10 @@ export function createRepositories(db: Db) {
     metrics: metricRepository(db),
     baselines: baselineRepository(db),
     batches: batchRepository(db),
+    projects: projectRepository(db),
+    apiKeys: apiKeyRepository(db),
+    auditEvents: auditEventRepository(db),
+    resourceProjects: resourceProjectRepository(db),
   };
 }
 

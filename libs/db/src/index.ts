@@ -17,4 +17,8 @@ export * from './repositories/models.ts';
 export * from './repositories/metrics.ts';
 export * from './repositories/baselines.ts';
 export * from './repositories/batches.ts';
+export * from './repositories/projects.ts';
+export * from './repositories/api-keys.ts';
+export * from './repositories/audit-events.ts';
+export * from './repositories/resource-projects.ts';
 export * from '../generated/prisma/client.ts';

@@ -21,6 +21,8 @@ export interface NewDataset {
   /** σ given with the dataset, in its intensity units; null: to be estimated. */
   noiseSigma: number | null;
   meta: Record<string, unknown>;
+  /** The project it belongs to (resource-projects.ts); null or absent: the lab's. */
+  projectId?: string | null;
 }
 
 /** A dataset as the API returns it and the workers read it (dates ISO strings, nulls explicit). */
@@ -31,7 +33,7 @@ export function datasetRecord(row: Dataset): DatasetRecord {
     id: row.id, name: row.name, source: row.source, count: row.count, height: row.height, width: row.width,
     dtype: row.dtype, stats: row.stats as unknown as ImageStats, sha256: row.sha256, noisyKey: row.noisyKey, gtKey: row.gtKey, psfKey: row.psfKey,
     psfShape: row.psfHeight === null ? null : [row.psfHeight, row.psfWidth!], pixelSizeNm: row.pixelSizeNm, noiseSigma: row.noiseSigma,
-    meta: row.meta as Record<string, unknown>, createdAt: row.createdAt.toISOString(),
+    meta: row.meta as Record<string, unknown>, projectId: row.projectId, createdAt: row.createdAt.toISOString(),
   };
 }
 
@@ -54,9 +56,11 @@ export function datasetRepository(db: Db) {
       const row = await db.dataset.findUnique({ where: { id } });
       return row === null ? null : datasetRecord(row);
     },
-    /** Up to `limit` datasets by creation time (newest first unless `descending: false`), after `after` (created-page.ts). */
-    async list(limit: number, page: CreatedPage = {}): Promise<DatasetRecord[]> {
-      const rows = await db.dataset.findMany({ where: afterCreated(page), orderBy: createdOrder(page), take: limit });
+    /** Up to `limit` datasets by creation time (newest first unless `descending: false`), after `after` (created-page.ts), of one project's with `projectId`. */
+    async list(limit: number, page: CreatedPage & { projectId?: string } = {}): Promise<DatasetRecord[]> {
+      const rows = await db.dataset.findMany({
+        where: { ...afterCreated(page), ...(page.projectId === undefined ? {} : { projectId: page.projectId }) }, orderBy: createdOrder(page), take: limit,
+      });
       return rows.map(datasetRecord);
     },
   };

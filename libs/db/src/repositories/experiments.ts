@@ -67,11 +67,17 @@ export function experimentRepository(db: Db) {
       const row = await db.experiment.findUnique({ where: { id } });
       return row === null ? null : experimentRecord(row);
     },
-    /** Up to `limit` experiments by creation time (newest first unless `descending: false`), after `after`, of one dataset's when `datasetId` is given. */
-    async list(limit: number, page: CreatedPage & { datasetId?: string } = {}): Promise<ExperimentRecord[]> {
+    /**
+     * Up to `limit` experiments by creation time (newest first unless `descending: false`), after `after`, of one
+     * dataset's when `datasetId` is given, of one project's (their datasets') with `projectId`.
+     */
+    async list(limit: number, page: CreatedPage & { datasetId?: string; projectId?: string } = {}): Promise<ExperimentRecord[]> {
       if (page.datasetId !== undefined && !isUuid(page.datasetId)) return [];
       const rows = await db.experiment.findMany({
-        where: { ...afterCreated(page), ...(page.datasetId === undefined ? {} : { datasetId: page.datasetId }) },
+        where: {
+          ...afterCreated(page), ...(page.datasetId === undefined ? {} : { datasetId: page.datasetId }),
+          ...(page.projectId === undefined ? {} : { dataset: { projectId: page.projectId } }),
+        },
         orderBy: createdOrder(page), take: limit,
       });
       return rows.map(experimentRecord);

@@ -20,6 +20,8 @@ export { RunStatus };
 
 export interface RunFilter {
   experimentId?: string; penalty?: string; method?: string; status?: RunStatus; lambdaMin?: number; lambdaMax?: number;
+  /** Only the runs of this project's datasets (resource-projects.ts). */
+  projectId?: string;
 }
 export interface RunPageQuery { filter: RunFilter; sort: RunSortField; descending: boolean; limit: number; after?: { key: number | string | null; id: string } }
 
@@ -58,6 +60,9 @@ export function runPageSql(query: RunPageQuery): Prisma.Sql {
   if (filter.status !== undefined) filters.push(Prisma.sql`status = ${filter.status}::run_status`);
   if (filter.lambdaMin !== undefined) filters.push(Prisma.sql`lambda >= ${filter.lambdaMin}::float8`);
   if (filter.lambdaMax !== undefined) filters.push(Prisma.sql`lambda <= ${filter.lambdaMax}::float8`);
+  if (filter.projectId !== undefined) {
+    filters.push(Prisma.sql`experiment_id IN (SELECT e.id FROM experiments e JOIN datasets d ON d.id = e.dataset_id WHERE d.project_id = ${filter.projectId}::uuid)`);
+  }
 
   const { column, nullable, cast } = SORT_COLUMNS[query.sort];
   const direction = query.descending ? 'DESC' : 'ASC';
