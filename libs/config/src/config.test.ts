@@ -70,3 +70,28 @@ test('the config is frozen, so no later code can change it', () => {
   assert.throws(() => { (config as { apiPort: number }).apiPort = 1; }, TypeError);
   assert.throws(() => { (config.blobStore as { kind: string }).kind = 's3'; }, TypeError);
 });
+
+test('access: CORS off, rate limits per key and no s3:// import by default; origins, limits and import locations from the environment', () => {
+  const defaults = loadConfig({});
+  assert.deepEqual(defaults.access, { corsOrigins: [], rateLimits: { perMinute: 600, expensivePerMinute: 30 }, metricsRequireKey: false });
+  assert.deepEqual(defaults.s3ImportAllow, []);
+  const config = loadConfig({
+    CORS_ORIGINS: 'https://lims.lab.example, http://localhost:5173/', RATE_LIMIT_PER_MINUTE: '100', RATE_LIMIT_EXPENSIVE_PER_MINUTE: '5',
+    METRICS_REQUIRE_KEY: 'true', S3_IMPORT_ALLOW: 's3://lab-data/acquisitions,s3://scope-2/',
+  });
+  assert.deepEqual(config.access, { corsOrigins: ['https://lims.lab.example', 'http://localhost:5173'], rateLimits: { perMinute: 100, expensivePerMinute: 5 }, metricsRequireKey: true });
+  // A prefix is a folder: acquisitions/ (not acquisitions-private/…).
+  assert.deepEqual(config.s3ImportAllow, [{ bucket: 'lab-data', prefix: 'acquisitions/' }, { bucket: 'scope-2', prefix: '' }]);
+});
+
+test('access: refuses a wildcard or a path as an origin, a malformed import location, and the service\'s own bucket as one', () => {
+  for (const CORS_ORIGINS of ['*', 'https://lims.example/app', 'lims.example']) {
+    assert.throws(() => loadConfig({ CORS_ORIGINS }), (error: unknown) => error instanceof ConfigError && /CORS_ORIGINS/.test(error.message) && !error.message.includes(CORS_ORIGINS));
+  }
+  assert.throws(() => loadConfig({ S3_IMPORT_ALLOW: 'https://bucket/x' }), /S3_IMPORT_ALLOW: expected/);
+  assert.throws(
+    () => loadConfig({ BLOB_STORE: 's3', S3_BUCKET: 'divblur-blobs', S3_IMPORT_ALLOW: 's3://lab-data/,s3://divblur-blobs/datasets/' }),
+    /S3_IMPORT_ALLOW: must not name S3_BUCKET/,
+  );
+  assert.throws(() => loadConfig({ RATE_LIMIT_PER_MINUTE: '0' }), /RATE_LIMIT_PER_MINUTE/);
+});

@@ -1,6 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import { EnvSchema, type Env } from './env-schema.ts';
 import { ConfigError } from './errors.ts';
+import { accessConfig, s3ImportLocations, type AccessConfig, type S3ImportLocation } from './access-config.ts';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type BackendName = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'native' | 'wasm' | 'cpu';
@@ -31,6 +32,10 @@ export interface Config {
   /** Key of the batch callbacks' HMAC signature; absent: batches cannot ask for a callback. */
   callbackSecret?: string;
   inferenceJobLockMs: number;
+  /** API keys' rate limits, CORS, /metrics (access-config.ts). */
+  access: AccessConfig;
+  /** Where user-given s3:// URIs may be read from; empty: nowhere. */
+  s3ImportAllow: readonly S3ImportLocation[];
 }
 
 /**
@@ -63,6 +68,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     backend: parsed.DIVBLUR_BACKEND as BackendName,
     ...(parsed.CALLBACK_SECRET === undefined ? {} : { callbackSecret: parsed.CALLBACK_SECRET }),
     inferenceJobLockMs: parsed.INFERENCE_JOB_LOCK_MS,
+    access: accessConfig(parsed),
+    s3ImportAllow: s3ImportLocations(parsed.S3_IMPORT_ALLOW, parsed.BLOB_STORE === 's3' ? parsed.S3_BUCKET : undefined),
   };
   return deepFreeze(config);
 }

@@ -38,6 +38,16 @@ export const EnvSchema = Type.Object({
    * its job is taken over once the lock has expired and the next stalled-job check runs (as often as the lock).
    */
   INFERENCE_JOB_LOCK_MS: Type.Integer({ minimum: 1000, maximum: 600_000, default: 60_000, description: 'milliseconds 1000…600000' }),
+  /** Browser origins allowed to call the services (CORS), comma-separated; unset: CORS off (no cross-origin page can read an answer). */
+  CORS_ORIGINS: Type.Optional(Type.String()),
+  /** Calls per API key per minute on every /v1 route (counted in Redis, so across instances). */
+  RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 600, description: 'an integer 1…1000000' }),
+  /** Calls per API key per minute that start work: POST /v1/experiments, /v1/deconvolutions, /v1/models/:id/deconvolve. */
+  RATE_LIMIT_EXPENSIVE_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 30, description: 'an integer 1…1000000' }),
+  /** /metrics needs an API key (scope read); default false: open, like /healthz and /readyz, for a scraper on the private network. */
+  METRICS_REQUIRE_KEY: Type.Boolean({ default: false }),
+  /** Where s3:// dataset and batch imports may read: comma-separated s3://bucket/ or s3://bucket/prefix/; unset: no s3:// import. */
+  S3_IMPORT_ALLOW: Type.Optional(Type.String()),
   /** `auto` tries tfjs-node-gpu → tfjs-node → native → wasm (libs/divblurring decides). */
   DIVBLUR_BACKEND: Type.Union(
     ['auto', 'tfjs-node-gpu', 'tfjs-node', 'native', 'wasm', 'cpu'].map((name) => Type.Literal(name)),

@@ -1,6 +1,7 @@
 export * from './errors.ts';
 export * from './env-schema.ts';
 export * from './config.ts';
+export * from './access-config.ts';
 export * from './redact.ts';
 export * from './logger.ts';
 export * from './http-serializers.ts';

@@ -99,3 +99,18 @@ test('redactQuery hides secret-looking query values only', () => {
   assert.equal(redactQuery('/a?flag&access_key=k'), `/a?flag&access_key=${REDACTED}`);
   assert.equal(redactQuery('/a?X-Amz-Credential=AKIA%2F2024&x=%E0'), `/a?X-Amz-Credential=${REDACTED}&x=%E0`);
 });
+
+test('an API key never appears in the output: in a message, a field, an error, a URL, a child binding', () => {
+  const key = `dbk_0123456789abcdef_${'a1'.repeat(32)}`;
+  const { logger, lines } = capture();
+  logger.info({ note: `sent ${key}`, headers: { Authorization: `Bearer ${key}` }, req: { url: `/v1/runs?key=${key}`, headers: { authorization: `Bearer ${key}` } } }, `using ${key}`);
+  logger.error(new Error(`refused ${key}`));
+  logger.child({ client: key }).warn('child');
+  assert.equal(lines.length, 3);
+  for (const line of lines) {
+    assert.ok(!line.includes('a1a1a1'), `key leaked in ${line}`);
+    assert.ok(!line.includes('dbk_'), `key prefix in ${line}`);
+  }
+  assert.equal(JSON.parse(lines[0]).msg, `using ${REDACTED}`);
+  assert.equal(JSON.parse(lines[0]).req.headers, undefined, 'a request is logged without its headers');
+});

@@ -12,6 +12,16 @@ const SECRET_KEY = /pass(word|wd)?$|passphrase|secret|token|authorization|cookie
 /** `scheme://user:password@host` → `scheme://user:[Redacted]@host`; also a lone `scheme://token@host`. */
 const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#@:"']*)(?::([^\s/?#@"']*))?@/gi;
 
+/**
+ * An API key (libs/http's api-key.ts writes them `dbk_<lookup id>_<secret>`), or any piece of text that starts like
+ * one: hidden whole wherever it appears (a header echoed in an error message, a key pasted into a name field).
+ */
+const API_KEY = /\bdbk_[0-9A-Za-z_-]*/g;
+
+export function redactApiKeys(text: string): string {
+  return text.replace(API_KEY, REDACTED);
+}
+
 export function isSecretKey(key: string): boolean {
   return SECRET_KEY.test(key);
 }
@@ -30,7 +40,7 @@ export function redactUrlCredentials(text: string): string {
  * inside strings, and the same inside errors (serialized first, so `message` and `stack` are scrubbed).
  */
 export function redactSecrets(value: unknown, seen: WeakSet<object> = new WeakSet()): unknown {
-  if (typeof value === 'string') return redactUrlCredentials(value);
+  if (typeof value === 'string') return redactApiKeys(redactUrlCredentials(value));
   if (value === null || typeof value !== 'object') return value;
   if (seen.has(value)) return '[Circular]';
   seen.add(value);
@@ -50,12 +60,12 @@ export function redactSecrets(value: unknown, seen: WeakSet<object> = new WeakSe
 const JSON_STRING_MEMBER = /"((?:[^"\\]|\\.)*)":"((?:[^"\\]|\\.)*)"/g;
 
 /**
- * The last line of defence on a serialized JSON log line: URL credentials anywhere, and string
+ * The last line of defence on a serialized JSON log line: URL credentials and API keys anywhere, and string
  * values under secret-looking keys (this also covers child-logger bindings, which pino serializes
  * once at `child()` time, out of reach of `formatters.log`).
  */
 export function redactJsonLine(line: string): string {
-  return redactUrlCredentials(line).replace(JSON_STRING_MEMBER, (member, key: string) =>
+  return redactApiKeys(redactUrlCredentials(line)).replace(JSON_STRING_MEMBER, (member, key: string) =>
     isSecretKey(key) ? `"${key}":"${REDACTED}"` : member,
   );
 }
