@@ -8,6 +8,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { API_KEY_SECURITY_SCHEME } from './access/access.ts';
 
 export interface OpenApiInfo {
   title: string;
@@ -23,6 +24,8 @@ async function openApi(app: FastifyInstance, info: OpenApiInfo): Promise<void> {
       openapi: '3.1.0',
       info: { title: info.title, version: info.version, description: info.description },
       tags: info.tags.map((name) => ({ name })),
+      // The bearer API key of every /v1 route (access/access.ts marks each operation with it).
+      components: { securitySchemes: API_KEY_SECURITY_SCHEME },
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
