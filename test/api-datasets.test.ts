@@ -29,7 +29,7 @@ describe('POST /v1/datasets', () => {
     bucket = new S3BlobStore({ ...connection, bucket: 'lab-data' });
     await bucket.ensureBucket();
     await bucket.put('acq/noisy.tif', noisy);
-    const importer = createS3Importer(connection, 1 << 30);
+    const importer = createS3Importer(connection, 1 << 30, { locations: [{ bucket: 'lab-data', prefix: '' }, { bucket: 'no-such-bucket', prefix: '' }] });
     h = await createHarness({ s3Import: (uri) => importer.read(uri) });
   });
   after(async () => {

@@ -8,47 +8,83 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createLogger, loadConfig, type Logger } from '@divblur/config';
+import type { InjectOptions } from 'fastify';
+import { createLogger, loadConfig, type AccessConfig, type Logger } from '@divblur/config';
 import { openDatabase, type Database } from '@divblur/db';
 import { createTestDatabase } from '@divblur/db/testing';
-import { createRedis, deleteKeysWithPrefix, type Redis } from '@divblur/queue';
+import { createProducerRedis, createRedis, deleteKeysWithPrefix, type Redis } from '@divblur/queue';
 import { LocalBlobStore } from '@divblur/storage';
+import { issueApiKey, type IssueApiKey } from '@divblur/http/api-key';
 import { buildApp, type ApiApp, type ApiLimits } from '../apps/api/src/app.ts';
 import { createBullmqExperimentQueue } from '../apps/api/src/queue/bullmq-experiment-queue.ts';
 
 export interface Harness {
+  /** The API; its `inject` sends the harness's admin key unless the request sets `authorization` itself. */
   app: ApiApp;
+  /** A lab-wide admin key, made as `divblur keys create` makes one. */
+  key: string;
+  /** `app.inject` as Fastify has it: no key is added. */
+  injectWithoutKey: ApiApp['inject'];
+  /** Another key, made the same way (e.g. a read-only or a project's key). */
+  issueKey(request: IssueApiKey): Promise<string>;
   /** libs/db's repositories on the test database, as the app has them: tests write rows the way production does. */
   db: Database;
   redis: Redis;
   blobs: LocalBlobStore;
   blobDir: string;
   prefix: string;
+  databaseUrl: string;
   /** Counts of rows per table and blobs: "nothing written" is `counts()` unchanged. */
   counts(): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 
-export async function createHarness(options: { limits?: Partial<ApiLimits>; s3Import?: (uri: string) => Promise<Buffer>; logger?: Logger } = {}): Promise<Harness> {
+/** What the harness's access plugin is configured with (libs/config's AccessConfig); limits high enough for any test but a rate-limit one. */
+export const TEST_ACCESS: AccessConfig = { corsOrigins: [], rateLimits: { perMinute: 1_000_000, expensivePerMinute: 1_000_000 }, metricsRequireKey: false };
+
+export interface HarnessOptions {
+  limits?: Partial<ApiLimits>;
+  s3Import?: (uri: string) => Promise<Buffer>;
+  logger?: Logger;
+  /** Access control as configured (TEST_ACCESS by default); false: built without it. */
+  access?: Partial<AccessConfig> | false;
+  /** Another instance on the same database, Redis prefix and store (two API instances). */
+  sharing?: Harness;
+}
+
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const shared = options.sharing;
   const suffix = `${process.pid}_${randomBytes(3).toString('hex')}`;
-  const database = await createTestDatabase();
-  const prefix = `divblur-test-api-${suffix}`;
+  const database = shared ? undefined : await createTestDatabase();
+  const databaseUrl = shared?.databaseUrl ?? database!.url;
+  const prefix = shared?.prefix ?? `divblur-test-api-${suffix}`;
   const redis = createRedis(loadConfig().redisUrl);
-  const blobDir = await mkdtemp(join(tmpdir(), 'divblur-api-blobs-'));
+  const blobDir = shared?.blobDir ?? await mkdtemp(join(tmpdir(), 'divblur-api-blobs-'));
   const blobs = new LocalBlobStore(blobDir);
   const queue = createBullmqExperimentQueue(redis, prefix);
   const logger = options.logger ?? createLogger({ logLevel: 'silent' }, { name: 'api-test' });
-  const db = openDatabase({ databaseUrl: database.url }, { maxConnections: 4, logger });
+  const db = openDatabase({ databaseUrl }, { maxConnections: 4, logger });
+  // As wireDeps: the rate limits' counters on a connection that fails fast, under a namespace of their own.
+  const limiterRedis = options.access === undefined || options.access === false ? undefined : createProducerRedis(loadConfig().redisUrl);
+  const rateLimitNamespace = `${prefix}-rate-limit:`;
   const app = await buildApp({
     logger, db, blobs, queues: queue,
     s3Import: options.s3Import ?? (async (uri) => { throw new Error(`no S3 in this test: ${uri}`); }),
     readiness: { postgres: () => db.ping(), redis: () => queue.ping(), blobStore: async () => { await blobs.exists('_readyz'); } },
     metricsSources: { queueDepths: () => queue.depths(), jobDurations: () => db.runs.jobDurations() },
     limits: options.limits,
+    ...(limiterRedis === undefined ? {} : { access: { config: { ...TEST_ACCESS, ...(options.access || {}) }, redis: limiterRedis, rateLimitNamespace } }),
   });
   await app.ready();
+  const issueKey = async (request: IssueApiKey) => (await issueApiKey(db, request)).key;
+  const key = shared?.key ?? await issueKey({ name: 'test harness', scopes: ['admin'] });
+  const injectWithoutKey = app.inject.bind(app) as ApiApp['inject'];
+  // Every test request carries the key, as a LIMS's would, unless it sets authorization itself (to test access).
+  app.inject = ((request: InjectOptions) => injectWithoutKey({
+    ...request, headers: { ...(request.headers !== undefined && 'authorization' in request.headers ? {} : { authorization: `Bearer ${key}` }), ...request.headers },
+  })) as ApiApp['inject'];
   return {
-    app, db, redis, blobs, blobDir, prefix,
+    app, key, injectWithoutKey, issueKey, databaseUrl, db, redis, blobs, blobDir, prefix,
     async counts() {
       const out: Record<string, number> = {
         datasets: await db.prisma.dataset.count(), experiments: await db.prisma.experiment.count(), runs: await db.prisma.run.count(),
@@ -62,12 +98,16 @@ export async function createHarness(options: { limits?: Partial<ApiLimits>; s3Im
     async close() {
       await app.close();
       await queue.close();
-      await deleteKeysWithPrefix(redis, prefix);
+      if (!shared) {
+        await deleteKeysWithPrefix(redis, prefix);
+        await deleteKeysWithPrefix(redis, `${prefix}-rate-limit`);
+      }
       await redis.quit();
+      limiterRedis?.disconnect();
       await db.close();
-      await database.drop();
+      await database?.drop();
       await blobs.close();
-      await rm(blobDir, { recursive: true, force: true });
+      if (!shared) await rm(blobDir, { recursive: true, force: true });
     },
   };
 }

@@ -65,7 +65,7 @@ describe('the API refuses bad requests with a 4xx and writes nothing', () => {
     bucket = new S3BlobStore({ ...connection, bucket: 'lab-data' });
     await bucket.ensureBucket();
     await bucket.put('acq/noisy.tif', noisy);
-    const importer = createS3Importer(connection, MAX_UPLOAD_BYTES);
+    const importer = createS3Importer(connection, MAX_UPLOAD_BYTES, { locations: [{ bucket: 'lab-data', prefix: '' }, { bucket: 'no-such-bucket', prefix: '' }] });
     h = await createHarness({ s3Import: (uri) => importer.read(uri), limits: { maxUploadBytes: MAX_UPLOAD_BYTES } });
     // What a real client has by then: datasets (uploaded, so the store's folders exist), an experiment with runs and jobs.
     const created = await h.app.inject({ method: 'POST', url: '/v1/datasets', ...(await multipart({ noisy: encodeTiff(stack(2, 48)), psf: tiff(1, 5) })) });

@@ -9,7 +9,10 @@ import Fastify from 'fastify';
 import multipart from '@fastify/multipart';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { requestChildLogger, type Logger } from '@divblur/config';
-import { createValidatorCompiler, openApi, strictQuery } from '@divblur/http';
+import { access, createValidatorCompiler, openApi, strictQuery } from '@divblur/http';
+import type { AccessConfig } from '@divblur/config';
+import type { ProjectResource } from '@divblur/db';
+import type { Redis } from '@divblur/queue';
 import errorHandler from './plugins/error-handler.ts';
 import metrics, { type MetricsSources } from './plugins/metrics.ts';
 import { healthRoutes, type ReadinessChecks } from './routes/health.ts';
@@ -19,6 +22,10 @@ import { runRoutes } from './routes/runs.ts';
 import { compareRoutes } from './routes/compare.ts';
 import { modelRoutes } from './routes/models.ts';
 import { deconvolutionRoutes } from './routes/deconvolutions.ts';
+import { keyRoutes } from './routes/keys.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { API_ACCESS_POLICY } from './access-policy.ts';
+import { NotFoundError } from './lib/errors.ts';
 import type { BatchServices } from './deconvolutions/create-batch.ts';
 import type { ApiServices } from './services.ts';
 
@@ -38,7 +45,20 @@ export interface ApiDeps extends ApiServices {
   limits?: Partial<ApiLimits>;
   /** The batch path's queue, S3 listing and callback signing; without them /v1/deconvolutions is not served. */
   batches?: BatchServices;
+  /** API keys, rate limits, CORS (libs/http's access plugin, on deps.db's keys and audit log). */
+  access?: ApiAccess;
 }
+
+export interface ApiAccess {
+  config: AccessConfig;
+  /** Rate-limit counters: a connection that fails fast (createProducerRedis). */
+  redis: Redis;
+  /** Key prefix of the counters, `<queue prefix>:rate-limit:`. */
+  rateLimitNamespace: string;
+}
+
+/** The API's 404 of a resource (NotFoundError's), also for another project's: the same body as for none. */
+const RESOURCE_NAMES: Record<ProjectResource, string> = { dataset: 'dataset', experiment: 'experiment', run: 'run', model: 'model', batch: 'batch' };
 
 export type ApiApp = Awaited<ReturnType<typeof buildApp>>;
 
@@ -60,10 +80,16 @@ export async function buildApp(deps: ApiDeps) {
     title: 'divblur API', version: '0.1.0',
     description: 'DivBlurring deconvolution: datasets, experiments and λ sweeps, runs, models, comparisons. '
       + 'Every error is { statusCode, code, error, message, requestId }.',
-    tags: ['datasets', 'experiments', 'runs', 'models', 'deconvolutions', 'health'],
+    tags: ['datasets', 'experiments', 'runs', 'models', 'deconvolutions', 'access', 'health'],
   });
 
   await app.register(errorHandler);
+  if (deps.access) {
+    await app.register(access, {
+      service: 'api', db: deps.db, config: deps.access.config, redis: deps.access.redis, rateLimitNamespace: deps.access.rateLimitNamespace,
+      policy: API_ACCESS_POLICY, notFound: (resource, id) => new NotFoundError(RESOURCE_NAMES[resource], id),
+    });
+  }
   await app.register(strictQuery);
   await app.register(metrics, { sources: deps.metricsSources });
 
@@ -75,5 +101,7 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(compareRoutes, { prefix: '/v1', services });
   await app.register(modelRoutes, { prefix: '/v1', services });
   if (deps.batches) await app.register(deconvolutionRoutes, { prefix: '/v1', services, batches: deps.batches, limits });
+  await app.register(keyRoutes, { prefix: '/v1', services });
+  await app.register(auditRoutes, { prefix: '/v1', services });
   return app;
 }

@@ -7,6 +7,7 @@ import { DEFAULT_LIMITS, type ApiDeps } from './app.ts';
 import { createBullmqExperimentQueue } from './queue/bullmq-experiment-queue.ts';
 import { createBullmqBatchQueue } from './queue/bullmq-batch-queue.ts';
 import { createS3Importer } from './lib/s3-import.ts';
+import { allowlistedListing } from './lib/s3-allowlist.ts';
 
 export interface WiredDeps { deps: ApiDeps; close(): Promise<void> }
 
@@ -22,7 +23,9 @@ export function wireDeps(config: Config, logger: Logger): WiredDeps {
   const blobs = createBlobStore(config.blobStore);
   const s3 = config.blobStore.kind === 's3' ? config.blobStore : undefined;
   const connection = { region: s3?.region ?? 'us-east-1', endpoint: s3?.endpoint, forcePathStyle: s3?.forcePathStyle, credentials: s3?.credentials };
-  const importer = createS3Importer(connection, DEFAULT_LIMITS.maxUploadBytes);
+  // s3:// imports and batch inputs only from S3_IMPORT_ALLOW, never from the service's own bucket.
+  const allowlist = { locations: config.s3ImportAllow, ownBucket: s3?.bucket };
+  const importer = createS3Importer(connection, DEFAULT_LIMITS.maxUploadBytes, allowlist);
   const batchQueue = createBullmqBatchQueue(redis, config.queuePrefix);
   const s3Sources = createS3Sources(connection);
   const deps: ApiDeps = {
@@ -33,7 +36,7 @@ export function wireDeps(config: Config, logger: Logger): WiredDeps {
       blobStore: async () => { await blobs.exists('_readyz'); },
     },
     metricsSources: { queueDepths: () => queue.depths(), jobDurations: () => db.runs.jobDurations() },
-    batches: { queue: batchQueue, listS3: (uri) => s3Sources.list(uri), callbacksSigned: config.callbackSecret !== undefined },
+    batches: { queue: batchQueue, listS3: allowlistedListing(s3Sources, allowlist), callbacksSigned: config.callbackSecret !== undefined },
   };
   return {
     deps,

@@ -4,12 +4,15 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ImagingError } from '@divblur/imaging';
+import { ConfigError } from '@divblur/config';
+import { ApiKeyRequestError } from '@divblur/http/api-key';
 import { simulateCommand } from './commands/simulate.ts';
 import { baselineCommand } from './commands/baseline.ts';
 import { scoreCommand } from './commands/score.ts';
 import { trainCommand } from './commands/train.ts';
 import { deconvolveCommand } from './commands/deconvolve.ts';
 import { exportCommand } from './commands/export.ts';
+import { KeysCommandError, keysCreateCommand, keysListCommand, keysRevokeCommand } from './commands/keys.ts';
 import { DEFAULT_TRAIN_STEPS, DivblurError } from '@divblur/divblurring';
 import { DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_SAMPLES, DEFAULT_SEED, DEFAULT_TOLERANCE_SIGMA, OnnxError } from '@divblur/onnx';
 import { nonNegativeInteger, nonNegativeNumber, positiveInteger, positiveNumber } from '@divblur/terminal';
@@ -112,10 +115,28 @@ program.command('export')
   .option('--no-dihedral', 'no test-time averaging over the turns and mirrors the PSF is symmetric under (on by default, as the service)')
   .action(exportCommand);
 
+const keys = program.command('keys')
+  .description('API keys of the services (in the database of DATABASE_URL): every /v1 route needs one, sent as Authorization: Bearer <key>');
+keys.command('create')
+  .description('create a key and print it once (it is stored only hashed)')
+  .requiredOption('--name <text>', 'who or what uses it, e.g. lims')
+  .requiredOption('--scopes <list>', 'comma-separated: read (GET), write (create datasets, experiments, deconvolutions; cancel), admin (everything)')
+  .option('--project <name>', "limit it to this project's datasets and what is made from them (created if new)")
+  .action(keysCreateCommand);
+keys.command('list')
+  .description('the keys: id, name, public part, scopes, project, created, last used')
+  .option('--all', 'include revoked keys', false)
+  .action(keysListCommand);
+keys.command('revoke')
+  .description('revoke a key: refused from its next request on')
+  .argument('<id>', 'the key id (divblur keys list)')
+  .action(keysRevokeCommand);
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  if (error instanceof ImagingError || error instanceof DivblurError || error instanceof OnnxError || error instanceof QueueError) {
+  if (error instanceof ImagingError || error instanceof DivblurError || error instanceof OnnxError || error instanceof QueueError
+    || error instanceof KeysCommandError || error instanceof ApiKeyRequestError || error instanceof ConfigError) {
     process.stderr.write(`divblur: ${error.message}${'code' in error ? ` [${String(error.code)}]` : ''}\n`);
     process.exit(2);
   }

@@ -3,7 +3,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config, Logger } from '@divblur/config';
 import { openDatabase, type Database } from '@divblur/db';
-import { createQueues, createRedis, type Queues, type Redis } from '@divblur/queue';
+import { createProducerRedis, createQueues, createRedis, type Queues, type Redis } from '@divblur/queue';
 import { createBlobStore, createS3Sources, type BlobStore, type S3Sources } from '@divblur/storage';
 import { ModelSessionStore } from './model-sessions.ts';
 
@@ -14,6 +14,8 @@ export interface InferenceServices {
   readonly blobs: BlobStore;
   readonly redis: Redis;
   readonly queues: Queues;
+  /** The rate limits' counters (libs/http's access plugin): a connection that fails fast, so that a Redis away lets calls through. */
+  readonly rateLimitRedis: Redis;
   readonly sessions: ModelSessionStore;
   /** Objects of user-given s3:// URIs (a batch's s3 inputs), read with the configuration's S3 endpoint and credentials. */
   readonly s3: S3Sources;
@@ -34,16 +36,19 @@ export function createInferenceServices(config: Readonly<Config>, logger: Logger
   const blobs = createBlobStore(config.blobStore);
   const redis = createRedis(config.redisUrl);
   const queues = createQueues(redis, config.queuePrefix);
+  const rateLimitRedis = createProducerRedis(config.redisUrl);
+  rateLimitRedis.on('error', (error: Error) => logger.warn({ message: error.message }, 'redis connection error (rate limits)'));
   const sessions = new ModelSessionStore(db.models, blobs, options.modelCacheDir ?? join(tmpdir(), 'divblur-models'), options.sessionCapacity ?? 4);
   const store = config.blobStore.kind === 's3' ? config.blobStore : undefined;
   const s3 = createS3Sources({ region: store?.region ?? 'us-east-1', endpoint: store?.endpoint, forcePathStyle: store?.forcePathStyle, credentials: store?.credentials });
   return {
-    config, logger, db, blobs, redis, queues, sessions, s3, workerName: `${hostname()}:${process.pid}`,
+    config, logger, db, blobs, redis, queues, rateLimitRedis, sessions, s3, workerName: `${hostname()}:${process.pid}`,
     async close() {
       await sessions.close();
       await s3.close();
       await queues.close();
       redis.disconnect();
+      rateLimitRedis.disconnect();
       await db.close();
       await blobs.close();
     },

@@ -28,6 +28,8 @@ export interface DatasetFields {
   patchSize?: number;
   /** Resolved on the noisy stack (@divblur/imaging resolveNoiseModel): given values kept, the rest estimated. */
   noiseModel?: NoiseModelSpec;
+  /** The project of the key that creates it (not a form field: libs/http's projectOfNewRows); null or absent: the lab's. */
+  projectId?: string | null;
 }
 
 export const MIN_IMAGE_SIDE_PX = 16;
@@ -117,6 +119,7 @@ export async function insertDataset(
     noisyKey: blobs.noisyKey, gtKey: blobs.gtKey, psfKey: blobs.psfKey,
     psfShape: validated.psf ? [validated.psf.height, validated.psf.width] : null,
     pixelSizeNm: fields.pixelSizeNm ?? null,
+    projectId: fields.projectId ?? null,
     noiseSigma: fields.noiseSigma ?? (validated.noiseModel?.model.kind === 'gaussian' ? validated.noiseModel.model.sigma : null),
     // Shown with the dataset, and warned about when an experiment trains on it (routes/experiments.ts).
     meta: {

@@ -17,6 +17,7 @@ import type { BlobStore } from '@divblur/storage';
 import { isDecimalText } from '@divblur/http';
 import type { ApiServices } from '../services.ts';
 import { DatasetFieldsSchema } from '../schemas/dataset.ts';
+import { projectOfNewRows } from '@divblur/http';
 import { datasetBlobKey, discardBlobs, insertDataset, validateDataset, type DatasetFields, type DatasetFiles } from './dataset-ingest.ts';
 import { ApiError, BadRequestError } from './errors.ts';
 
@@ -145,7 +146,7 @@ export async function ingestMultipart(request: FastifyRequest, services: Pick<Ap
       }
     }
     if (!stored.noisy) throw new BadRequestError('NOISY_MISSING', 'the multipart upload needs a file field "noisy" (a TIFF stack)');
-    const fields = parseFields(raw);
+    const fields = { ...parseFields(raw), projectId: projectOfNewRows(request) };
     const files: DatasetFiles = { noisy: await services.blobs.getBuffer(stored.noisy.key) };
     if (stored.gt) files.gt = await services.blobs.getBuffer(stored.gt.key);
     if (stored.psf) files.psf = await services.blobs.getBuffer(stored.psf.key);

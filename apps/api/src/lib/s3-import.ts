@@ -1,11 +1,13 @@
 /**
  * Reads a user-given `s3://bucket/key` with the S3 endpoint and credentials of the configuration
  * (the lab's MinIO, or AWS with the default chain). One client per bucket, created on first use.
- * What S3 says about the client's URI — no such bucket or key, access denied, a bucket elsewhere —
- * is a 400 that names the URI; a store that cannot be reached stays a server error.
+ * Only inside the allowlist (s3-allowlist.ts): a URI outside it is a 403 before S3 is asked
+ * anything. What S3 says about an allowed URI — no such bucket or key, access denied, a bucket
+ * elsewhere — is a 400 that names the URI; a store that cannot be reached stays a server error.
  */
 import { BlobNotFoundError, parseS3Uri, S3BlobStore, type S3BlobStoreOptions } from '@divblur/storage';
 import { ApiError, BadRequestError } from './errors.ts';
+import { isS3Allowed, s3NotAllowed, type S3Allowlist } from './s3-allowlist.ts';
 
 export type S3Connection = Omit<S3BlobStoreOptions, 'bucket' | 'partSizeBytes'>;
 
@@ -23,11 +25,12 @@ function uriError(uri: string, error: unknown): ApiError | undefined {
   return undefined;
 }
 
-export function createS3Importer(connection: S3Connection, maxBytes: number): S3Importer {
+export function createS3Importer(connection: S3Connection, maxBytes: number, allowlist: S3Allowlist): S3Importer {
   const stores = new Map<string, S3BlobStore>();
   return {
     async read(uri) {
       const { bucket, key } = parseS3Uri(uri);
+      if (!isS3Allowed(allowlist, bucket, key)) throw s3NotAllowed(uri);
       let store = stores.get(bucket);
       if (!store) { store = new S3BlobStore({ ...connection, bucket }); stores.set(bucket, store); }
       try {

@@ -9,6 +9,8 @@ import { ingestMultipart } from '../lib/multipart-upload.ts';
 import { simulateDatasetOffThread } from '../lib/synthetic.ts';
 import { decodeCursor, pageOf } from '../lib/cursor.ts';
 import { BadRequestError, NotFoundError } from '../lib/errors.ts';
+import { projectOfNewRows, projectScope } from '@divblur/http';
+import { ImageFormatError } from '@divblur/imaging';
 
 const CREATED_KEY = { type: 'time', nullable: false } as const;
 
@@ -23,7 +25,7 @@ export const datasetRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices; l
   }, async (request, reply) => {
     const dataset = request.isMultipart()
       ? await ingestMultipart(request, services, limits.maxUploadBytes)
-      : await fromJson(request.body as DatasetJsonBody | undefined, services);
+      : await fromJson(request.body as DatasetJsonBody | undefined, services, projectOfNewRows(request));
     return reply.status(201).header('location', `/v1/datasets/${dataset.id}`).send(dataset);
   });
 
@@ -33,7 +35,7 @@ export const datasetRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices; l
     const { limit, cursor, sort } = request.query;
     const after = cursor === undefined ? undefined : decodeCursor(cursor, sort, CREATED_KEY);
     const rows = await services.db.datasets.list(limit + 1, {
-      descending: sort === '-created', ...(after ? { after: { createdAt: after.key as string, id: after.id } } : {}),
+      descending: sort === '-created', projectId: projectScope(request), ...(after ? { after: { createdAt: after.key as string, id: after.id } } : {}),
     });
     return pageOf(rows, limit, (last) => ({ sort, key: last.createdAt, id: last.id }));
   });
@@ -47,12 +49,12 @@ export const datasetRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices; l
   });
 };
 
-async function fromJson(body: DatasetJsonBody | undefined, services: ApiServices) {
+async function fromJson(body: DatasetJsonBody | undefined, services: ApiServices, projectId: string | null) {
   if (!body || (body.s3 === undefined) === (body.synthetic === undefined)) {
     throw new BadRequestError('DATASET_SOURCE', 'send exactly one of { "s3": "s3://…" } or { "synthetic": { preset, n, seed } }, or a multipart upload');
   }
   const fields: DatasetFields = {
-    name: body.name, pixelSizeNm: body.pixelSizeNm, noiseSigma: body.noiseSigma, patchSize: body.patchSize,
+    name: body.name, pixelSizeNm: body.pixelSizeNm, noiseSigma: body.noiseSigma, patchSize: body.patchSize, projectId,
     ...(body.noiseModel === undefined ? {} : { noiseModel: body.noiseModel }),
   };
   if (body.s3 !== undefined) {
@@ -60,7 +62,11 @@ async function fromJson(body: DatasetJsonBody | undefined, services: ApiServices
     const files: DatasetFiles = { noisy: await services.s3Import(uris.noisy) };
     if (uris.gt) files.gt = await services.s3Import(uris.gt);
     if (uris.psf) files.psf = await services.s3Import(uris.psf);
-    return storeDataset(services, files, fields, 's3', { s3: uris });
+    return storeDataset(services, files, fields, 's3', { s3: uris }).catch((error: unknown) => {
+      // The decoders quote a file's first bytes and header; an import's error must not echo an object's content.
+      if (error instanceof ImageFormatError) throw new BadRequestError(error.code, `an s3:// object of the dataset is not a readable TIFF or .npy stack (${error.code}); an import's error does not show its bytes`);
+      throw error;
+    });
   }
   const synthetic = body.synthetic!;
   const simulated = await simulateDatasetOffThread(synthetic);

@@ -6,6 +6,7 @@ import type { ApiLimits } from '../app.ts';
 import { CreateExperimentBody, CreatedExperiment, Experiment, IdempotencyHeaders } from '../schemas/experiment.ts';
 import { errorResponses, IdParams, Page, PageQuery, Uuid } from '../schemas/common.ts';
 import { NotFoundError } from '../lib/errors.ts';
+import { projectScope } from '@divblur/http';
 import { decodeCursor, pageOf } from '../lib/cursor.ts';
 import { createExperiment } from '../experiments/create-experiment.ts';
 
@@ -35,7 +36,7 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices
     const { limit, cursor, datasetId, sort } = request.query;
     const after = cursor === undefined ? undefined : decodeCursor(cursor, sort, { type: 'time', nullable: false });
     const rows = await db.experiments.list(limit + 1, {
-      descending: sort === '-created', datasetId, ...(after ? { after: { createdAt: after.key as string, id: after.id } } : {}),
+      descending: sort === '-created', datasetId, projectId: projectScope(request), ...(after ? { after: { createdAt: after.key as string, id: after.id } } : {}),
     });
     return pageOf(rows, limit, (last) => ({ sort, key: last.createdAt, id: last.id }));
   });

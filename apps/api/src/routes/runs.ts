@@ -11,6 +11,7 @@ import { downsampleMean } from '../lib/downsample.ts';
 import { toCsv } from '@divblur/terminal';
 import { BadRequestError, ConflictError, NotFoundError } from '../lib/errors.ts';
 import { linePlotSvg } from '../svg/line-plot.ts';
+import { projectScope } from '@divblur/http';
 
 const RunsQuery = Type.Object({
   experimentId: Type.Optional(Uuid),
@@ -59,7 +60,10 @@ export const runRoutes: FastifyPluginAsyncTypebox<{ services: ApiServices }> = a
     const after = q.cursor === undefined ? undefined
       : decodeCursor(q.cursor, q.sort, { type: cursorKeyType(sort) === 'string' ? 'time' : 'number', nullable: isNullableSort(sort) });
     const rows = await db.runs.page({
-      filter: { experimentId: q.experimentId, penalty: q.penalty, method: q.method, status: q.status as RunStatus | undefined, lambdaMin: q.lambdaMin, lambdaMax: q.lambdaMax },
+      filter: {
+        experimentId: q.experimentId, penalty: q.penalty, method: q.method, status: q.status as RunStatus | undefined, lambdaMin: q.lambdaMin, lambdaMax: q.lambdaMax,
+        projectId: projectScope(request),
+      },
       sort, descending, limit: q.limit + 1, after,
     });
     // An unknown experiment is a 404, not an empty list (checked only when the page is empty).

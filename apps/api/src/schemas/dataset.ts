@@ -59,6 +59,7 @@ export const Dataset = Type.Object({
   pixelSizeNm: Type.Union([Type.Number(), Type.Null()]),
   noiseSigma: Type.Union([Type.Number(), Type.Null()]),
   meta: Type.Record(Type.String(), Type.Unknown()),
+  projectId: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'the project of the key that created it; null: the lab\'s' })),
   createdAt: Type.String(),
 });
 

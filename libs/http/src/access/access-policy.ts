@@ -2,7 +2,8 @@
  * What each /v1 route of a service needs, beyond the defaults: GET and HEAD need the read scope, any other method
  * write; a route's `:id` names the resource its path starts with (/v1/datasets/:id a dataset …), which a key limited
  * to a project must be allowed to see. A service lists its exceptions in one policy (apps/<app>/src/access-policy.ts),
- * keyed `METHOD /path` as registered; a policy entry that names no route is an error at start-up.
+ * keyed `METHOD /path` as registered (test/access.test.ts checks that each names a route). A route whose `:id` names
+ * no known resource, or with another parameter, is refused at start-up until its policy names the resource.
  */
 import type { ApiScope, ProjectResource } from '@divblur/db';
 
