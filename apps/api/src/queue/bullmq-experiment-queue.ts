@@ -25,7 +25,8 @@ export interface BullmqExperimentQueue extends ExperimentQueue {
 
 export function createBullmqExperimentQueue(redis: Redis, prefix: string): BullmqExperimentQueue {
   const queues = createQueues(redis, prefix);
-  const call = <T>(work: () => Promise<T>): Promise<T> => {
+  // async: a connection that is not ready rejects like any other failure (callers .catch it).
+  const call = async <T>(work: () => Promise<T>): Promise<T> => {
     assertRedisReady(redis);
     return withDeadline(work(), QUEUE_DEADLINE_MS, 'redis');
   };
