@@ -43,7 +43,10 @@ const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / v
 // 1. PSNR, image by image.
 const test = simulate({ preset: 'dataset1', count: Number(args['test-count']), size: Number(args.size), seed: 2 });
 const graph = buildMmseGraph(saved, { samples });
-const session = await ort.InferenceSession.create(graph.bytes, { intraOpNumThreads: availableParallelism() });
+// The service's thread settings (session.ts: threads = cores, no spinning), so that the times compare like with like.
+const session = await ort.InferenceSession.create(graph.bytes, {
+  intraOpNumThreads: availableParallelism(), extra: { session: { intra_op: { allow_spinning: '0' } } },
+});
 const images = [];
 for (let i = 0; i < test.noisy.count; i++) {
   const y = stackImage(test.noisy, i);

@@ -50,7 +50,8 @@ function assertAccepted({ code, verdict }: { code: number; verdict: Verdict }): 
   for (const file of ['mmse.onnx', 'sample.onnx', 'test_input.npy', 'test_output_mmse.npy', 'test_output_std.npy', 'psf.npy']) assert.ok(verdict.hashes.includes(file), file);
   for (const output of ['mmse', 'std']) {
     const { maxError, peak } = verdict.reproduced[output];
-    assert.ok(peak > 1e-3 && maxError <= 1e-4 * peak, `${output}: max error ${maxError} against peak ${peak}`);
+    // Within 1e-4, and within 1e-4 of the output's peak (the tolerance rdf.yaml states).
+    assert.ok(peak > 1e-3 && maxError <= 1e-4 * Math.min(1, peak), `${output}: max error ${maxError} against peak ${peak}`);
   }
 }
 
