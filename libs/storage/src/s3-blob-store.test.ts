@@ -93,3 +93,43 @@ describe('S3BlobStore against s3rver', () => {
     assert.equal(store.uri('models/m1/model.onnx'), `s3://${BUCKET}/models/m1/model.onnx`);
   });
 });
+
+/**
+ * BLOB_STORE=s3 as every process builds it: libs/config's frozen configuration from the environment, with static keys
+ * (S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY, as docker-compose's MinIO) and with the AWS SDK's default chain (no
+ * S3_* keys: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY read by the SDK), each through the whole blob-store suite.
+ */
+for (const credentials of ['static keys from the environment', "the SDK's default chain"] as const) {
+  describe(`BLOB_STORE=s3 from loadConfig, ${credentials}, against s3rver`, () => {
+    let directory = '';
+    let server: S3rver;
+    let store: ReturnType<typeof createBlobStore>;
+    const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+
+    before(async () => {
+      directory = await mkdtemp(join(tmpdir(), 'divblur-s3rver-config-'));
+      server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });
+      const { port } = await server.run();
+      const env: Record<string, string> = { BLOB_STORE: 's3', S3_BUCKET: 'divblur-configured', S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_FORCE_PATH_STYLE: 'true' };
+      if (credentials === 'static keys from the environment') Object.assign(env, { S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' });
+      else Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' });
+      const config = loadConfig(env);
+      assert.ok(Object.isFrozen(config.blobStore));
+      assert.equal(config.blobStore.kind === 's3' && config.blobStore.credentials === undefined, credentials !== 'static keys from the environment');
+      store = createBlobStore(config.blobStore);
+      await (store as S3BlobStore).ensureBucket();
+    });
+    after(async () => {
+      await store?.close();
+      await server?.close();
+      await rm(directory, { recursive: true, force: true });
+      for (const [name, value] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    });
+
+    // The configured part size (8 MiB): a body of two parts and a bit is a multipart upload.
+    blobStoreContract(() => store, { bigBodyBytes: 2 * 8 * 1024 * 1024 + 1024 });
+  });
+}
