@@ -1,3 +1,6 @@
+/** A readiness check (/readyz of both services) that does not answer within this reads as down: a dependency that hangs must not hang the probe. */
+export const READINESS_TIMEOUT_MS = 2000;
+
 /** A call to another server that did not answer in time. */
 export class DeadlineError extends Error {
   readonly code = 'DEADLINE_EXCEEDED';

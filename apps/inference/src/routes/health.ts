@@ -1,11 +1,8 @@
 /** /healthz: the process is up. /readyz: Postgres, Redis and the blob store answer (503 naming those that do not). */
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { withDeadline } from '@divblur/config';
+import { READINESS_TIMEOUT_MS, withDeadline } from '@divblur/config';
 import type { InferenceServices } from '../services.ts';
-
-/** A check that does not answer within this reads as down (a dependency that hangs must not hang the probe). */
-export const READINESS_TIMEOUT_MS = 2000;
 
 const Readiness = Type.Object({
   status: Type.Union([Type.Literal('ready'), Type.Literal('not ready')]),
