@@ -9,12 +9,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { enqueueExperimentFlow, trainJobId } from '@divblur/queue';
 import { freePort, startOwnRedis, type OwnRedis } from './redis-server.ts';
-import { createServiceHarness, tinyTraining, waitFor, type ServiceHarness } from './service-harness.ts';
+import { createServiceHarness, sandboxChildrenOf, tinyTraining, waitFor, type ServiceHarness } from './service-harness.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const ENTRIES = {
@@ -88,22 +88,6 @@ async function terminate(running: Running): Promise<number> {
   running.child.kill('SIGTERM');
   await Promise.race([running.exited, new Promise((done) => setTimeout(done, 30_000))]);
   return performance.now() - started;
-}
-
-/** Children of `pid` running BullMQ's sandbox main (Linux /proc). */
-function sandboxChildrenOf(pid: number): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (parent === pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('bullmq')) pids.push(Number(entry));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return pids;
 }
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');

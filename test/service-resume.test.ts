@@ -5,10 +5,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { enqueueExperimentFlow, trainJobId } from '@divblur/queue';
 import { startTrainer, type RunningTrainer } from '@divblur/trainer';
-import { createServiceHarness, tinyTraining, waitFor, type ServiceHarness } from './service-harness.ts';
+import { createServiceHarness, sandboxChildrenOf, tinyTraining, waitFor, type ServiceHarness } from './service-harness.ts';
 
 const STEPS = 60;
 const CHECKPOINT_EVERY = 10;
@@ -25,22 +24,6 @@ after(async () => {
   await harness?.close();
 });
 
-/** This process's children running BullMQ's sandbox main (Linux /proc). */
-function sandboxChildren(): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (parent === process.pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('bullmq')) pids.push(Number(entry));
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return pids;
-}
-
 /** Trained (evaluating: no inference worker runs here, so no metrics and not succeeded) or failed. */
 const finished = (runId: string) => waitFor(`run ${runId} to finish training`, async () => {
   const run = await harness.db.run.findUniqueOrThrow({ where: { id: runId }, include: { model: true } });
@@ -56,7 +39,7 @@ test('a killed training job resumes from its checkpoint with no duplicate or mis
 
   const checkpoint = await waitFor('a first checkpoint', async () =>
     (await harness.db.checkpoint.findFirst({ where: { runId: killedRun } })) ?? undefined, 60_000);
-  const children = sandboxChildren();
+  const children = sandboxChildrenOf(process.pid);
   assert.equal(children.length, 1, `one sandbox child expected, found ${children}`);
   process.kill(children[0], 'SIGKILL');
   const stepsAtKill = (await harness.db.run.findUniqueOrThrow({ where: { id: killedRun } })).stepsDone;
