@@ -22,7 +22,7 @@ import { parseArgs } from 'node:util';
 import { buildApp, createBullmqBatchQueue, createBullmqExperimentQueue, DEFAULT_LIMITS, storeDataset, storeExperiment } from '@divblur/api';
 import { batchProgress, manifestOf } from '@divblur/batch';
 import { createLogger, loadConfig } from '@divblur/config';
-import { DEFAULT_TOLERANCE_SIGMA } from '@divblur/divblurring/mmse-core';
+import { DEFAULT_TOLERANCE_RANGE } from '@divblur/divblurring/mmse-core';
 import { openDatabase } from '@divblur/db';
 import { createTestDatabase } from '@divblur/db/testing';
 import { decodeTiff, encodeTiff, psnr, simulate, stackImage, toStack } from '@divblur/imaging';
@@ -139,7 +139,7 @@ async function runCase(size: number, pages: number, mode: string, layout: string
   const manifest = manifestOf(inputs, tasks);
   const output = decodeTiff(await blobs.getBuffer(inputs[0].outputKey!)).stack;
   const psnrs = Array.from({ length: pages }, (_, i) => psnr(stackImage(simulation.groundTruth, i), stackImage(output, i)));
-  const tolerance = mode === 'samples' ? 'none' : `${DEFAULT_TOLERANCE_SIGMA}·σ`;
+  const tolerance = mode === 'samples' ? 'none' : `${DEFAULT_TOLERANCE_RANGE}·range`;
   const row: Row = {
     size, samples: manifest.pages.reduce((s, p) => s + (p.samplesUsed ?? 0), 0) / pages, tolerance, workers: workerCount, threads_per_worker: threads,
     pages, pages_per_hour: progress.pagesPerHour ?? 0, psnr: psnrs.reduce((a, b) => a + b, 0) / pages, peak_rss_mb: Math.round(peakRssMb),

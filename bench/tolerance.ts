@@ -2,27 +2,29 @@
  * The batch path's default tolerance, measured (issue 16): on the quality bench's test images (bench/quality.ts:
  * simulate(preset, 20 images of 128², seed 2)), with models trained by bench/quality.ts --save-models, each image's
  * MMSE through the batch engine (libs/batch deconvolvePageTask: the served defaults, seed 0, dihedral averaging) at
- * 100 samples and with a tolerance of f·σ (σ the model's noise level) for each fraction f. The samples of a shorter
- * run are the first ones of the 100-sample run (same seed, same views), so a PSNR difference is the effect of
- * stopping, not of other draws. The default is the largest f whose mean PSNR stays within 0.05 dB of the 100-sample
- * MMSE on every preset.
- *   node --import tsx bench/tolerance.ts --models DIR [--fractions 0.02,0.03,…] [--test-count 20] [--size 128]
- *     [--out bench/results/tolerance.json]
+ * 100 samples and with a tolerance of f·scale for each fraction f, the scale being the page's intensity range (the
+ * batch path's, libs/batch intensityRange) or, with --scale sigma, the model's noise σ. The samples of a shorter run
+ * are the first ones of the 100-sample run (same seed, same views), so a PSNR difference is the effect of stopping,
+ * not of other draws. The default is the largest f whose mean PSNR stays within 0.05 dB of the 100-sample MMSE on
+ * every preset.
+ *   node --import tsx bench/tolerance.ts --models DIR [--scale range|sigma] [--fractions 0.002,…] [--test-count 20]
+ *     [--size 128] [--out bench/results/tolerance.json]
  * DIR holds dataset1-divblurring-positivity and dataset2-divblurring-none (bench/quality.ts's --save-models names).
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { deconvolvePageTask, noiseScale, planPageTiles } from '@divblur/batch';
-import { DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_SAMPLES, DEFAULT_SEED, DEFAULT_TOLERANCE_SIGMA, SERVED_DIHEDRAL } from '@divblur/divblurring/mmse-core';
+import { deconvolvePageTask, intensityRange, planPageTiles } from '@divblur/batch';
+import { DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_SAMPLES, DEFAULT_SEED, DEFAULT_TOLERANCE_RANGE, SERVED_DIHEDRAL } from '@divblur/divblurring/mmse-core';
 import { psnr, simulate, stackImage, type SimulationPreset } from '@divblur/imaging';
 import { exportModel, loadModelSessions, releaseModelSessions, sessionPsf } from '@divblur/onnx';
 
 const { values: args } = parseArgs({
   options: {
     models: { type: 'string' },
-    fractions: { type: 'string', default: '0.02,0.03,0.05,0.07,0.1,0.15,0.2,0.3' },
+    scale: { type: 'string', default: 'range' },
+    fractions: { type: 'string', default: '0.002,0.003,0.004,0.005,0.006,0.008,0.01' },
     'test-count': { type: 'string', default: '20' },
     size: { type: 'string', default: '128' },
     out: { type: 'string', default: 'bench/results/tolerance.json' },
@@ -30,12 +32,14 @@ const { values: args } = parseArgs({
 });
 if (!args.models) throw new Error('--models DIR: the folder bench/quality.ts --save-models wrote');
 const fractions = args.fractions!.split(',').map(Number);
+if (args.scale !== 'range' && args.scale !== 'sigma') throw new Error('--scale range|sigma');
+const unit = args.scale === 'range' ? 'range' : 'σ';
 const command = `node --import tsx bench/tolerance.ts ${process.argv.slice(2).join(' ')}`;
 const PRESETS: [SimulationPreset, string][] = [['dataset1', 'dataset1-divblurring-positivity'], ['dataset2', 'dataset2-divblurring-none']];
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 
 interface Row {
-  preset: string; tolerance_sigma: number | null; tolerance: number | null; psnr: number; delta_psnr_db: number; worst_delta_psnr_db: number;
+  preset: string; scale: string; fraction: number | null; tolerance: number | null; psnr: number; delta_psnr_db: number; worst_delta_psnr_db: number;
   samples_mean: number; samples_min: number; samples_max: number; seconds: number; speedup: number;
 }
 const rows: Row[] = [];
@@ -51,7 +55,8 @@ for (const [preset, modelName] of PRESETS) {
     for (let i = 0; i < test.noisy.count; i++) {
       const image = stackImage(test.noisy, i);
       const [tile] = planPageTiles(image.height, image.width, model, DEFAULT_MEMORY_BUDGET_BYTES);
-      const tolerance = fraction === null ? undefined : fraction * noiseScale(noise, image);
+      const scale = args.scale === 'range' ? intensityRange(image) : (noise.kind === 'gaussian' ? noise.sigma : Number.NaN);
+      const tolerance = fraction === null ? undefined : fraction * scale;
       const result = await deconvolvePageTask(sessions, image, tile, {
         samples: DEFAULT_SAMPLES, seed: DEFAULT_SEED, dihedral: SERVED_DIHEDRAL, memoryBudgetBytes: DEFAULT_MEMORY_BUDGET_BYTES, tolerance, noise, psf,
       });
@@ -61,14 +66,14 @@ for (const [preset, modelName] of PRESETS) {
   };
   const full = await run(null);
   const fullSeconds = full.reduce((s, r) => s + r.ms, 0) / 1000;
-  rows.push({ preset, tolerance_sigma: null, tolerance: null, psnr: mean(full.map((r) => r.psnr)), delta_psnr_db: 0, worst_delta_psnr_db: 0,
+  rows.push({ preset, scale: unit, fraction: null, tolerance: null, psnr: mean(full.map((r) => r.psnr)), delta_psnr_db: 0, worst_delta_psnr_db: 0,
     samples_mean: DEFAULT_SAMPLES, samples_min: DEFAULT_SAMPLES, samples_max: DEFAULT_SAMPLES, seconds: fullSeconds, speedup: 1 });
   for (const fraction of fractions) {
     const per = await run(fraction);
     const seconds = per.reduce((s, r) => s + r.ms, 0) / 1000;
     const samples = per.map((r) => r.samples);
     rows.push({
-      preset, tolerance_sigma: fraction, tolerance: mean(per.map((r) => r.tolerance!)), psnr: mean(per.map((r) => r.psnr)),
+      preset, scale: unit, fraction, tolerance: mean(per.map((r) => r.tolerance!)), psnr: mean(per.map((r) => r.psnr)),
       delta_psnr_db: mean(per.map((r) => r.psnr)) - mean(full.map((r) => r.psnr)),
       worst_delta_psnr_db: Math.min(...per.map((r, i) => r.psnr - full[i].psnr)),
       samples_mean: mean(samples), samples_min: Math.min(...samples), samples_max: Math.max(...samples), seconds, speedup: fullSeconds / seconds,
@@ -79,20 +84,20 @@ for (const [preset, modelName] of PRESETS) {
   await rm(dir, { recursive: true, force: true });
 }
 
-const within = (fraction: number) => PRESETS.every(([preset]) => (rows.find((r) => r.preset === preset && r.tolerance_sigma === fraction)?.delta_psnr_db ?? -1) >= -0.05);
+const within = (fraction: number) => PRESETS.every(([preset]) => (rows.find((r) => r.preset === preset && r.fraction === fraction)?.delta_psnr_db ?? -1) >= -0.05);
 const chosen = Math.max(...fractions.filter(within));
 const table = [
-  'preset    tolerance/σ  psnr    Δpsnr   worst Δ  samples (min–max)   seconds  speed-up',
-  ...rows.map((r) => `${r.preset.padEnd(9)} ${(r.tolerance_sigma === null ? '100 samp.' : String(r.tolerance_sigma)).padEnd(11)}  ${r.psnr.toFixed(2)}  ${r.delta_psnr_db.toFixed(3).padStart(6)}  ${r.worst_delta_psnr_db.toFixed(3).padStart(7)}  ${r.samples_mean.toFixed(1).padStart(6)} (${r.samples_min}–${r.samples_max})`.padEnd(58) + `  ${r.seconds.toFixed(1).padStart(6)}  ${r.speedup.toFixed(2)}`),
+  `preset    tol./${unit.padEnd(6)} psnr    Δpsnr   worst Δ  samples (min–max)   seconds  speed-up`,
+  ...rows.map((r) => `${r.preset.padEnd(9)} ${(r.fraction === null ? '100 samp.' : String(r.fraction)).padEnd(11)}  ${r.psnr.toFixed(2)}  ${r.delta_psnr_db.toFixed(3).padStart(6)}  ${r.worst_delta_psnr_db.toFixed(3).padStart(7)}  ${r.samples_mean.toFixed(1).padStart(6)} (${r.samples_min}–${r.samples_max})`.padEnd(58) + `  ${r.seconds.toFixed(1).padStart(6)}  ${r.speedup.toFixed(2)}`),
 ];
 console.log(table.join('\n'));
-console.log(`largest tolerance within 0.05 dB on every preset: ${chosen}·σ (DEFAULT_TOLERANCE_SIGMA is ${DEFAULT_TOLERANCE_SIGMA})`);
+console.log(`largest tolerance within 0.05 dB on every preset: ${chosen}·${unit} (DEFAULT_TOLERANCE_RANGE is ${DEFAULT_TOLERANCE_RANGE})`);
 await mkdir(dirname(args.out!), { recursive: true });
-await writeFile(args.out!, JSON.stringify({ command, cores: availableParallelism(), chosen_tolerance_sigma: chosen, default_tolerance_sigma: DEFAULT_TOLERANCE_SIGMA, rows }, null, 1) + '\n');
+await writeFile(args.out!, JSON.stringify({ command, cores: availableParallelism(), scale: args.scale, chosen_fraction: chosen, default_tolerance_range: DEFAULT_TOLERANCE_RANGE, rows }, null, 1) + '\n');
 await writeFile(args.out!.replace(/\.json$/, '.md'), [
   '# Default tolerance of the batch path', '', `Command: \`${command}\` (${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores, a shared machine).`, '',
   'Mean PSNR of the MMSE over the quality bench\'s test images; Δ against the 100-sample MMSE (same seed: the shorter run\'s samples are the',
-  'first of the longer one\'s); worst Δ of one image; samples used per image. The default is the largest fraction of σ within 0.05 dB on every preset.', '',
-  '```', ...table, '```', '', `Largest within 0.05 dB on every preset: ${chosen}·σ.`, '',
+  `first of the longer one's); worst Δ of one image; samples used per image. Tolerance = fraction × ${args.scale === 'range' ? 'the page\'s intensity range (0.1–99.9 percentiles)' : 'the model\'s noise σ'}; the largest fraction within 0.05 dB on every preset.`, '',
+  '```', ...table, '```', '', `Largest within 0.05 dB on every preset: ${chosen}·${unit}.`, '',
 ].join('\n'));
 console.log(`wrote ${args.out}`);

@@ -14,7 +14,7 @@ import { deconvolveCommand } from './commands/deconvolve.ts';
 import { exportCommand } from './commands/export.ts';
 import { KeysCommandError, keysCreateCommand, keysListCommand, keysRevokeCommand } from './commands/keys.ts';
 import { DEFAULT_TRAIN_STEPS, DivblurError } from '@divblur/divblurring';
-import { DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_SAMPLES, DEFAULT_SEED, DEFAULT_TOLERANCE_SIGMA, OnnxError } from '@divblur/onnx';
+import { DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_SAMPLES, DEFAULT_SEED, DEFAULT_TOLERANCE_RANGE, OnnxError } from '@divblur/onnx';
 import { nonNegativeInteger, nonNegativeNumber, positiveInteger, positiveNumber } from '@divblur/terminal';
 import { DEFAULT_CHECKPOINT_EVERY_STEPS, QueueError } from '@divblur/queue';
 
@@ -100,7 +100,7 @@ program.command('deconvolve')
   .option('--seed <n>', 'random seed', nonNegativeInteger, DEFAULT_SEED)
   .option('--no-dihedral', 'no test-time averaging over the turns and mirrors the PSF is symmetric under (on by default: the samples are split over them)')
   .option('--memory-mb <n>', 'memory budget of ONNX Runtime, MiB (images that do not fit are tiled)', positiveInteger, DEFAULT_MEMORY_BUDGET_BYTES / 2 ** 20)
-  .option('--tolerance <value>', `folder: stop a page once its MMSE's Monte-Carlo standard error is below this (data units); default: ${DEFAULT_TOLERANCE_SIGMA} × the model's noise σ; none: every sample`, batchTolerance, 'default')
+  .option('--tolerance <value>', `folder: stop a page once its MMSE's Monte-Carlo standard error is below this (data units); default: ${DEFAULT_TOLERANCE_RANGE} × the page's intensity range; none: every sample`, batchTolerance, 'default')
   .option('--with-std', 'folder: also write each stack\'s posterior std (<name>.std.tif)', false)
   .action(deconvolveCommand);
 

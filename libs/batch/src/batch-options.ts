@@ -1,13 +1,13 @@
 /**
  * What a batch asks of every page: one TypeBox schema for the API's validation and OpenAPI, the row the batch keeps,
  * and the worker's and the CLI's reading of it. Every default is the MMSE core's (mmse-core.ts); the tolerance's is
- * a fraction of the model's noise level (DEFAULT_TOLERANCE_SIGMA · σ), so that one default fits data of any scale.
+ * a fraction of the page's intensity range (DEFAULT_TOLERANCE_RANGE · range), so that one default fits data of any scale.
  * tfjs- and ONNX-free, so the API imports it as `@divblur/batch/options`.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { noiseVariance, type Image, type NoiseModel } from '@divblur/imaging';
+import type { Image } from '@divblur/imaging';
 import {
-  DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_SAMPLES, DEFAULT_SEED, DEFAULT_TOLERANCE_SIGMA, MAX_SAMPLES, SERVED_DIHEDRAL,
+  DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_SAMPLES, DEFAULT_SEED, DEFAULT_TOLERANCE_RANGE, MAX_SAMPLES, SERVED_DIHEDRAL,
 } from '@divblur/divblurring/mmse-core';
 
 /** Smallest and largest working-memory budget a batch may set (the tiny models of tests tile at 1 MiB). */
@@ -19,7 +19,7 @@ export const BatchOptions = Type.Object({
   tolerance: Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Literal('default'), Type.Literal('none')], {
     default: 'default',
     description: 'stop a page once the RMS Monte-Carlo standard error of its MMSE is below this (data units); '
-      + `"default": ${DEFAULT_TOLERANCE_SIGMA} × the model's noise σ; "none": always \`samples\``,
+      + `"default": ${DEFAULT_TOLERANCE_RANGE} × the page's intensity range (0.1–99.9 percentiles); "none": always \`samples\``,
   }),
   std: Type.Boolean({ default: false, description: 'also write the per-pixel posterior std stack (float32)' }),
   dihedral: Type.Boolean({ default: SERVED_DIHEDRAL, description: 'test-time averaging over the turns and mirrors the PSF is symmetric under' }),
@@ -57,20 +57,23 @@ export interface BatchOutput {
 }
 
 /**
- * The noise level that scales the default tolerance, data units: σ of a Gaussian model; for a Poisson–Gaussian one
- * the standard deviation at the page's mean signal, √(α·max(ȳ − o, 0) + σ_r²).
+ * The scale of the default tolerance, data units: the page's intensity range, the 99.9th minus the 0.1th percentile
+ * of its values (of a strided sample of at most 65 536 of them), so that neither a hot pixel nor a camera's offset
+ * moves it.
  */
-export function noiseScale(noise: NoiseModel, page: Image): number {
-  if (noise.kind === 'gaussian') return noise.sigma;
-  let sum = 0;
-  for (const value of page.data) sum += value;
-  return Math.sqrt(noiseVariance(noise, sum / page.data.length - noise.offset));
+export function intensityRange(page: Image): number {
+  const stride = Math.max(1, Math.floor(page.data.length / 65_536));
+  const sample = new Float32Array(Math.ceil(page.data.length / stride));
+  for (let i = 0, j = 0; i < page.data.length; i += stride) sample[j++] = page.data[i];
+  sample.sort();
+  const at = (q: number) => sample[Math.min(sample.length - 1, Math.round(q * (sample.length - 1)))];
+  return at(0.999) - at(0.001);
 }
 
 /** The absolute tolerance of the options (data units), or undefined for "always every sample". */
-export function resolveTolerance(tolerance: BatchOptions['tolerance'], noiseLevel: number): number | undefined {
+export function resolveTolerance(tolerance: BatchOptions['tolerance'], range: number): number | undefined {
   if (tolerance === 'none') return undefined;
   if (tolerance !== 'default') return tolerance;
-  // A model without a usable noise level gives no scale for the default: spend every sample rather than guess one.
-  return noiseLevel > 0 && Number.isFinite(noiseLevel) ? DEFAULT_TOLERANCE_SIGMA * noiseLevel : undefined;
+  // A flat page gives no scale for the default: spend every sample rather than guess one.
+  return range > 0 && Number.isFinite(range) ? DEFAULT_TOLERANCE_RANGE * range : undefined;
 }

@@ -44,6 +44,14 @@ export interface PageTaskResult extends PageTaskStats {
   readonly std: Float32Array;
 }
 
+/**
+ * Samples per sampler call when a tolerance may stop the page. The stop is checked after each call, and with the
+ * default 8 per call and 8 views of test-time averaging a page could stop only at 64 samples or run all 100
+ * (bench/tolerance.ts saw exactly that); ONNX Runtime decodes 2 per call as fast per sample as 8 or 100
+ * (ENVIRONMENT.md's table), and the samples are the same either way (the noise is keyed by sample and position).
+ */
+export const TOLERANCE_CHECK_BATCH = 2;
+
 /** Tile t's noise seed (t > 0 of a tiled page): unrelated to the batch seed's stream and to the views' (mmse-core's viewSeed). */
 export function tileSeed(seed: number, tile: PageTile): number {
   return tile.tileCount === 1 ? seed : (seed + Math.imul(tile.tile + 1, 0x2545f491)) >>> 0;
@@ -56,7 +64,7 @@ export async function deconvolvePageTask(sessions: ModelSessions, page: Image, t
   const input: Image = whole ? page : { data: cropWindow(page.data, page.width, window.top, window.left, window.height, window.width), height: window.height, width: window.width };
   const estimate = await mmse(sessions, input, {
     samples: options.samples, seed: tileSeed(options.seed, tile), dihedral: options.dihedral, memoryBudgetBytes: options.memoryBudgetBytes,
-    ...(options.tolerance === undefined ? {} : { tolerance: options.tolerance }),
+    ...(options.tolerance === undefined ? {} : { tolerance: options.tolerance, maxBatch: TOLERANCE_CHECK_BATCH }),
   });
   const inWindow = { top: core.top - window.top, left: core.left - window.left, height: core.height, width: core.width };
   const crop = (data: Float32Array, rect: Rect) => cropWindow(data, window.width, rect.top, rect.left, rect.height, rect.width);

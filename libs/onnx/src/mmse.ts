@@ -25,7 +25,7 @@ import { OnnxOptionError } from './errors.ts';
 
 // The MMSE vocabulary and defaults are the core's; served through this library so that the inference app needs no other.
 export {
-  DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_MIN_SAMPLES, DEFAULT_SAMPLES, DEFAULT_SEED, DEFAULT_TOLERANCE_SIGMA, MAX_SAMPLES, SERVED_DIHEDRAL,
+  DEFAULT_MEMORY_BUDGET_BYTES, DEFAULT_MIN_SAMPLES, DEFAULT_SAMPLES, DEFAULT_SEED, DEFAULT_TOLERANCE_RANGE, MAX_SAMPLES, SERVED_DIHEDRAL,
 } from '@divblur/divblurring/mmse-core';
 export type { MmseEstimate, MmseOptions } from '@divblur/divblurring/mmse-core';
 

@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  decodeInputStack, deconvolvePageTask, manifestOf, noiseScale, outputDtypeOf, outputStackKeys, pageResultKey, planPageTiles, readPageStats,
+  decodeInputStack, deconvolvePageTask, intensityRange, manifestOf, outputDtypeOf, outputStackKeys, pageResultKey, planPageTiles, readPageStats,
   resolveTolerance, uniqueStems, writeManifestFiles, writeOutputStacks, writePageResult, BatchError,
   type BatchOptions, type ManifestInputRecord, type ManifestTaskRecord, type OutputTask,
 } from '@divblur/batch';
@@ -64,7 +64,7 @@ export async function deconvolveFolder(args: DeconvolveFolderArgs): Promise<{ pa
       let failure: string | null = null;
       for (let page = 0; page < count; page++) {
         const image = stackImage(decoded.stack, page);
-        const tolerance = resolveTolerance(args.options.tolerance, noiseScale(noise, image));
+        const tolerance = resolveTolerance(args.options.tolerance, intensityRange(image));
         for (const tile of tiles) {
           const resultKey = pageResultKey('', name, page, tile.tile, tile.tileCount);
           let stats = await readPageStats(blobs, resultKey);

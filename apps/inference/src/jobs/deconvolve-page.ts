@@ -7,7 +7,7 @@
  */
 import { UnrecoverableError } from 'bullmq';
 import {
-  deconvolvePageTask, inputPageKey, noiseScale, readPageStats, resolveTolerance, writePageResult, type PageTile,
+  deconvolvePageTask, inputPageKey, intensityRange, readPageStats, resolveTolerance, writePageResult, type PageTile,
 } from '@divblur/batch';
 import { decodeTiff, ImagingError, stackImage } from '@divblur/imaging';
 import { OnnxInputError, OnnxOptionError, sessionPsf } from '@divblur/onnx';
@@ -53,7 +53,7 @@ export async function deconvolvePage(services: InferenceServices, taskId: string
   const { options } = batch;
   const result = await deconvolvePageTask(loaded, page, tile, {
     samples: options.samples, seed: options.seed, dihedral: options.dihedral, memoryBudgetBytes: options.memoryBudgetBytes,
-    tolerance: resolveTolerance(options.tolerance, noiseScale(noise, page)), noise, psf: sessionPsf(loaded),
+    tolerance: resolveTolerance(options.tolerance, intensityRange(page)), noise, psf: sessionPsf(loaded),
   });
   await writePageResult(blobs, task.resultKey, result);
   logger.info({ batchId: batch.id, taskId, input: input.name, page: task.page, tile: task.tile, samplesUsed: result.samplesUsed, ms: result.durationMs }, 'page written');
