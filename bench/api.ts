@@ -1,7 +1,9 @@
 /**
  * API benchmark (issue 7): enqueue throughput (POST /v1/experiments with a 20-run sweep, each one
  * transaction + one BullMQ flow) and the latency of GET /v1/runs — a filtered, sorted page of 50 —
- * with 10k runs and 1M loss points in a database of its own. Real HTTP on 127.0.0.1.
+ * with 10k runs and 1M loss points in a database of its own. Real HTTP on 127.0.0.1, with access control on as in
+ * production (issue 15): every request sends an API key (one row read per request, the rate limiter's Redis
+ * counter; limits set out of reach so that the figures are the latency, not a 429).
  *   node --import tsx bench/api.ts   → bench/results/api.json
  */
 import { writeFile } from 'node:fs/promises';
@@ -11,7 +13,8 @@ import { join } from 'node:path';
 import { createLogger, loadConfig } from '@divblur/config';
 import { openDatabase } from '@divblur/db';
 import { createTestDatabase } from '@divblur/db/testing';
-import { createRedis, deleteKeysWithPrefix } from '@divblur/queue';
+import { createProducerRedis, createRedis, deleteKeysWithPrefix } from '@divblur/queue';
+import { issueApiKey } from '@divblur/http/api-key';
 import { LocalBlobStore } from '@divblur/storage';
 import { buildApp, createBullmqExperimentQueue } from '@divblur/api';
 
@@ -35,11 +38,18 @@ await deleteKeysWithPrefix(redis, prefix);
 const blobDir = await mkdtemp(join(tmpdir(), 'divblur-bench-blobs-'));
 const blobs = new LocalBlobStore(blobDir);
 const queue = createBullmqExperimentQueue(redis, prefix);
+const limiterRedis = createProducerRedis(loadConfig().redisUrl);
 const app = await buildApp({
   logger: createLogger({ logLevel: 'warn' }, { name: 'api-bench' }), db, blobs, queues: queue,
   s3Import: async () => { throw new Error('no S3 in the bench'); },
   readiness: {}, metricsSources: { queueDepths: () => queue.depths(), jobDurations: () => db.runs.jobDurations() },
+  access: {
+    config: { corsOrigins: [], rateLimits: { perMinute: 1_000_000, expensivePerMinute: 1_000_000 }, metricsRequireKey: false },
+    redis: limiterRedis, rateLimitNamespace: `${prefix}-rate-limit:`,
+  },
 });
+const { key } = await issueApiKey(db, { name: 'bench', scopes: ['read', 'write'] });
+const authorization = `Bearer ${key}`;
 const address = await app.listen({ host: '127.0.0.1', port: 0 });
 
 try {
@@ -59,7 +69,7 @@ try {
   const started = performance.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
     while (next++ < EXPERIMENTS) {
-      const res = await fetch(`${address}/v1/experiments`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      const res = await fetch(`${address}/v1/experiments`, { method: 'POST', body, headers: { 'content-type': 'application/json', authorization } });
       if (res.status !== 201) throw new Error(`POST /v1/experiments: ${res.status} ${await res.text()}`);
     }
   }));
@@ -92,17 +102,17 @@ try {
   ];
   const cursors: string[] = [];
   for (const q of queries) {
-    const page = await (await fetch(address + q)).json() as { items: unknown[]; nextCursor: string | null };
+    const page = await (await fetch(address + q, { headers: { authorization } })).json() as { items: unknown[]; nextCursor: string | null };
     if (page.items.length !== 50 || !page.nextCursor) throw new Error(`${q}: expected a full page with a cursor`);
     cursors.push(`${q}&cursor=${page.nextCursor}`);
   }
   const urls = [...queries, ...cursors];
-  for (let i = 0; i < 50; i++) await (await fetch(address + urls[i % urls.length])).arrayBuffer(); // warm-up
+  for (let i = 0; i < 50; i++) await (await fetch(address + urls[i % urls.length], { headers: { authorization } })).arrayBuffer(); // warm-up
   const times: number[] = [];
   const perQuery = urls.map(() => [] as number[]);
   for (let i = 0; i < PAGE_REQUESTS; i++) {
     const t0 = performance.now();
-    const res = await fetch(address + urls[i % urls.length]);
+    const res = await fetch(address + urls[i % urls.length], { headers: { authorization } });
     await res.arrayBuffer();
     const ms = performance.now() - t0;
     times.push(ms);
@@ -126,6 +136,7 @@ try {
     loss_points: lossPoints,
     details: {
       command: 'node --import tsx bench/api.ts',
+      access: 'on: an API key on every request (its row read each time), the per-key rate limiter in Redis',
       experiments: EXPERIMENTS, runs_per_experiment: 20, concurrency: CONCURRENCY, page_requests: PAGE_REQUESTS, by_query: byQuery,
       machine: `${(await import('node:os')).cpus().length} cores, node ${process.version}`,
       date: new Date().toISOString(),
@@ -137,7 +148,9 @@ try {
   await app.close();
   await queue.close();
   await deleteKeysWithPrefix(redis, prefix);
+  await deleteKeysWithPrefix(redis, `${prefix}-rate-limit`);
   await redis.quit();
+  limiterRedis.disconnect();
   await db.close();
   await database.drop();
   await rm(blobDir, { recursive: true, force: true });

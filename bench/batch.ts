@@ -26,7 +26,8 @@ import { DEFAULT_TOLERANCE_RANGE } from '@divblur/divblurring/mmse-core';
 import { openDatabase } from '@divblur/db';
 import { createTestDatabase } from '@divblur/db/testing';
 import { decodeTiff, encodeTiff, psnr, simulate, stackImage, toStack } from '@divblur/imaging';
-import { createRedis, deleteKeysWithPrefix, ExperimentSpec } from '@divblur/queue';
+import { createProducerRedis, createRedis, deleteKeysWithPrefix, ExperimentSpec } from '@divblur/queue';
+import { issueApiKey } from '@divblur/http/api-key';
 import { Value } from '@sinclair/typebox/value';
 import { createBlobStore } from '@divblur/storage';
 import { exportModelDirToBlobs } from '@divblur/trainer';
@@ -65,12 +66,16 @@ const blobs = createBlobStore(config.blobStore);
 const redis = createRedis(config.redisUrl);
 const batchQueue = createBullmqBatchQueue(redis, config.queuePrefix);
 const experimentQueue = createBullmqExperimentQueue(redis, config.queuePrefix);
+const limiterRedis = createProducerRedis(config.redisUrl);
 const app = await buildApp({
   logger, db: repos, blobs, queues: experimentQueue, s3Import: async () => { throw new Error('no S3 in the bench'); },
   readiness: { postgres: () => repos.ping(), redis: async () => { await redis.ping(); }, blobStore: async () => undefined },
   metricsSources: { queueDepths: async () => ({}), jobDurations: async () => ({}) },
   batches: { queue: batchQueue, listS3: async () => [], callbacksSigned: false },
+  access: { config: config.access, redis: limiterRedis, rateLimitNamespace: `${config.queuePrefix}-rate-limit:` },
 });
+// Access control is on, as in production: the batch is posted with a key.
+const { key } = await issueApiKey(repos, { name: 'bench', scopes: ['read', 'write'] });
 
 // The model as the trainer serves one: a run of an experiment on a dataset, trained, evaluated, its blobs and row.
 const seedData = simulate({ preset: 'dataset1', count: 2, size: 64, seed: 1 });
@@ -124,7 +129,7 @@ async function runCase(size: number, pages: number, mode: string, layout: string
   const request = new Request('http://localhost/', { method: 'POST', body: form });
   const workers = Array.from({ length: workerCount }, (_, i) => startWorker(workerCount === 1 ? `0-${threads - 1}` : String(i % availableParallelism())));
   const started = performance.now();
-  const response = await app.inject({ method: 'POST', url: '/v1/deconvolutions', payload: Buffer.from(await request.arrayBuffer()), headers: { 'content-type': request.headers.get('content-type')! } });
+  const response = await app.inject({ method: 'POST', url: '/v1/deconvolutions', payload: Buffer.from(await request.arrayBuffer()), headers: { 'content-type': request.headers.get('content-type')!, authorization: `Bearer ${key}` } });
   if (response.statusCode !== 202) throw new Error(`POST /v1/deconvolutions: ${response.statusCode} ${response.body}`);
   const id = response.json().id as string;
   const batch = await until('the batch to settle', async () => { const b = await repos.batches.get(id); return b?.finishedAt ? b : undefined; }, 3 * 3600_000);
@@ -178,6 +183,7 @@ try {
   await experimentQueue.close();
   await deleteKeysWithPrefix(redis, config.queuePrefix);
   redis.disconnect();
+  limiterRedis.disconnect();
   await repos.close();
   await database.drop();
   await blobs.close();

@@ -8,7 +8,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { InjectOptions } from 'fastify';
 import { createLogger, loadConfig, type AccessConfig, type Logger } from '@divblur/config';
 import { openDatabase, type Database } from '@divblur/db';
 import { createTestDatabase } from '@divblur/db/testing';
@@ -16,6 +15,7 @@ import { createProducerRedis, createRedis, deleteKeysWithPrefix, type Redis } fr
 import { LocalBlobStore } from '@divblur/storage';
 import { issueApiKey, type IssueApiKey } from '@divblur/http/api-key';
 import { buildApp, type ApiApp, type ApiLimits } from '../apps/api/src/app.ts';
+import { sendKeyByDefault } from './test-keys.ts';
 import { createBullmqExperimentQueue } from '../apps/api/src/queue/bullmq-experiment-queue.ts';
 
 export interface Harness {
@@ -46,8 +46,8 @@ export interface HarnessOptions {
   limits?: Partial<ApiLimits>;
   s3Import?: (uri: string) => Promise<Buffer>;
   logger?: Logger;
-  /** Access control as configured (TEST_ACCESS by default); false: built without it. */
-  access?: Partial<AccessConfig> | false;
+  /** Access control as configured: TEST_ACCESS with these changes. */
+  access?: Partial<AccessConfig>;
   /** Another instance on the same database, Redis prefix and store (two API instances). */
   sharing?: Harness;
 }
@@ -65,7 +65,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const logger = options.logger ?? createLogger({ logLevel: 'silent' }, { name: 'api-test' });
   const db = openDatabase({ databaseUrl }, { maxConnections: 4, logger });
   // As wireDeps: the rate limits' counters on a connection that fails fast, under a namespace of their own.
-  const limiterRedis = options.access === undefined || options.access === false ? undefined : createProducerRedis(loadConfig().redisUrl);
+  const limiterRedis = createProducerRedis(loadConfig().redisUrl);
   const rateLimitNamespace = `${prefix}-rate-limit:`;
   const app = await buildApp({
     logger, db, blobs, queues: queue,
@@ -73,16 +73,11 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     readiness: { postgres: () => db.ping(), redis: () => queue.ping(), blobStore: async () => { await blobs.exists('_readyz'); } },
     metricsSources: { queueDepths: () => queue.depths(), jobDurations: () => db.runs.jobDurations() },
     limits: options.limits,
-    ...(limiterRedis === undefined ? {} : { access: { config: { ...TEST_ACCESS, ...(options.access || {}) }, redis: limiterRedis, rateLimitNamespace } }),
+    access: { config: { ...TEST_ACCESS, ...options.access }, redis: limiterRedis, rateLimitNamespace },
   });
   await app.ready();
   const issueKey = async (request: IssueApiKey) => (await issueApiKey(db, request)).key;
-  const key = shared?.key ?? await issueKey({ name: 'test harness', scopes: ['admin'] });
-  const injectWithoutKey = app.inject.bind(app) as ApiApp['inject'];
-  // Every test request carries the key, as a LIMS's would, unless it sets authorization itself (to test access).
-  app.inject = ((request: InjectOptions) => injectWithoutKey({
-    ...request, headers: { ...(request.headers !== undefined && 'authorization' in request.headers ? {} : { authorization: `Bearer ${key}` }), ...request.headers },
-  })) as ApiApp['inject'];
+  const { key, injectWithoutKey } = await sendKeyByDefault(app, db, shared?.key);
   return {
     app, key, injectWithoutKey, issueKey, databaseUrl, db, redis, blobs, blobDir, prefix,
     async counts() {
@@ -103,7 +98,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
         await deleteKeysWithPrefix(redis, `${prefix}-rate-limit`);
       }
       await redis.quit();
-      limiterRedis?.disconnect();
+      limiterRedis.disconnect();
       await db.close();
       await database?.drop();
       await blobs.close();

@@ -46,9 +46,13 @@ test('each line of a request says its id, method and url; the last one its statu
 });
 
 test('a failing request logs the error with its id and status, and the database password stays hidden', async () => {
-  const response = await h.app.inject({
+  const basic = await h.app.inject({
     method: 'POST', url: '/v1/datasets', payload: { name: 'from s3', s3: 's3://lims-bucket/acq.tif' },
-    headers: { 'x-request-id': 'lims-req-2', authorization: `Basic ${Buffer.from(`lims:${SECRET}`).toString('base64')}` },
+    headers: { 'x-request-id': 'lims-req-basic', authorization: `Basic ${Buffer.from(`lims:${SECRET}`).toString('base64')}` },
+  });
+  assert.equal(basic.statusCode, 401, 'Basic credentials are not an API key');
+  const response = await h.app.inject({
+    method: 'POST', url: '/v1/datasets', payload: { name: 'from s3', s3: 's3://lims-bucket/acq.tif' }, headers: { 'x-request-id': 'lims-req-2' },
   });
   assert.equal(response.statusCode, 500, response.body);
   const records = linesOf('lims-req-2');
@@ -62,4 +66,17 @@ test('a failing request logs the error with its id and status, and the database 
     assert.ok(!line.includes(SECRET), `secret in ${line}`);
     assert.ok(!line.includes(Buffer.from(`lims:${SECRET}`).toString('base64')), `basic credentials in ${line}`);
   }
+});
+
+test('API keys never reach the log: the harness key on every request, a key created through POST /v1/keys, a revoked one, a mistyped one', async () => {
+  const created = await h.app.inject({ method: 'POST', url: '/v1/keys', payload: { name: 'logged?', scopes: ['read'] }, headers: { 'x-request-id': 'lims-req-3' } });
+  assert.equal(created.statusCode, 201);
+  const { key, id } = created.json();
+  await h.app.inject({ method: 'GET', url: '/v1/datasets', headers: { authorization: `Bearer ${key}` } });
+  await h.app.inject({ method: 'POST', url: `/v1/keys/${id}/revoke` });
+  await h.app.inject({ method: 'GET', url: `/v1/datasets?key=${key}`, headers: { authorization: `Bearer ${key}` } });
+  await h.app.inject({ method: 'GET', url: '/v1/datasets', headers: { authorization: `Bearer ${key.slice(0, -1)}x` } });
+  assert.ok(linesOf('lims-req-3').length >= 2, 'the requests were logged');
+  const secrets = [h.key, key].map((k) => k.split('_')[2]);
+  for (const line of lines) for (const secret of secrets) assert.ok(!line.includes(secret.slice(0, 16)), `a key in ${line}`);
 });

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { buildApp, wireDeps, type ApiApp, type WiredDeps } from '@divblur/api';
 import { startTrainer, type RunningTrainer } from '@divblur/trainer';
 import { createServiceHarness, waitFor, type ServiceHarness } from './service-harness.ts';
+import { sendKeyByDefault } from './test-keys.ts';
 
 let harness: ServiceHarness;
 let wired: WiredDeps;
@@ -19,6 +20,7 @@ before(async () => {
   harness = await createServiceHarness();
   wired = wireDeps(harness.config, harness.logger);
   api = await buildApp(wired.deps);
+  await sendKeyByDefault(api, wired.deps.db);
   await api.ready();
   trainer = startTrainer(harness.config, harness.logger);
 });

@@ -18,7 +18,8 @@ import { createTestDatabase, type TestDatabase } from '@divblur/db/testing';
 import { encodeTiff, gaussianPsf, simulate, toStack } from '@divblur/imaging';
 import { exportModelDirToBlobs } from '@divblur/trainer';
 import { writeRandomModel } from '@divblur/onnx/testing';
-import { createRedis, deleteKeysWithPrefix, type Redis } from '@divblur/queue';
+import { createProducerRedis, createRedis, deleteKeysWithPrefix, type Redis } from '@divblur/queue';
+import { sendKeyByDefault, TEST_RATE_LIMIT_ENV } from './test-keys.ts';
 import { createBlobStore, createS3Sources, S3BlobStore, type BlobStore, type S3Sources } from '@divblur/storage';
 import S3rver from 's3rver';
 import { tinySpec, tinyTraining } from './service-harness.ts';
@@ -76,7 +77,7 @@ export async function createBatchHarness(options: { store?: 'local' | 's3' } = {
     : { BLOB_STORE: 'local', BLOB_DIR: blobDir };
   const env: NodeJS.ProcessEnv = {
     ...process.env, DATABASE_URL: database.url, QUEUE_PREFIX: `divblur-test-batch-${randomBytes(4).toString('hex')}`,
-    ...store, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', NODE_ENV: 'test', CALLBACK_SECRET,
+    ...store, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', NODE_ENV: 'test', CALLBACK_SECRET, ...TEST_RATE_LIMIT_ENV,
   };
   const config = loadConfig(env);
   const logger = createLogger({ logLevel: 'silent' }, { name: 'batch-test' });
@@ -86,6 +87,7 @@ export async function createBatchHarness(options: { store?: 'local' | 's3' } = {
   const redis = createRedis(config.redisUrl);
   const batchQueue = createBullmqBatchQueue(redis, config.queuePrefix);
   const experimentQueue = createBullmqExperimentQueue(redis, config.queuePrefix);
+  const limiterRedis = createProducerRedis(config.redisUrl);
   const s3Bucket = new S3BlobStore({ ...connection, bucket: 'lab-acquisitions' });
   await s3Bucket.ensureBucket();
   const s3Sources: S3Sources = createS3Sources(connection);
@@ -114,8 +116,10 @@ export async function createBatchHarness(options: { store?: 'local' | 's3' } = {
     readiness: { postgres: () => repos.ping(), redis: async () => { await redis.ping(); }, blobStore: async () => undefined },
     metricsSources: { queueDepths: async () => ({}), jobDurations: async () => ({}) },
     batches: { queue: batchQueue, listS3: (uri) => s3Sources.list(uri), callbacksSigned: true },
+    access: { config: config.access, redis: limiterRedis, rateLimitNamespace: `${config.queuePrefix}-rate-limit:` },
   });
   await app.ready();
+  await sendKeyByDefault(app, repos);
   return {
     config, env, repos, blobs, blobDir, redis, app, modelId, failedModelId, datasetId: dataset.id, s3Bucket,
     async counts() {
@@ -131,7 +135,9 @@ export async function createBatchHarness(options: { store?: 'local' | 's3' } = {
       await batchQueue.close();
       await experimentQueue.close();
       await deleteKeysWithPrefix(redis, config.queuePrefix);
+      await deleteKeysWithPrefix(redis, `${config.queuePrefix}-rate-limit`);
       redis.disconnect();
+      limiterRedis.disconnect();
       await repos.close();
       await database.drop();
       await s3Sources.close();

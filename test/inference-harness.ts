@@ -12,7 +12,7 @@ import { createTestDatabase } from '@divblur/db/testing';
 import { deleteKeysWithPrefix } from '@divblur/queue';
 import { buildInferenceApp, createInferenceServices, type InferenceApp, type InferenceServices } from '@divblur/inference';
 import { issueApiKey, type IssueApiKey } from '@divblur/http/api-key';
-import type { InjectOptions } from 'fastify';
+import { sendKeyByDefault, TEST_RATE_LIMIT_ENV } from './test-keys.ts';
 
 export interface InferenceHarness {
   /** The inference server; its `inject` sends the harness's admin key unless the request sets `authorization` itself. */
@@ -27,8 +27,8 @@ export interface InferenceHarness {
 }
 
 export interface InferenceHarnessOptions {
-  /** Access control on (rate limits and CORS from these environment variables, high limits by default); false: off. */
-  access?: Record<string, string> | false;
+  /** Access configuration as environment variables (rate limits, CORS) over the harness's (limits no test reaches). */
+  access?: Record<string, string>;
 }
 
 export async function createInferenceHarness(options: InferenceHarnessOptions = {}): Promise<InferenceHarness> {
@@ -37,18 +37,13 @@ export async function createInferenceHarness(options: InferenceHarnessOptions = 
   const modelCacheDir = await mkdtemp(join(tmpdir(), 'divblur-inference-models-'));
   const config = loadConfig({
     ...process.env, DATABASE_URL: database.url, QUEUE_PREFIX: `divblur-test-inference-${process.pid}-${randomBytes(3).toString('hex')}`,
-    BLOB_STORE: 'local', BLOB_DIR: blobDir, RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_EXPENSIVE_PER_MINUTE: '1000000',
-    ...(options.access || {}),
+    BLOB_STORE: 'local', BLOB_DIR: blobDir, ...TEST_RATE_LIMIT_ENV, ...options.access,
   });
   const services = createInferenceServices(config, createLogger({ logLevel: 'silent' }, { name: 'inference-test' }), { modelCacheDir });
-  const app = await buildInferenceApp(services, { access: options.access !== undefined && options.access !== false });
+  const app = await buildInferenceApp(services);
   await app.ready();
   const issueKey = async (request: IssueApiKey) => (await issueApiKey(services.db, request)).key;
-  const key = await issueKey({ name: 'inference test harness', scopes: ['admin'] });
-  const injectWithoutKey = app.inject.bind(app) as InferenceApp['inject'];
-  app.inject = ((request: InjectOptions) => injectWithoutKey({
-    ...request, headers: { ...(request.headers !== undefined && 'authorization' in request.headers ? {} : { authorization: `Bearer ${key}` }), ...request.headers },
-  })) as InferenceApp['inject'];
+  const { key, injectWithoutKey } = await sendKeyByDefault(app, services.db);
   return {
     app, key, injectWithoutKey, issueKey, services, blobDir,
     async close() {

@@ -17,7 +17,9 @@ import { openDatabase, type Database, type Db } from '@divblur/db';
 import { createTestDatabase } from '@divblur/db/testing';
 import { encodeTiff, simulate, toStack, type Simulation } from '@divblur/imaging';
 import { createQueues, createRedis, deleteKeysWithPrefix, type ExperimentSpec, type Queues, type Redis } from '@divblur/queue';
-import { createBlobStore, type BlobStore } from '@divblur/storage';
+import { createBlobStore, S3BlobStore, type BlobStore } from '@divblur/storage';
+import S3rver from 's3rver';
+import { TEST_RATE_LIMIT_ENV } from './test-keys.ts';
 
 /** Network and budget small enough for seconds on one core, yet the full path (patches, PSF, KL, checkpoints). */
 export const TINY_NETWORK = { depth: 2, filters: [4, 8], latentChannels: 4, output: 'linear' } as const;
@@ -47,13 +49,33 @@ export interface ServiceHarness {
   close(): Promise<void>;
 }
 
+/**
+ * `DIVBLUR_TEST_BLOB_STORE=s3` (test/service-pipeline-s3.test.ts sets it): the blob store is a bucket of an s3rver of
+ * the harness's own, configured as production is (BLOB_STORE=s3, static keys in S3_ACCESS_KEY_ID / S3_SECRET_ACCESS_KEY,
+ * the configuration frozen), so that every process of the test, the trainer's sandboxed child included, goes through it.
+ */
+async function blobStoreEnv(blobDir: string): Promise<{ env: Record<string, string>; close(): Promise<void> }> {
+  if (process.env.DIVBLUR_TEST_BLOB_STORE !== 's3') return { env: { BLOB_STORE: 'local', BLOB_DIR: blobDir }, close: async () => undefined };
+  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: blobDir });
+  const { port } = await server.run();
+  const env = {
+    BLOB_STORE: 's3', S3_BUCKET: 'divblur-service-test', S3_ENDPOINT: `http://127.0.0.1:${port}`, S3_FORCE_PATH_STYLE: 'true',
+    S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER',
+  };
+  const store = createBlobStore(loadConfig(env).blobStore) as S3BlobStore;
+  await store.ensureBucket();
+  await store.close();
+  return { env, close: () => server.close() };
+}
+
 export async function createServiceHarness(): Promise<ServiceHarness> {
   const database = await createTestDatabase();
   const blobDir = await mkdtemp(join(tmpdir(), 'divblur-service-'));
+  const store = await blobStoreEnv(blobDir);
   // The sandboxed trainer child inherits this environment: it must see the same database, prefix and store.
   Object.assign(process.env, {
     DATABASE_URL: database.url, QUEUE_PREFIX: `divblur-test-${randomBytes(4).toString('hex')}`,
-    BLOB_STORE: 'local', BLOB_DIR: blobDir, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', NODE_ENV: 'test',
+    ...store.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn', NODE_ENV: 'test', ...TEST_RATE_LIMIT_ENV,
   });
   const config = loadConfig();
   const logger = createLogger(config, { name: 'service-test' });
@@ -82,6 +104,8 @@ export async function createServiceHarness(): Promise<ServiceHarness> {
       redis.disconnect();
       await repos.close();
       await database.drop();
+      await blobs.close();
+      await store.close();
       await rm(blobDir, { recursive: true, force: true });
     },
   };

@@ -18,6 +18,7 @@ import { startTrainer, type RunningTrainer } from '@divblur/trainer';
 import { reconcileExperiments } from '../apps/api/src/experiments/reconcile-experiments.ts';
 import { freePort, startOwnRedis, type OwnRedis } from './redis-server.ts';
 import { createServiceHarness, tinySpec, tinyTraining, waitFor, type ServiceHarness } from './service-harness.ts';
+import { sendKeyByDefault, UNREACHABLE_KEY } from './test-keys.ts';
 
 const LIMIT_MS = 2000;
 /** As POST /v1/experiments stores it: validated against the spec schema, defaults filled. */
@@ -36,6 +37,7 @@ before(async () => {
   harness = await createServiceHarness();
   wired = wireDeps(harness.config, harness.logger);
   api = await buildApp(wired.deps);
+  await sendKeyByDefault(api, wired.deps.db);
   await api.ready();
 });
 
@@ -191,6 +193,8 @@ describe('Postgres away', () => {
     const deps = wireDeps(config, harness.logger);
     const app = await buildApp(deps.deps);
     await app.ready();
+    // A key in the format: checking it needs Postgres, so the answer is the 503 this test is about.
+    await sendKeyByDefault(app, deps.deps.db, UNREACHABLE_KEY);
     apis.push({ app, wired: deps });
     return app;
   };
@@ -222,6 +226,7 @@ describe('Postgres away', () => {
     const config = loadConfig({ ...process.env, DATABASE_URL: holeUrl });
     inference = createInferenceServices(config, harness.logger);
     const app = await buildInferenceApp(inference);
+    await sendKeyByDefault(app, inference.db, UNREACHABLE_KEY);
     try {
       const started = performance.now();
       const response = await app.inject({

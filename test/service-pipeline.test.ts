@@ -15,6 +15,7 @@ import { startTrainer, type RunningTrainer } from '@divblur/trainer';
 import { buildInferenceApp, createInferenceServices, startInferenceWorker, type InferenceApp, type InferenceServices } from '@divblur/inference';
 import type { Worker } from 'bullmq';
 import { createServiceHarness, tinyTraining, waitFor, type ServiceHarness } from './service-harness.ts';
+import { sendKeyByDefault } from './test-keys.ts';
 
 const STEPS = 10;
 let harness: ServiceHarness;
@@ -32,6 +33,7 @@ before(async () => {
   modelCacheDir = await mkdtemp(join(tmpdir(), 'divblur-model-cache-'));
   inference = createInferenceServices(harness.config, harness.logger, { modelCacheDir });
   app = await buildInferenceApp(inference, { maxInFlight: 1 });
+  await sendKeyByDefault(app, inference.db);
   const created = await harness.createExperiment(1, tinyTraining(STEPS, 5));
   [runId] = created.runIds;
   experimentId = created.experimentId;

@@ -20,6 +20,7 @@ import { buildInferenceApp, createInferenceServices, startInferenceWorker, type 
 import { evaluateJobId, trainJobId } from '@divblur/queue';
 import { startTrainer, type RunningTrainer } from '@divblur/trainer';
 import { createServiceHarness, tinySpec, tinyTraining, waitFor, type ServiceHarness } from './service-harness.ts';
+import { sendKeyByDefault } from './test-keys.ts';
 
 let harness: ServiceHarness;
 let wired: WiredDeps;
@@ -27,17 +28,21 @@ let api: ApiApp;
 let trainer: RunningTrainer;
 let inference: InferenceServices;
 let inferenceApp: InferenceApp;
+/** The key the inference app's inject sends; a raw HTTP request sends it itself. */
+let inferenceKey = '';
 let modelCacheDir: string;
 
 before(async () => {
   harness = await createServiceHarness();
   wired = wireDeps(harness.config, harness.logger);
   api = await buildApp(wired.deps);
+  await sendKeyByDefault(api, wired.deps.db);
   await api.ready();
   trainer = startTrainer(harness.config, harness.logger);
   modelCacheDir = await mkdtemp(join(tmpdir(), 'divblur-model-cache-'));
   inference = createInferenceServices(harness.config, harness.logger, { modelCacheDir });
   inferenceApp = await buildInferenceApp(inference, { maxInFlight: 1 });
+  inferenceKey = (await sendKeyByDefault(inferenceApp, inference.db)).key;
 });
 
 after(async () => {
@@ -202,7 +207,7 @@ describe('a failed evaluation, its model refused, and evaluated again', () => {
     assert.equal(probe.statusCode, 200, probe.body);
     const fullMs = ((performance.now() - small) / 200) * 10_000;
 
-    const request = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: `/v1/models/${modelId}/deconvolve?samples=10000`, headers: { 'content-type': 'image/tiff' } });
+    const request = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: `/v1/models/${modelId}/deconvolve?samples=10000`, headers: { 'content-type': 'image/tiff', authorization: `Bearer ${inferenceKey}` } });
     request.on('error', () => undefined);
     request.end(image);
     await waitFor('the deconvolution to start', async () => ((await inFlight()) === 1 ? true : undefined), 10_000);

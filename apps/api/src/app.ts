@@ -45,8 +45,8 @@ export interface ApiDeps extends ApiServices {
   limits?: Partial<ApiLimits>;
   /** The batch path's queue, S3 listing and callback signing; without them /v1/deconvolutions is not served. */
   batches?: BatchServices;
-  /** API keys, rate limits, CORS (libs/http's access plugin, on deps.db's keys and audit log). */
-  access?: ApiAccess;
+  /** API keys, rate limits, CORS (libs/http's access plugin, on deps.db's keys and audit log): every /v1 route needs a key. */
+  access: ApiAccess;
 }
 
 export interface ApiAccess {
@@ -84,12 +84,11 @@ export async function buildApp(deps: ApiDeps) {
   });
 
   await app.register(errorHandler);
-  if (deps.access) {
-    await app.register(access, {
-      service: 'api', db: deps.db, config: deps.access.config, redis: deps.access.redis, rateLimitNamespace: deps.access.rateLimitNamespace,
-      policy: API_ACCESS_POLICY, notFound: (resource, id) => new NotFoundError(RESOURCE_NAMES[resource], id),
-    });
-  }
+  // Before every route: its onRoute hook puts the key check on each /v1 route as it is registered.
+  await app.register(access, {
+    service: 'api', db: deps.db, config: deps.access.config, redis: deps.access.redis, rateLimitNamespace: deps.access.rateLimitNamespace,
+    policy: API_ACCESS_POLICY, notFound: (resource, id) => new NotFoundError(RESOURCE_NAMES[resource], id),
+  });
   await app.register(strictQuery);
   await app.register(metrics, { sources: deps.metricsSources });
 

@@ -37,6 +37,8 @@ export function wireDeps(config: Config, logger: Logger): WiredDeps {
     },
     metricsSources: { queueDepths: () => queue.depths(), jobDurations: () => db.runs.jobDurations() },
     batches: { queue: batchQueue, listS3: allowlistedListing(s3Sources, allowlist), callbacksSigned: config.callbackSecret !== undefined },
+    // The rate limits' counters on the same fail-fast connection: a Redis away lets calls through instead of hanging them.
+    access: { config: config.access, redis, rateLimitNamespace: `${config.queuePrefix}-rate-limit:` },
   };
   return {
     deps,

@@ -16,12 +16,14 @@ export interface CompareResponse {
 export class ApiRequestError extends Error {}
 
 export class LimsClient {
-  constructor(readonly baseUrl: string) {}
+  /** `apiKey`: sent as `Authorization: Bearer <key>` on every call (the services' /v1 routes need one). */
+  constructor(readonly baseUrl: string, private readonly apiKey?: string) {}
 
   async send<T>(method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    const auth: Record<string, string> = this.apiKey === undefined ? {} : { authorization: `Bearer ${this.apiKey}` };
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
+      headers: body === undefined ? { ...auth, ...headers } : { 'content-type': 'application/json', ...auth, ...headers },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();

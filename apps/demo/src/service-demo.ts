@@ -12,7 +12,7 @@ import { createRedis, deleteKeysWithPrefix } from '@divblur/queue';
 import { formatTable } from '@divblur/terminal';
 import { LimsClient, type DatasetResponse, type ExperimentResponse, type RunResponse } from './lims-client.ts';
 import { comparisonRows, follow, waitUntil, type DemoRow } from './follow-experiment.ts';
-import { migrateDatabase, startServices } from './service-processes.ts';
+import { createApiKey, migrateDatabase, startServices } from './service-processes.ts';
 import { trainingBackendLine } from './training-backend.ts';
 
 export interface ServiceDemoOptions {
@@ -94,10 +94,13 @@ export async function runServiceDemo(options: ServiceDemoOptions): Promise<Servi
   print(await trainingBackendLine(config));
   await clearPrefix(config.redisUrl, config.queuePrefix);
   await migrateDatabase(env, logDir);
+  // The LIMS's key (read and write; printed once by the CLI, kept in memory here): every /v1 call sends it.
+  const key = await createApiKey(env, logDir, 'demo LIMS', ['read', 'write']);
+  print(`API key: created with divblur keys create --name "demo LIMS" --scopes read,write (${key.slice(0, 20)}…)\n`);
 
   const services = startServices(env, logDir);
   let experimentId: string | undefined;
-  const api = new LimsClient(`http://${host}:${config.apiPort}`);
+  const api = new LimsClient(`http://${host}:${config.apiPort}`, key);
   try {
     await waitUntil(services, signal, 180_000, 'the API and the inference service to be ready', async () =>
       (await api.ready()) && (await new LimsClient(`http://${host}:${config.inferencePort}`).ready()));

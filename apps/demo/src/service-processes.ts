@@ -19,6 +19,7 @@ export const SERVICE_MAINS = {
 } as const;
 export type ServiceName = keyof typeof SERVICE_MAINS;
 const MIGRATE_MAIN = 'libs/db/src/migrate-cli.ts';
+const CLI_MAIN = 'apps/cli/src/main.ts';
 
 /** A child that stopped before the demo asked it to, or a step that failed; the message says which log to read. */
 export class DemoProcessError extends Error {}
@@ -53,6 +54,28 @@ export async function migrateDatabase(env: NodeJS.ProcessEnv, logDir: string): P
   const migrate = startNode('db-migrate', MIGRATE_MAIN, env, logDir, false);
   const code = await migrate.exited;
   if (code !== 0) throw new DemoProcessError(`db:migrate failed (exit ${code}): see ${migrate.logFile}`);
+}
+
+/**
+ * An API key for the demo's LIMS client, made as a lab's admin makes one: `divblur keys create` on the demo's
+ * database (it prints the key once, on stdout). Every /v1 route of the services needs one.
+ */
+export async function createApiKey(env: NodeJS.ProcessEnv, logDir: string, name: string, scopes: readonly string[]): Promise<string> {
+  const logFile = join(logDir, 'keys-create.log');
+  const fd = openSync(logFile, 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, CLI_MAIN), 'keys', 'create', '--name', name, '--scopes', scopes.join(',')], {
+    cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', fd],
+  });
+  closeSync(fd);
+  let stdout = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+  const code = await new Promise<number | string>((resolve) => {
+    child.once('exit', (exit, signal) => resolve(exit ?? signal ?? 'unknown'));
+    child.once('error', (error) => resolve(error.message));
+  });
+  const key = stdout.trim();
+  if (code !== 0 || !key.startsWith('dbk_')) throw new DemoProcessError(`divblur keys create failed (exit ${code}): see ${logFile}`);
+  return key;
 }
 
 export interface RunningServices {

@@ -22,8 +22,6 @@ export interface InferenceAppOptions {
   maxInFlight?: number;
   /** Largest request body, bytes (default 256 MiB). */
   bodyLimitBytes?: number;
-  /** API keys, rate limits and CORS on the /v1 routes (libs/http's access plugin, configured by services.config.access). */
-  access?: boolean;
 }
 
 export type InferenceApp = Awaited<ReturnType<typeof buildInferenceApp>>;
@@ -51,14 +49,13 @@ export async function buildInferenceApp(services: InferenceServices, options: In
     tags: ['deconvolve', 'health'],
   });
   await app.register(errorHandler);
-  if (options.access) {
-    await app.register(access, {
-      service: 'inference', db: services.db, config: services.config.access, redis: services.rateLimitRedis,
-      rateLimitNamespace: `${services.config.queuePrefix}-rate-limit:`, policy: INFERENCE_ACCESS_POLICY,
-      // Only models are named by id here: another project's reads as a model that does not exist.
-      notFound: (_resource, id) => new ModelNotFoundError(id),
-    });
-  }
+  // API keys, rate limits and CORS on every /v1 route (libs/http's access plugin, configured by services.config.access).
+  await app.register(access, {
+    service: 'inference', db: services.db, config: services.config.access, redis: services.rateLimitRedis,
+    rateLimitNamespace: `${services.config.queuePrefix}-rate-limit:`, policy: INFERENCE_ACCESS_POLICY,
+    // Only models are named by id here: another project's reads as a model that does not exist.
+    notFound: (_resource, id) => new ModelNotFoundError(id),
+  });
   await app.register(strictQuery);
   await app.register(metrics, { limit, loadedModels: () => services.sessions.size });
   await app.register(healthRoutes, { services });

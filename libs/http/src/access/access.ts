@@ -57,6 +57,7 @@ const REFERENCE_FIELDS: Readonly<Record<string, ProjectResource>> = { datasetId:
 const SIMPLE_BODY = /^\s*(text\/plain|application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
 const BEARER = /^Bearer +(\S+) *$/i;
 const SECURITY_SCHEME = 'apiKey';
+const AUDIT_WAIT_MS = 1000;
 
 const toArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 const accessOf = (request: FastifyRequest) => request.routeOptions.config.access as ResolvedAccess;
@@ -146,10 +147,13 @@ async function access(app: FastifyInstance, options: AccessOptions): Promise<voi
     const location = reply.getHeader('location');
     const targetId = (request.params as { id?: string } | undefined)?.id
       ?? (typeof location === 'string' ? location.split('/').pop() ?? null : null);
-    await db.auditEvents.record({
+    const writing = db.auditEvents.record({
       keyId: request.apiKey?.keyId ?? null, service: options.service, method: request.method, route: request.routeOptions.url ?? request.url,
       targetId: targetId ?? null, statusCode: reply.statusCode, requestId: request.id,
     }).catch((error: unknown) => request.log.error({ err: error }, 'could not write the audit event'));
+    // The row exists when the answer arrives (an insert is milliseconds), but a Postgres that is away must not hold
+    // the answer: a 503 (a dependency down) does not wait, and nothing waits beyond AUDIT_WAIT_MS (the write goes on).
+    if (reply.statusCode !== 503) await Promise.race([writing, new Promise((resolve) => setTimeout(resolve, AUDIT_WAIT_MS).unref())]);
     return payload;
   }
 
