@@ -55,7 +55,7 @@ test('a spec with every training and network field off its default trains with e
   }, 180_000);
 
   const expected = {
-    method: 'divblurring', noiseSigma: 0.05, penalty: 'positivity_l1', lambda: 0.02, kappa: 2,
+    method: 'divblurring', noiseSigma: 0.05, noiseModel: { kind: 'gaussian', sigma: 0.05, offset: 0 }, penalty: 'positivity_l1', lambda: 0.02, kappa: 2,
     model: { ...network, filters: [...network.filters] },
     patchSize: 24, batchSize: 3, augmentations: [0], steps: 6, minutes: null, seed: 5, learningRate: 2e-3, lrSchedule: 'cosine',
     klHoldFraction: 0.2, klRampFraction: 0.3, freeBitsNats: 0.02, collapseThreshold: 1e-6, collapseWindowSteps: 7, maxRestarts: 2,
