@@ -21,3 +21,11 @@ export const formBodyRefused = (route: string, type: string) => new AccessError(
   `${route} does not take ${type} (a cross-site form can send it): send application/json, or no body`);
 export const rateLimited = (limit: number, after: string) => new AccessError(429, 'RATE_LIMITED',
   `more than ${limit} calls of this kind per minute with this key; retry in ${after}`);
+
+/** Too many scrypt hashes of wrong secrets from this address or for this key (hash-attempts.ts); Retry-After says when. */
+export class AttemptsLimitedError extends AccessError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, 'KEY_ATTEMPTS_LIMITED', `too many calls with a wrong secret from this address or for this key; retry in ${retryAfterSeconds} s`);
+  }
+}
+export const attemptsLimited = (retryAfterSeconds: number) => new AttemptsLimitedError(retryAfterSeconds);

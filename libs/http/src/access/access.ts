@@ -3,7 +3,8 @@
  * every /v1 route (and /metrics when so configured) needs `Authorization: Bearer <key>`; /healthz, /readyz, /docs
  * stay open. Per route, in this order, before the body is read (an upload without a key is refused unread):
  *
- *   1. the key (key-verifier.ts): 401 with WWW-Authenticate without one or with a bad one; 403 without the scope;
+ *   1. the key (key-verifier.ts): 401 with WWW-Authenticate without one or with a bad one; 403 without the scope; a
+ *      429 with Retry-After, before any hash, from an address or for a key past its bound of wrong secrets (hash-attempts.ts);
  *   2. the rate limit per key (@fastify/rate-limit on Redis, so it holds across instances): 429 with Retry-After and
  *      the RateLimit-* headers; a Redis that is away lets calls through rather than refusing them;
  *   3. a state-changing route refuses text/plain, form and (unless it takes files) multipart bodies, the types a
@@ -21,9 +22,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandle
 import type { AccessConfig } from '@divblur/config';
 import { isUuid, type ApiScope, type ProjectResource, type Repositories } from '@divblur/db';
 import { ErrorResponse } from '../error-body.ts';
-import { formBodyRefused, invalidKey, labWideKeyRequired, missingKey, missingScope, rateLimited, REALM } from './access-errors.ts';
+import { AttemptsLimitedError, formBodyRefused, invalidKey, labWideKeyRequired, missingKey, missingScope, rateLimited, REALM } from './access-errors.ts';
 import { resolveAccess, type AccessPolicy, type ResolvedAccess } from './access-policy.ts';
 import { createKeyVerifier, type Principal } from './key-verifier.ts';
+import { createHashAttempts, type CounterRedis } from './hash-attempts.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -64,7 +66,12 @@ const accessOf = (request: FastifyRequest) => request.routeOptions.config.access
 
 async function access(app: FastifyInstance, options: AccessOptions): Promise<void> {
   const { db, config } = options;
-  const verifier = createKeyVerifier(db.apiKeys, { onTouchError: (error) => app.log.warn({ err: error }, 'could not record a key\'s last use') });
+  const verifier = createKeyVerifier(db.apiKeys, {
+    onTouchError: (error) => app.log.warn({ err: error }, 'could not record a key\'s last use'),
+    hashAttempts: createHashAttempts(options.redis as CounterRedis, options.rateLimitNamespace, {
+      onError: (error) => app.log.warn({ err: error }, 'could not count a key check in Redis: it goes unbounded'),
+    }),
+  });
 
   if (config.corsOrigins.length > 0) {
     await app.register(cors, {
@@ -102,7 +109,10 @@ async function access(app: FastifyInstance, options: AccessOptions): Promise<voi
       throw missingKey();
     }
     const token = BEARER.exec(header)?.[1];
-    const principal = token === undefined ? null : await verifier.verify(token);
+    const principal = token === undefined ? null : await verifier.verify(token, request.ip).catch((error: unknown) => {
+      if (error instanceof AttemptsLimitedError) void reply.header('retry-after', String(error.retryAfterSeconds));
+      throw error;
+    });
     if (principal === null) {
       void reply.header('www-authenticate', `Bearer realm="${REALM}", error="invalid_token"`);
       throw invalidKey();
