@@ -9,6 +9,7 @@ export const API_ACCESS_POLICY: AccessPolicy = {
   'POST /v1/experiments': { expensive: true },
   'POST /v1/deconvolutions': { expensive: true, takesFiles: true },
   'POST /v1/runs/:id/evaluate': { scope: 'admin' },
+  'GET /v1/runs/:id/images/:index': { resource: 'run' },
   'POST /v1/keys': { scope: 'admin', labWide: true },
   'GET /v1/keys': { scope: 'admin', labWide: true },
   'GET /v1/keys/:id': { scope: 'admin', labWide: true },

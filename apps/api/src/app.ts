@@ -19,6 +19,7 @@ import { healthRoutes, type ReadinessChecks } from './routes/health.ts';
 import { datasetRoutes } from './routes/datasets.ts';
 import { experimentRoutes } from './routes/experiments.ts';
 import { runRoutes } from './routes/runs.ts';
+import { runImageRoutes } from './routes/run-images.ts';
 import { compareRoutes } from './routes/compare.ts';
 import { modelRoutes } from './routes/models.ts';
 import { deconvolutionRoutes } from './routes/deconvolutions.ts';
@@ -97,6 +98,7 @@ export async function buildApp(deps: ApiDeps) {
   await app.register(datasetRoutes, { prefix: '/v1', services, limits });
   await app.register(experimentRoutes, { prefix: '/v1', services, limits });
   await app.register(runRoutes, { prefix: '/v1', services });
+  await app.register(runImageRoutes, { prefix: '/v1', services });
   await app.register(compareRoutes, { prefix: '/v1', services });
   await app.register(modelRoutes, { prefix: '/v1', services });
   if (deps.batches) await app.register(deconvolutionRoutes, { prefix: '/v1', services, batches: deps.batches, limits });

@@ -22,6 +22,8 @@ export * from './ssim.ts';
 export * from './richardson-lucy.ts';
 export * from './wiener.ts';
 export * from './discrepancy.ts';
+export * from './discrepancy-choice.ts';
+export * from './png.ts';
 export * from './noise-sigma.ts';
 export * from './classical-baselines.ts';
 // Camera data: Poisson–Gaussian noise model, its estimate, the camera preset

@@ -8,3 +8,4 @@ export * from './s3-sources.ts';
 export * from './create-blob-store.ts';
 export * from './dataset-images.ts';
 export * from './image-split.ts';
+export * from './evaluation-images.ts';

@@ -4,14 +4,15 @@
  * EVALUATION_SEED), a Metric row per (run, image set) (upserted:
  * idempotent) and the run's denormalised metric columns. With ground truth: psnr_mmse, psnr_samples
  * (mean of the per-sample PSNRs; each sample's error is taken while decoding) and SSIM; always
- * the GT-free figures. Then asks once per dataset for the classical baselines.
+ * the GT-free figures. The MMSE and std images are kept for people to look at (libs/storage evaluation-images.ts),
+ * written before the metrics so that a succeeded run has them. Then asks once per dataset for the classical baselines.
  */
 import { UnrecoverableError } from 'bullmq';
 import { defineHandler } from '@divblur/queue';
-import { isPlainGaussian, stackImage } from '@divblur/imaging';
+import { isPlainGaussian, stackImage, type Image } from '@divblur/imaging';
 import { DEFAULT_SAMPLES, DEFAULT_SEED, mmse, OnnxInputError, OnnxOptionError, SERVED_DIHEDRAL } from '@divblur/onnx';
 import type { InferenceServices } from '../services.ts';
-import { evaluationSplitOf, readPsf, readStack } from '@divblur/storage';
+import { evaluationSplitOf, readPsf, readStack, writeEvaluationImages } from '@divblur/storage';
 import { meanOf, quality, type Quality } from '../quality.ts';
 
 /** The seed a request gets by default, so that an evaluation scores what the route serves. */
@@ -55,12 +56,15 @@ export async function evaluateRun(services: InferenceServices, runId: string, mo
   const offset = loaded.sampler.noiseModel.offset;
 
   const perImage: Quality[] = [];
+  const kept: { mmse: Image[]; std: Image[] } = { mmse: [], std: [] };
   for (const index of split.evalIndices) {
     const image = stackImage(noisy, index);
     const truth = groundTruth === null ? undefined : stackImage(groundTruth, index);
     // each sample's MSE against GT + o: the samples keep the data's offset (quality.ts)
     const sampleTruth = truth === undefined || offset === 0 ? truth : { ...truth, data: truth.data.map((v) => v + offset) };
     const out = await mmse(loaded, image, { samples, seed: EVALUATION_SEED, dihedral: SERVED_DIHEDRAL, ...(sampleTruth ? { groundTruth: sampleTruth } : {}) });
+    kept.mmse.push({ data: out.mmse, height: out.height, width: out.width });
+    kept.std.push({ data: out.std, height: out.height, width: out.width });
     perImage.push(quality({
       noisy: image, mmse: { data: out.mmse, height: out.height, width: out.width }, std: out.std,
       psf, noise, ...(truth ? { groundTruth: truth, sampleMse: out.sampleMse } : {}),
@@ -74,6 +78,7 @@ export async function evaluateRun(services: InferenceServices, runId: string, mo
     psnrMmse: average((q) => q.psnrMmse), psnrSamples: average((q) => q.psnrSamples), ssim: average((q) => q.ssim),
     discrepancy: average((q) => q.discrepancy), meanStd: average((q) => q.meanStd), samples,
   };
+  await writeEvaluationImages(blobs, runId, split.imageSet, kept);
   await db.metrics.recordEvaluation(runId, modelId, split.imageSet, figures, Date.now() - started);
   if (groundTruth !== null && dataset.psfKey !== null) {
     await queues.enqueue({ name: 'compute-baselines', data: { datasetId: dataset.id } }, { jobId: baselinesJobId(dataset.id) });

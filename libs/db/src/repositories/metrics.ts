@@ -42,6 +42,12 @@ export function metricRepository(db: Db) {
         db.run.updateMany({ where: { id: runId, status: 'evaluating' }, data: { status: 'succeeded', error: null } }),
       ]);
     },
+    /** Each run's latest evaluation (the one its metric columns hold): the GT-free figures live only here. */
+    async latestOfRuns(runIds: readonly string[]): Promise<Map<string, MetricRecord>> {
+      if (runIds.length === 0) return new Map();
+      const rows = await db.metric.findMany({ where: { runId: { in: [...runIds] } }, orderBy: [{ runId: 'asc' }, { createdAt: 'desc' }], distinct: ['runId'] });
+      return new Map(rows.map((row) => [row.runId, metricRecord(row)]));
+    },
     async list(runId: string): Promise<MetricRecord[]> {
       const rows = await db.metric.findMany({ where: { runId }, orderBy: { imageSet: 'asc' } });
       return rows.map(metricRecord);
