@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SCRIPT = fileURLToPath(new URL('../scripts/setup.sh', import.meta.url));
-const PACKAGES = ['libdnnl-dev', 'g++', 'make', 'python3'];
+const PACKAGES = ['libdnnl-dev', 'g++', 'make', 'python3', 'chromium'];
 
 interface FakeSystem { dir: string; installed: string; aptLog: string; env: NodeJS.ProcessEnv; close(): Promise<void> }
 
@@ -52,7 +52,7 @@ test('with every package installed it calls no apt-get and says the fast path wi
   try {
     const { status, stdout } = runSetup(system.env);
     assert.equal(status, 0);
-    assert.match(stdout, /libdnnl-dev g\+\+ make python3 already installed/);
+    assert.match(stdout, /libdnnl-dev g\+\+ make python3 chromium already installed/);
     assert.deepEqual(await aptCalls(system), []);
   } finally {
     await system.close();
@@ -60,7 +60,7 @@ test('with every package installed it calls no apt-get and says the fast path wi
 });
 
 test('as root it installs exactly the missing packages, and a second run installs nothing', async () => {
-  const system = await fakeSystem({ installed: ['make', 'python3'], uid: 0 });
+  const system = await fakeSystem({ installed: ['make', 'python3', 'chromium'], uid: 0 });
   try {
     const first = runSetup(system.env);
     assert.equal(first.status, 0);
@@ -76,7 +76,7 @@ test('as root it installs exactly the missing packages, and a second run install
 });
 
 test('not root, it installs nothing and prints the apt-get line to run; exit 0', async () => {
-  const system = await fakeSystem({ installed: ['g++', 'make', 'python3'], uid: 1000 });
+  const system = await fakeSystem({ installed: ['g++', 'make', 'python3', 'chromium'], uid: 1000 });
   try {
     const { status, stdout } = runSetup(system.env);
     assert.equal(status, 0);
@@ -92,7 +92,7 @@ test('when apt-get fails it says training falls back, and still exits 0 so that 
   try {
     const { status, stdout } = runSetup(system.env);
     assert.equal(status, 0);
-    assert.match(stdout, /could not install libdnnl-dev g\+\+ make python3; training will run on the slower wasm fallback/);
+    assert.match(stdout, /could not install libdnnl-dev g\+\+ make python3 chromium; training will run on the slower wasm fallback/);
   } finally {
     await system.close();
   }
