@@ -27,6 +27,13 @@ import { tinySpec, tinyTraining } from './service-harness.ts';
 export const CALLBACK_SECRET = 'batch-test-secret-0123456789';
 export const TINY_MODEL_CONFIG = { depth: 2, filters: [4, 8], latentChannels: 4, kernelSize: 3, output: 'linear' } as const;
 
+export interface ServedModels {
+  datasetId: string;
+  /** A model whose run succeeded, and one whose run failed its evaluation. */
+  modelId: string;
+  failedModelId: string;
+}
+
 export interface BatchHarness {
   config: Readonly<Config>;
   /** The environment a worker process needs to share this harness's database, queues and store. */
@@ -35,7 +42,12 @@ export interface BatchHarness {
   blobs: BlobStore;
   blobDir: string;
   redis: Redis;
+  /** The API as production builds it (the batch path on); its `inject` sends the harness's admin key unless a request sets `authorization`. */
   app: ApiApp;
+  /** `app.inject` as Fastify has it: no key is added. */
+  injectWithoutKey: ApiApp['inject'];
+  /** Another dataset and its models, made the same way, in project `projectId` (libs/db's projects). */
+  servedModels(projectId: string | null): Promise<ServedModels>;
   /** A model whose run succeeded, and one whose run failed its evaluation. */
   modelId: string;
   failedModelId: string;
@@ -59,6 +71,31 @@ async function putModel(repos: Database, blobs: BlobStore, runId: string, seed: 
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A dataset of `projectId` (null: the lab's), an experiment of two runs on it and their models, made as production
+ * makes them: one whose run succeeded, one whose run failed its evaluation.
+ */
+async function servedModels(repos: Database, blobs: BlobStore, projectId: string | null): Promise<ServedModels> {
+  const simulation = simulate({ preset: 'dataset1', count: 2, seed: 3, size: 32 });
+  const dataset = await storeDataset({ db: repos, blobs }, {
+    noisy: encodeTiff(simulation.noisy), gt: encodeTiff(simulation.groundTruth), psf: encodeTiff(toStack([simulation.psf])),
+  }, { name: 'batch dataset', noiseSigma: simulation.noiseSigma, pixelSizeNm: 80, projectId }, 'synthetic');
+  const { runs } = await storeExperiment(repos, {
+    datasetId: dataset.id, spec: tinySpec(tinyTraining(2, 1)), sweep: { seed: [1, 2] }, idempotencyKey: null,
+  }, DEFAULT_LIMITS);
+  const [good, bad] = await Promise.all(runs.map(async (run) => {
+    const training = (await repos.runs.forTraining(run.id))!;
+    await repos.runs.start(training);
+    await repos.runs.trained(run.id, { steps: 2, trainMs: 10, noiseSigma: simulation.noiseSigma });
+    return run.id;
+  }));
+  const modelId = await putModel(repos, blobs, good, 5);
+  await repos.metrics.recordEvaluation(good, modelId, 'heldout', { psnrMmse: 20, psnrSamples: 19, ssim: 0.5, discrepancy: 1, meanStd: 0.1, samples: 10 }, 5);
+  const failedModelId = await putModel(repos, blobs, bad, 6);
+  await repos.runs.failEvaluation(bad, 'trained, but the evaluation failed: test');
+  return { datasetId: dataset.id, modelId, failedModelId };
 }
 
 /**
@@ -92,23 +129,7 @@ export async function createBatchHarness(options: { store?: 'local' | 's3' } = {
   await s3Bucket.ensureBucket();
   const s3Sources: S3Sources = createS3Sources(connection);
 
-  const simulation = simulate({ preset: 'dataset1', count: 2, seed: 3, size: 32 });
-  const dataset = await storeDataset({ db: repos, blobs }, {
-    noisy: encodeTiff(simulation.noisy), gt: encodeTiff(simulation.groundTruth), psf: encodeTiff(toStack([simulation.psf])),
-  }, { name: 'batch dataset', noiseSigma: simulation.noiseSigma, pixelSizeNm: 80 }, 'synthetic');
-  const { runs } = await storeExperiment(repos, {
-    datasetId: dataset.id, spec: tinySpec(tinyTraining(2, 1)), sweep: { seed: [1, 2] }, idempotencyKey: null,
-  }, DEFAULT_LIMITS);
-  const [good, bad] = await Promise.all(runs.map(async (run) => {
-    const training = (await repos.runs.forTraining(run.id))!;
-    await repos.runs.start(training);
-    await repos.runs.trained(run.id, { steps: 2, trainMs: 10, noiseSigma: simulation.noiseSigma });
-    return run.id;
-  }));
-  const modelId = await putModel(repos, blobs, good, 5);
-  await repos.metrics.recordEvaluation(good, modelId, 'heldout', { psnrMmse: 20, psnrSamples: 19, ssim: 0.5, discrepancy: 1, meanStd: 0.1, samples: 10 }, 5);
-  const failedModelId = await putModel(repos, blobs, bad, 6);
-  await repos.runs.failEvaluation(bad, 'trained, but the evaluation failed: test');
+  const { datasetId, modelId, failedModelId } = await servedModels(repos, blobs, null);
 
   const app = await buildApp({
     logger, db: repos, blobs, queues: experimentQueue,
@@ -119,9 +140,10 @@ export async function createBatchHarness(options: { store?: 'local' | 's3' } = {
     access: { config: config.access, redis: limiterRedis, rateLimitNamespace: `${config.queuePrefix}-rate-limit:` },
   });
   await app.ready();
-  await sendKeyByDefault(app, repos);
+  const { injectWithoutKey } = await sendKeyByDefault(app, repos);
   return {
-    config, env, repos, blobs, blobDir, redis, app, modelId, failedModelId, datasetId: dataset.id, s3Bucket,
+    config, env, repos, blobs, blobDir, redis, app, injectWithoutKey, modelId, failedModelId, datasetId, s3Bucket,
+    servedModels: (projectId) => servedModels(repos, blobs, projectId),
     async counts() {
       const blobCount = async (prefix: string) => { let n = 0; for await (const _ of blobs.list(prefix)) n += 1; return n; };
       return {

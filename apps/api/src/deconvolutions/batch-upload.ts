@@ -65,7 +65,7 @@ export async function createBatchFromMultipart(request: FastifyRequest, deps: Ba
         if (fields === undefined) {
           fields = parseFields(raw);
           await request.assertVisible('model', fields.modelId); // a project's key: another project's model reads as none
-          await checkBatchFields(deps, id, fields); // before the first byte is written
+          await checkBatchFields(deps, id, fields, idempotencyKey); // before the first byte is written
         }
         const filename = part.filename || `input-${uploads.length}.tif`;
         const key = uploadKey(id, uploads.length, uniqueStems([filename])[0]);

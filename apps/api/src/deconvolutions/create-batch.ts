@@ -1,7 +1,7 @@
 /**
  * POST /v1/deconvolutions without the HTTP: everything the client can get wrong is checked before anything is written
  * or queued — the model (it exists, its run succeeded), the options (the schema: samples, tolerance, memory budget),
- * the output (libs/batch output-location.ts), the callback (only when callbacks can be signed), the inputs (a dataset
+ * the output (libs/batch output-location.ts; never overlapping another batch's, of any project: 409), the callback (only when callbacks can be signed), the inputs (a dataset
  * that exists, an s3:// prefix with TIFFs in it, or uploads) — then the batch and its inputs are one transaction and
  * its planning job is queued (deconvolve-batch, in the inference workers). An Idempotency-Key seen before returns the
  * first batch for the same request and is refused (409) for another; a failed enqueue takes the rows and uploads back.
@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import type { BatchOptions, BatchOutputRequest } from '@divblur/batch/options';
 import { resolveOutputLocation } from '@divblur/batch/output-location';
 import { uniqueStems } from '@divblur/batch';
-import type { BatchRecord, Repositories } from '@divblur/db';
+import { BatchOutputInUseError, type BatchRecord, type Repositories } from '@divblur/db';
 import type { BlobStore } from '@divblur/storage';
 import { canonicalJson } from '../lib/canonical-json.ts';
 import { BadRequestError, ConflictError, NotFoundError } from '../lib/errors.ts';
@@ -45,8 +45,14 @@ export interface BatchFields {
 
 export interface PlannedInput { name: string; source: string; pixelSizeNm: number | null }
 
+/** libs/db's refusal of an output prefix another batch writes under, as the API's 409. */
+function asOutputConflict(error: unknown): never {
+  if (error instanceof BatchOutputInUseError) throw new ConflictError(error.code, error.message);
+  throw error;
+}
+
 /** The checks of the fields (model, callback, output) for batch `id`; the resolved output. */
-export async function checkBatchFields(deps: BatchDeps, id: string, fields: BatchFields) {
+export async function checkBatchFields(deps: BatchDeps, id: string, fields: BatchFields, idempotencyKey: string | null = null) {
   const model = await deps.db.models.get(fields.modelId);
   if (model === null) throw new NotFoundError('model', fields.modelId);
   const run = await deps.db.runs.get(model.runId);
@@ -57,7 +63,9 @@ export async function checkBatchFields(deps: BatchDeps, id: string, fields: Batc
     throw new BadRequestError('CALLBACK_NOT_CONFIGURED', 'this service has no CALLBACK_SECRET, so it cannot sign a callback: leave callback out, or configure the secret');
   }
   const store = deps.blobs as BlobStore & { bucket?: string };
-  return resolveOutputLocation(fields.output, id, { kind: store.kind, bucket: store.bucket, uri: (key) => store.uri(key) });
+  const output = resolveOutputLocation(fields.output, id, { kind: store.kind, bucket: store.bucket, uri: (key) => store.uri(key) });
+  await deps.db.batches.assertOutputPrefixFree(output.prefix, idempotencyKey).catch(asOutputConflict);
+  return output;
 }
 
 const TIFF = /\.tiff?$/i;
@@ -95,11 +103,11 @@ export async function replayOf(db: Repositories, idempotencyKey: string | null, 
 export async function storeBatch(deps: BatchDeps, id: string, fields: BatchFields, inputs: readonly PlannedInput[],
   idempotencyKey: string | null, sha256: string): Promise<{ batch: BatchRecord; created: boolean }> {
   if (inputs.length === 0) throw new BadRequestError('INPUTS_MISSING', 'the batch has no inputs: upload TIFF stacks (file fields "inputs"), or give inputs { datasetId } or { s3 }');
-  const output = await checkBatchFields(deps, id, fields);
+  const output = await checkBatchFields(deps, id, fields, idempotencyKey);
   const created = await deps.db.batches.create({
     id, modelId: fields.modelId, options: fields.options, output, callbackUrl: fields.callback?.url ?? null,
     idempotencyKey, requestSha256: sha256, inputs,
-  });
+  }).catch(asOutputConflict);
   if (!created.created) {
     if (created.batch.requestSha256 !== sha256) throw new ConflictError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${idempotencyKey}" was used for batch ${created.batch.id} with a different request`);
     return { batch: created.batch, created: false };

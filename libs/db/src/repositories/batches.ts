@@ -8,7 +8,34 @@
 import type { BatchOptions, BatchOutput } from '@divblur/batch/options';
 import type { Db } from '../client.ts';
 import type { Batch, BatchInput, BatchTask } from '../../generated/prisma/client.ts';
+import { DbError } from '../errors.ts';
 import { isUuid } from './uuid.ts';
+
+/**
+ * Another batch writes under this output prefix, inside it or around it: its outputs, manifest and per-page results
+ * would be overwritten or taken for this one's (a page result that exists is never recomputed). It is not named: it
+ * may be another project's.
+ */
+export class BatchOutputInUseError extends DbError {
+  constructor(prefix: string) {
+    super('OUTPUT_IN_USE', `output prefix "${prefix}" is in use: another batch writes there, inside it or around it; choose another folder (or leave output.to out: each batch then has its own)`);
+  }
+}
+
+/** Serialises batch creation while a new batch's output prefix is checked against the others' (pg_advisory_xact_lock). */
+const OUTPUT_PREFIX_LOCK = 0x6261_7463; // "batc"
+
+type Queryable = Pick<Db, '$queryRaw'>;
+
+/** Whether a batch other than one with `idempotencyKey` (a replay of the same request) has its outputs where `prefix`'s would overlap. */
+async function outputPrefixInUse(db: Queryable, prefix: string, idempotencyKey: string | null): Promise<boolean> {
+  const rows = await db.$queryRaw<Array<{ id: string }>>`
+    SELECT id::text FROM batches
+    WHERE (starts_with(output->>'prefix', ${prefix}) OR starts_with(${prefix}, output->>'prefix'))
+      AND (${idempotencyKey}::text IS NULL OR idempotency_key IS DISTINCT FROM ${idempotencyKey}::text)
+    LIMIT 1`;
+  return rows.length > 0;
+}
 
 export type BatchStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
 
@@ -85,11 +112,16 @@ const UNIQUE_VIOLATION = 'P2002';
 
 export function batchRepository(db: Db) {
   return {
-    /** The batch and its inputs in one transaction; with an Idempotency-Key seen before, the first batch and `created: false`. */
+    /**
+     * The batch and its inputs in one transaction; with an Idempotency-Key seen before, the first batch and `created: false`.
+     * Throws BatchOutputInUseError when another batch's output prefix overlaps this one's (checked under a lock).
+     */
     async create(batch: NewBatch): Promise<{ batch: BatchRecord; inputs: BatchInputRecord[]; created: boolean }> {
       const { inputs, ...columns } = batch;
       try {
         return await db.$transaction(async (tx) => {
+          await tx.$queryRaw`SELECT pg_advisory_xact_lock(${OUTPUT_PREFIX_LOCK})::text AS locked`;
+          if (await outputPrefixInUse(tx, batch.output.prefix, batch.idempotencyKey)) throw new BatchOutputInUseError(batch.output.prefix);
           const row = await tx.batch.create({ data: { ...columns, options: columns.options as object, output: columns.output as object } });
           const inputRows = await tx.batchInput.createManyAndReturn({ data: inputs.map((input, ordinal) => ({ ...input, batchId: row.id, ordinal })) });
           inputRows.sort((a, b) => a.ordinal - b.ordinal);
@@ -100,6 +132,10 @@ export function batchRepository(db: Db) {
         const first = await db.batch.findUniqueOrThrow({ where: { idempotencyKey: batch.idempotencyKey }, include: { inputs: { orderBy: { ordinal: 'asc' } } } });
         return { batch: batchRecord(first), inputs: first.inputs.map(batchInputRecord), created: false };
       }
+    },
+    /** The early check of create's (before uploads are streamed): throws BatchOutputInUseError. */
+    async assertOutputPrefixFree(prefix: string, idempotencyKey: string | null): Promise<void> {
+      if (await outputPrefixInUse(db, prefix, idempotencyKey)) throw new BatchOutputInUseError(prefix);
     },
     async byIdempotencyKey(key: string): Promise<BatchRecord | null> {
       const row = await db.batch.findUnique({ where: { idempotencyKey: key } });

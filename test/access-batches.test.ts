@@ -1,0 +1,144 @@
+/**
+ * Batch deconvolutions and access control (issue 15), against the real API as production builds it (the batch path
+ * on: its real queue in Redis, the machine's Postgres; test/batch-harness.ts): every /v1 route of it, /v1/deconvolutions
+ * included, needs a key; a batch belongs to its model's project, and a key limited to another project gets the
+ * service's own 404 for it on every batch route (GET, HEAD, manifest as JSON and CSV, cancel, retry), the same answer
+ * as for a batch that does not exist, and changes nothing; it cannot create a batch from another project's model or
+ * dataset (JSON or multipart: the 404 of none, nothing written or queued); and no batch writes into the output prefix
+ * of another. There is no list of batches to filter (GET /v1/deconvolutions is not a route).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { encodeTiff } from '@divblur/imaging';
+import { issueApiKey } from '@divblur/http/api-key';
+import { API_ACCESS_POLICY } from '../apps/api/src/access-policy.ts';
+import { batchForm, createBatchHarness, type BatchHarness, type ServedModels } from './batch-harness.ts';
+import { routesOf } from './routes-of.ts';
+
+/** The body of an answer without its request id, and its status: what a client can compare. */
+const answer = (res: { statusCode: number; body: string; headers: Record<string, unknown> }) => {
+  if (res.body === '' || !String(res.headers['content-type'] ?? '').startsWith('application/json')) return { status: res.statusCode, body: res.body };
+  const { requestId: _requestId, ...rest } = JSON.parse(res.body) as Record<string, unknown>;
+  return { status: res.statusCode, ...rest };
+};
+const page = { data: Float32Array.from({ length: 16 * 16 }, (_, i) => 0.3 + (i % 5) / 20), count: 1, height: 16, width: 16 };
+
+describe('batch deconvolutions and projects', () => {
+  let h: BatchHarness;
+  let alpha = '';
+  let beta = '';
+  let alphaProject = '';
+  let alphaModels: ServedModels;
+  let betaModels: ServedModels;
+  let alphaBatch = '';
+  const as = (key: string) => ({ authorization: `Bearer ${key}` });
+  const create = (key: string, body: Record<string, unknown>) => h.app.inject({ method: 'POST', url: '/v1/deconvolutions', payload: body, headers: as(key) });
+
+  before(async () => {
+    h = await createBatchHarness();
+    alpha = (await issueApiKey(h.repos, { name: 'alpha lims', scopes: ['read', 'write'], project: 'alpha' })).key;
+    beta = (await issueApiKey(h.repos, { name: 'beta lims', scopes: ['read', 'write'], project: 'beta' })).key;
+    alphaProject = (await h.repos.projects.byName('alpha'))!.id;
+    alphaModels = await h.servedModels(alphaProject);
+    betaModels = await h.servedModels((await h.repos.projects.byName('beta'))!.id);
+    const created = await create(alpha, { modelId: alphaModels.modelId, inputs: { datasetId: alphaModels.datasetId }, options: { samples: 8 } });
+    assert.equal(created.statusCode, 202, created.body);
+    alphaBatch = created.json().id;
+  });
+  after(async () => h?.close());
+
+  test('every /v1 route of the API as production builds it, the batch routes included, refuses a call without a key (401); each policy entry names a route', async () => {
+    const routes = routesOf(h.app);
+    const v1 = routes.filter((route) => route.url.startsWith('/v1/'));
+    assert.ok(v1.some((route) => route.url === '/v1/deconvolutions/:id/retry'), JSON.stringify(v1));
+    for (const { method, url } of v1) {
+      const res = await h.injectWithoutKey({ method: method as 'GET', url: url.replace(/:[A-Za-z]+/g, randomUUID()) });
+      assert.equal(res.statusCode, 401, `${method} ${url}: ${res.body.slice(0, 200)}`);
+      assert.equal(res.headers['www-authenticate'], 'Bearer realm="divblur"', `${method} ${url}`);
+    }
+    const names = new Set(routes.map((route) => `${route.method} ${route.url}`));
+    for (const name of Object.keys(API_ACCESS_POLICY)) assert.ok(names.has(name), name);
+  });
+
+  test("a batch is its model's project's: another project's key gets the 404 of a batch that does not exist on every batch route, and nothing changes", async () => {
+    assert.deepEqual(await h.repos.resourceProjects.projectOf('batch', alphaBatch), { projectId: alphaProject });
+    const none = randomUUID();
+    const calls = (id: string) => [
+      ['GET', `/v1/deconvolutions/${id}`], ['HEAD', `/v1/deconvolutions/${id}`], ['GET', `/v1/deconvolutions/${id}/manifest`],
+      ['GET', `/v1/deconvolutions/${id}/manifest?format=csv`], ['POST', `/v1/deconvolutions/${id}/cancel`], ['POST', `/v1/deconvolutions/${id}/retry`],
+    ] as const;
+    const before = await h.repos.batches.get(alphaBatch);
+    for (const [index, [method, url]] of calls(alphaBatch).entries()) {
+      const refused = await h.app.inject({ method, url, headers: as(beta) });
+      const missing = await h.app.inject({ method, url: calls(none)[index][1], headers: as(beta) });
+      assert.equal(refused.statusCode, 404, `${method} ${url}: ${refused.body}`);
+      assert.deepEqual(answer(refused), JSON.parse(JSON.stringify(answer(missing)).replaceAll(none, alphaBatch)), `${method} ${url}`);
+    }
+    assert.deepEqual(await h.repos.batches.get(alphaBatch), before, "beta's cancel and retry did nothing");
+    const audited = await h.repos.auditEvents.list(10, { targetId: alphaBatch });
+    assert.deepEqual(audited.filter((event) => event.statusCode === 404).map((event) => event.route).sort(),
+      ['/v1/deconvolutions/:id/cancel', '/v1/deconvolutions/:id/retry'], 'the refused cancel and retry are in the audit log');
+
+    // The owner and a lab-wide key get past the check: the batch, its manifest, and the routes' own answers.
+    for (const headers of [as(alpha), {}]) {
+      assert.equal((await h.app.inject({ method: 'GET', url: `/v1/deconvolutions/${alphaBatch}`, headers })).statusCode, 200);
+      assert.equal((await h.app.inject({ method: 'GET', url: `/v1/deconvolutions/${alphaBatch}/manifest?format=csv`, headers })).statusCode, 200);
+    }
+    assert.equal((await h.app.inject({ method: 'POST', url: `/v1/deconvolutions/${alphaBatch}/retry`, headers: as(alpha) })).json().code, 'NOTHING_TO_RETRY');
+  });
+
+  test("a key cannot make a batch from another project's model or dataset (the 404 of none, JSON or multipart, nothing written or queued); its own batch is its project's", async () => {
+    const before = await h.counts();
+    const none = randomUUID();
+    // [the body naming another project's row, the same body naming none instead, that row's id]
+    const cases = [
+      [{ modelId: alphaModels.modelId, inputs: { datasetId: betaModels.datasetId } }, { modelId: none, inputs: { datasetId: betaModels.datasetId } }, alphaModels.modelId],
+      [{ modelId: alphaModels.failedModelId, inputs: { datasetId: betaModels.datasetId } }, { modelId: none, inputs: { datasetId: betaModels.datasetId } }, alphaModels.failedModelId],
+      [{ modelId: betaModels.modelId, inputs: { datasetId: alphaModels.datasetId } }, { modelId: betaModels.modelId, inputs: { datasetId: none } }, alphaModels.datasetId],
+    ] as const;
+    for (const [theirs, nobodys, theirId] of cases) {
+      const refused = await create(beta, theirs);
+      const missing = await create(beta, nobodys);
+      assert.equal(refused.statusCode, 404, `${JSON.stringify(theirs)}: ${refused.body}`);
+      assert.deepEqual(answer(refused), JSON.parse(JSON.stringify(answer(missing)).replaceAll(none, theirId)), JSON.stringify(theirs));
+    }
+    const upload = (modelId: string) => batchForm({ modelId, options: JSON.stringify({ samples: 8 }) }, [{ name: 'night.tif', bytes: encodeTiff(page) }]);
+    const post = async (modelId: string) => {
+      const form = await upload(modelId);
+      return h.app.inject({ method: 'POST', url: '/v1/deconvolutions', payload: form.payload, headers: { ...form.headers, ...as(beta) } });
+    };
+    const refused = await post(alphaModels.modelId);
+    const missing = await post(none);
+    assert.equal(refused.statusCode, 404, refused.body);
+    assert.deepEqual(answer(refused), JSON.parse(JSON.stringify(answer(missing)).replaceAll(none, alphaModels.modelId)));
+    assert.deepEqual(await h.counts(), before, 'nothing written or queued');
+
+    const own = await post(betaModels.modelId);
+    assert.equal(own.statusCode, 202, own.body);
+    assert.equal((await h.app.inject({ method: 'GET', url: `/v1/deconvolutions/${own.json().id}`, headers: as(alpha) })).statusCode, 404);
+    assert.equal((await h.app.inject({ method: 'GET', url: `/v1/deconvolutions/${own.json().id}`, headers: as(beta) })).statusCode, 200);
+  });
+
+  test("no batch writes into another batch's output prefix, of its own project or another's (409, nothing written); a sibling folder is free", async () => {
+    const night = await create(alpha, { modelId: alphaModels.modelId, inputs: { datasetId: alphaModels.datasetId }, output: { to: 'deconvolutions/alpha-night/' } });
+    assert.equal(night.statusCode, 202, night.body);
+    const before = await h.counts();
+    const onto = (key: string, models: ServedModels, to: string) => create(key, { modelId: models.modelId, inputs: { datasetId: models.datasetId }, output: { to } });
+    for (const [key, models, to] of [
+      [beta, betaModels, `deconvolutions/${alphaBatch}/`], [beta, betaModels, 'deconvolutions/alpha-night/'], [beta, betaModels, 'deconvolutions/alpha-night/beta/'],
+      [alpha, alphaModels, 'deconvolutions/alpha-night'],
+    ] as const) {
+      const refused = await onto(key, models, to);
+      assert.equal(refused.statusCode, 409, `${to}: ${refused.body}`);
+      assert.equal(refused.json().code, 'OUTPUT_IN_USE');
+      assert.ok(!refused.body.includes(alphaBatch) || to.includes(alphaBatch), 'the batch that writes there is not named');
+    }
+    assert.deepEqual(await h.counts(), before, 'nothing written or queued');
+    // Another batch's prefix inside a new one's would be overwritten by it too.
+    const nested = await onto(alpha, alphaModels, 'deconvolutions/nested/inner/');
+    assert.equal(nested.statusCode, 202, nested.body);
+    assert.equal((await onto(beta, betaModels, 'deconvolutions/nested/')).json().code, 'OUTPUT_IN_USE');
+    assert.equal((await onto(beta, betaModels, 'deconvolutions/alpha-night-2/')).statusCode, 202, 'a folder whose name starts alike is another folder');
+  });
+});
