@@ -8,7 +8,7 @@
  * samples the mean used per page, pages per hour from the first page's start to the last one's end, PSNR the mean
  * over the pages of the assembled output stack against the ground truth, peak RSS the largest worker's (VmHWM).
  *   node --import tsx bench/batch.ts --model DIR [--pages-512 4] [--pages-2048 1] [--sizes 512,2048]
- *     [--workers 1x2,2x1] [--modes samples,tolerance] [--out bench/results/batch.json]
+ *     [--workers 1x2,2x1] [--modes samples,tolerance] [--memory-mb N] [--out bench/results/batch.json]
  * DIR: a saved model (bench/quality.ts --save-models, e.g. <dir>/dataset1-divblurring-positivity).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -40,6 +40,8 @@ const { values: args } = parseArgs({
     sizes: { type: 'string', default: '512,2048' },
     workers: { type: 'string', default: '1x2,2x1' },
     modes: { type: 'string', default: 'samples,tolerance' },
+    /** The batches' memory budget (MiB); default the MMSE core's. */
+    'memory-mb': { type: 'string' },
     out: { type: 'string', default: 'bench/results/batch.json' },
   },
 });
@@ -121,7 +123,10 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 async function runCase(size: number, pages: number, mode: string, layout: string): Promise<Row> {
   const [workerCount, threads] = layout.split('x').map(Number);
   const simulation = simulate({ preset: 'dataset1', count: pages, size, seed: 7 });
-  const options = { samples: 100, tolerance: mode === 'samples' ? 'none' : 'default' };
+  const options = {
+    samples: 100, tolerance: mode === 'samples' ? 'none' : 'default',
+    ...(args['memory-mb'] === undefined ? {} : { memoryBudgetBytes: Number(args['memory-mb']) * 2 ** 20 }),
+  };
   const form = new FormData();
   form.append('modelId', model.id);
   form.append('options', JSON.stringify(options));

@@ -16,7 +16,14 @@ export interface InferenceServices {
   readonly queues: Queues;
   /** The rate limits' counters (libs/http's access plugin): a connection that fails fast, so that a Redis away lets calls through. */
   readonly rateLimitRedis: Redis;
+  /** Sessions of the served images and the held-out evaluations (one path, so the evaluation measures what is served). */
   readonly sessions: ModelSessionStore;
+  /**
+   * Sessions of the batch pages: the same graphs without ONNX Runtime's memory pattern (libs/onnx SessionOptions),
+   * which took a third of a 2048² page's peak for no speed. A worker that serves both loads a model twice (graphs of
+   * a few MB, copied to a cache directory of their own; each store's arena grows only with what runs on it).
+   */
+  readonly batchSessions: ModelSessionStore;
   /** Objects of user-given s3:// URIs (a batch's s3 inputs), read with the configuration's S3 endpoint and credentials. */
   readonly s3: S3Sources;
   /** host:pid, recorded on the batch pages this process writes. */
@@ -38,13 +45,16 @@ export function createInferenceServices(config: Readonly<Config>, logger: Logger
   const queues = createQueues(redis, config.queuePrefix);
   const rateLimitRedis = createProducerRedis(config.redisUrl);
   rateLimitRedis.on('error', (error: Error) => logger.warn({ message: error.message }, 'redis connection error (rate limits)'));
-  const sessions = new ModelSessionStore(db.models, blobs, options.modelCacheDir ?? join(tmpdir(), 'divblur-models'), options.sessionCapacity ?? 4);
+  const modelCacheDir = options.modelCacheDir ?? join(tmpdir(), 'divblur-models');
+  const sessions = new ModelSessionStore(db.models, blobs, modelCacheDir, options.sessionCapacity ?? 4);
+  const batchSessions = new ModelSessionStore(db.models, blobs, join(modelCacheDir, 'batch'), options.sessionCapacity ?? 4, { memoryPattern: false });
   const store = config.blobStore.kind === 's3' ? config.blobStore : undefined;
   const s3 = createS3Sources({ region: store?.region ?? 'us-east-1', endpoint: store?.endpoint, forcePathStyle: store?.forcePathStyle, credentials: store?.credentials });
   return {
-    config, logger, db, blobs, redis, queues, rateLimitRedis, sessions, s3, workerName: `${hostname()}:${process.pid}`,
+    config, logger, db, blobs, redis, queues, rateLimitRedis, sessions, batchSessions, s3, workerName: `${hostname()}:${process.pid}`,
     async close() {
       await sessions.close();
+      await batchSessions.close();
       await s3.close();
       await queues.close();
       redis.disconnect();

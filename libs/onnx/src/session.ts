@@ -27,6 +27,13 @@ export interface SessionOptions {
    * from the sampler's first batches (≈ 40 ms per encode at 128² on 2 cores; bench/results/mmse-dihedral.json).
    */
   readonly spinning?: boolean;
+  /**
+   * ONNX Runtime's memory pattern (default on): per input shape it plans and allocates one block for every
+   * intermediate tensor of a run, on top of the arena. Batch pages of 2048² with a tolerance (sampler calls of 2)
+   * peaked at 2.0 GB with it and 1.4 GB without, at the same speed (one tile of 1100², 48 samples, 1 thread:
+   * 80 s and 78 s), so the batch jobs' sessions turn it off; served images keep it.
+   */
+  readonly memoryPattern?: boolean;
 }
 
 export interface GraphSession {
@@ -90,7 +97,7 @@ export async function createGraphSession(source: string | Uint8Array, options: S
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
     enableCpuMemArena: true,
-    enableMemPattern: true,
+    enableMemPattern: options.memoryPattern ?? true,
     logSeverityLevel: 3,
     // onnxruntime_session_options_config_keys.h: session.intra_op.allow_spinning
     extra: { session: { intra_op: { allow_spinning: options.spinning ? '1' : '0' } } },

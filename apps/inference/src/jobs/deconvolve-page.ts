@@ -30,7 +30,7 @@ export const deconvolvePageHandler = (services: InferenceServices) =>
   });
 
 export async function deconvolvePage(services: InferenceServices, taskId: string) {
-  const { db, blobs, sessions, logger, workerName } = services;
+  const { db, blobs, batchSessions, logger, workerName } = services;
   const context = await db.batches.task(taskId);
   if (context === null) throw new UnrecoverableError(`batch task ${taskId} does not exist`);
   const { task, input, batch } = context;
@@ -45,7 +45,7 @@ export async function deconvolvePage(services: InferenceServices, taskId: string
     return { skipped: 'found written' };
   }
   if (!(await db.batches.startTask(taskId, workerName))) return { skipped: 'not open' };
-  const loaded = await sessions.get(batch.modelId);
+  const loaded = await batchSessions.get(batch.modelId);
   // Non-finite pixels are mmse's to refuse, with the row and column, as this page's reason.
   const page = stackImage(decodeTiff(await blobs.getBuffer(inputPageKey(batch.id, input.ordinal, task.page)), { allowNonFinite: true }).stack, 0);
   const noise = loaded.encoder.noiseModel;
