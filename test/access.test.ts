@@ -4,7 +4,7 @@
  * services, enumerated from the apps themselves (a new route without auth fails here); the health, readiness,
  * metrics and docs routes stay open; scopes (403); a revoked key refused at once on two instances; a key's last
  * use recorded; every state-changing call in the audit log, which admins read through GET /v1/audit; the OpenAPI
- * documents name the bearer scheme.
+ * documents name the bearer scheme; with METRICS_REQUIRE_KEY, /metrics of both services needs a key.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -120,6 +120,12 @@ describe('API keys on the API', () => {
     assert.ok(refusedWithinMs < 1000, `refused after ${refusedWithinMs} ms`);
     assert.equal((await h.app.inject({ method: 'GET', url: '/v1/keys' })).json().items.some((item: { id: string }) => item.id === id), false);
     assert.equal((await h.app.inject({ method: 'GET', url: '/v1/keys?revoked=true' })).json().items.some((item: { id: string }) => item.id === id), true);
+    // Both are in the audit log, by the admin key that made them, with the key as their target.
+    const adminId = (await h.db.apiKeys.list(100)).find((item) => item.name === 'test')!.id;
+    const events = await h.db.auditEvents.list(10, { targetId: id });
+    assert.deepEqual(events.map((event) => [event.method, event.route, event.statusCode, event.keyId]), [
+      ['POST', '/v1/keys/:id/revoke', 200, adminId], ['POST', '/v1/keys', 201, adminId],
+    ]);
   });
 
   test('a key limited to a project cannot manage keys or read the audit log (403 LAB_KEY_REQUIRED)', async () => {
@@ -217,5 +223,27 @@ describe('API keys on the inference server', () => {
     ]);
     const document = (await inference.injectWithoutKey({ method: 'GET', url: '/docs/json' })).json();
     assert.deepEqual(document.paths['/v1/models/{id}/deconvolve'].post.security, [{ apiKey: [] }]);
+  });
+});
+
+describe('METRICS_REQUIRE_KEY', () => {
+  test('switched on, /metrics of both services needs a key (401 without one, 200 with a read key); health, readiness and docs stay open', async () => {
+    const api = await createHarness({ access: { metricsRequireKey: true } });
+    const inference = await createInferenceHarness({ access: { METRICS_REQUIRE_KEY: 'true' } });
+    try {
+      for (const [name, service] of [['api', api], ['inference', inference]] as const) {
+        const read = await service.issueKey({ name: 'prometheus', scopes: ['read'] });
+        const without = await service.injectWithoutKey({ method: 'GET', url: '/metrics' });
+        assert.equal(without.statusCode, 401, `${name}: ${without.body}`);
+        assert.equal(without.headers['www-authenticate'], 'Bearer realm="divblur"');
+        const withKey = await service.injectWithoutKey({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${read}` } });
+        assert.equal(withKey.statusCode, 200, `${name}: ${withKey.body}`);
+        assert.match(withKey.body, /^# (HELP|TYPE) /m);
+        for (const url of OPEN.filter((open) => open !== '/metrics')) assert.ok((await service.injectWithoutKey({ method: 'GET', url })).statusCode < 400, `${name} ${url}`);
+      }
+    } finally {
+      await inference.close();
+      await api.close();
+    }
   });
 });
