@@ -180,7 +180,7 @@ try {
     ...rows.map((r) => `${String(r.size).padEnd(5)} ${r.samples.toFixed(1).padStart(7)}  ${r.tolerance.padEnd(9)}  ${`${r.workers}×${r.threads_per_worker}`.padEnd(15)}  ${String(r.pages).padStart(5)}  ${r.pages_per_hour.toFixed(1).padStart(7)}  ${r.psnr.toFixed(2)}  ${String(r.peak_rss_mb).padStart(11)}  ${String(r.tiles_per_page).padStart(10)}  ${r.seconds.toFixed(0).padStart(7)}`),
   ];
   console.log(table.join('\n'));
-  await writeFile(args.out!.replace(/\.json$/, '.md'), ['# Batch deconvolution throughput', '', `Command: \`${command}\` (${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores, ${cpus()[0]?.model}; a machine shared with other work).`, '', '```', ...table, '```', ''].join('\n'));
+  await writeFile(args.out!.replace(/\.json$/, '.md'), ['# Batch deconvolution throughput', '', `Command: \`${command}\` (${new Date().toISOString().slice(0, 10)}, ${availableParallelism()} cores, ${cpus()[0]?.model}).`, '', '```', ...table, '```', ''].join('\n'));
   console.log(`wrote ${args.out}`);
 } finally {
   await app.close();

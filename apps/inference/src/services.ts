@@ -5,6 +5,7 @@ import type { Config, Logger } from '@divblur/config';
 import { openDatabase, type Database } from '@divblur/db';
 import { createProducerRedis, createQueues, createRedis, type Queues, type Redis } from '@divblur/queue';
 import { createBlobStore, createS3Sources, type BlobStore, type S3Sources } from '@divblur/storage';
+import { BATCH_SESSION_OPTIONS } from '@divblur/batch';
 import { ModelSessionStore } from './model-sessions.ts';
 
 export interface InferenceServices {
@@ -19,9 +20,9 @@ export interface InferenceServices {
   /** Sessions of the served images and the held-out evaluations (one path, so the evaluation measures what is served). */
   readonly sessions: ModelSessionStore;
   /**
-   * Sessions of the batch pages: the same graphs without ONNX Runtime's memory pattern (libs/onnx SessionOptions),
-   * which took a third of a 2048² page's peak for no speed. A worker that serves both loads a model twice (graphs of
-   * a few MB, copied to a cache directory of their own; each store's arena grows only with what runs on it).
+   * Sessions of the batch pages: the same graphs with libs/batch's BATCH_SESSION_OPTIONS (no memory pattern). A
+   * worker that serves both loads a model twice (graphs of a few MB, copied to a cache directory of their own; each
+   * store's arena grows only with what runs on it).
    */
   readonly batchSessions: ModelSessionStore;
   /** Objects of user-given s3:// URIs (a batch's s3 inputs), read with the configuration's S3 endpoint and credentials. */
@@ -47,7 +48,7 @@ export function createInferenceServices(config: Readonly<Config>, logger: Logger
   rateLimitRedis.on('error', (error: Error) => logger.warn({ message: error.message }, 'redis connection error (rate limits)'));
   const modelCacheDir = options.modelCacheDir ?? join(tmpdir(), 'divblur-models');
   const sessions = new ModelSessionStore(db.models, blobs, modelCacheDir, options.sessionCapacity ?? 4);
-  const batchSessions = new ModelSessionStore(db.models, blobs, join(modelCacheDir, 'batch'), options.sessionCapacity ?? 4, { memoryPattern: false });
+  const batchSessions = new ModelSessionStore(db.models, blobs, join(modelCacheDir, 'batch'), options.sessionCapacity ?? 4, BATCH_SESSION_OPTIONS);
   const store = config.blobStore.kind === 's3' ? config.blobStore : undefined;
   const s3 = createS3Sources({ region: store?.region ?? 'us-east-1', endpoint: store?.endpoint, forcePathStyle: store?.forcePathStyle, credentials: store?.credentials });
   return {

@@ -9,7 +9,7 @@
  * `mmse(page)` with the same options to the bit.
  */
 import { dataFitDiscrepancy, type Image, type NoiseModel } from '@divblur/imaging';
-import { cropWindow, mmse, type ModelSessions } from '@divblur/onnx';
+import { cropWindow, mmse, type ModelSessions, type SessionOptions } from '@divblur/onnx';
 import type { PageTile, Rect } from './page-tiles.ts';
 
 export interface PageTaskOptions {
@@ -51,6 +51,13 @@ export interface PageTaskResult extends PageTaskStats {
  * (ENVIRONMENT.md's table), and the samples are the same either way (the noise is keyed by sample and position).
  */
 export const TOLERANCE_CHECK_BATCH = 2;
+
+/**
+ * The ONNX sessions a batch page runs on (the inference workers' and `divblur deconvolve --in`'s): without ONNX
+ * Runtime's memory pattern, which took a third of a 2048² page's peak for no speed (libs/onnx SessionOptions;
+ * bench/results/batch.md: 1420–1486 MB per worker at 2048², 2013–2068 MB with it).
+ */
+export const BATCH_SESSION_OPTIONS: SessionOptions = { memoryPattern: false };
 
 /** Tile t's noise seed (t > 0 of a tiled page): unrelated to the batch seed's stream and to the views' (mmse-core's viewSeed). */
 export function tileSeed(seed: number, tile: PageTile): number {

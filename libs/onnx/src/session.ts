@@ -29,9 +29,9 @@ export interface SessionOptions {
   readonly spinning?: boolean;
   /**
    * ONNX Runtime's memory pattern (default on): per input shape it plans and allocates one block for every
-   * intermediate tensor of a run, on top of the arena. Batch pages of 2048² with a tolerance (sampler calls of 2)
-   * peaked at 2.0 GB with it and 1.4 GB without, at the same speed (one tile of 1100², 48 samples, 1 thread:
-   * 80 s and 78 s), so the batch jobs' sessions turn it off; served images keep it.
+   * intermediate tensor of a run, on top of the arena. One 1100² tile of a 2048² page (48 samples, sampler calls
+   * of 2, 1 thread) peaked at 2.0 GB with it and 1.4 GB without, in 80 s and 78 s, so batch pages run without it
+   * (libs/batch BATCH_SESSION_OPTIONS); served images keep it.
    */
   readonly memoryPattern?: boolean;
 }

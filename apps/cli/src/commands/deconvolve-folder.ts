@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  decodeInputStack, deconvolvePageTask, intensityRange, manifestOf, outputDtypeOf, outputStackKeys, pageResultKey, planPageTiles, readPageStats,
+  BATCH_SESSION_OPTIONS, decodeInputStack, deconvolvePageTask, intensityRange, manifestOf, outputDtypeOf, outputStackKeys, pageResultKey, planPageTiles, readPageStats,
   resolveTolerance, uniqueStems, writeManifestFiles, writeOutputStacks, writePageResult, BatchError,
   type BatchOptions, type ManifestInputRecord, type ManifestTaskRecord, type OutputTask,
 } from '@divblur/batch';
@@ -35,7 +35,7 @@ export async function deconvolveFolder(args: DeconvolveFolderArgs): Promise<{ pa
   const blobs = new LocalBlobStore(args.out);
   const names = uniqueStems(files);
   const exportDir = await mkdtemp(join(tmpdir(), 'divblur-onnx-'));
-  const sessions = await loadModelSessions(args.model, (await exportModel(args.model, exportDir)).dir);
+  const sessions = await loadModelSessions(args.model, (await exportModel(args.model, exportDir)).dir, BATCH_SESSION_OPTIONS);
   const model = { config: sessions.sampler.config, psf: sessionPsf(sessions) };
   const noise = sessions.encoder.noiseModel;
   const inputs: ManifestInputRecord[] = [];
