@@ -74,6 +74,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     metricsSources: { queueDepths: () => queue.depths(), jobDurations: () => db.runs.jobDurations() },
     limits: options.limits,
     access: { config: { ...TEST_ACCESS, ...options.access }, redis: limiterRedis, rateLimitNamespace },
+    queueDashboard: { queues: Object.values(queue.queues.byName), redis: limiterRedis, sessionNamespace: `${prefix}-queue-dashboard-session:` },
   });
   await app.ready();
   const issueKey = async (request: IssueApiKey) => (await issueApiKey(db, request)).key;
@@ -96,6 +97,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       if (!shared) {
         await deleteKeysWithPrefix(redis, prefix);
         await deleteKeysWithPrefix(redis, `${prefix}-rate-limit`);
+        await deleteKeysWithPrefix(redis, `${prefix}-queue-dashboard-session`);
       }
       await redis.quit();
       limiterRedis.disconnect();

@@ -74,7 +74,7 @@ export async function trainSweep({ penalties, lambdas, steps, evaluationSamples 
       const failed = runs.find((run) => run.status === 'failed');
       if (failed) throw new Error(`a run failed: ${failed.error}`);
       return runs.length === runIds.length && runs.every((run) => run.status === 'succeeded') ? true : undefined;
-    }, 240_000);
+    }, 240_000 + steps * runIds.length * 300);
     return { harness, api, key, experimentId, runIds, close };
   } catch (error) {
     await close();

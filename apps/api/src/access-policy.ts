@@ -15,4 +15,5 @@ export const API_ACCESS_POLICY: AccessPolicy = {
   'GET /v1/keys/:id': { scope: 'admin', labWide: true },
   'POST /v1/keys/:id/revoke': { scope: 'admin', labWide: true },
   'GET /v1/audit': { scope: 'admin', labWide: true },
+  'POST /v1/queue-dashboard/session': { scope: 'admin', labWide: true },
 };

@@ -25,6 +25,8 @@ import { modelRoutes } from './routes/models.ts';
 import { deconvolutionRoutes } from './routes/deconvolutions.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { auditRoutes } from './routes/audit.ts';
+import { queueDashboardRoutes, type QueueDashboardDeps } from './routes/queue-dashboard.ts';
+import { webPageRoutes } from './routes/web-page.ts';
 import { API_ACCESS_POLICY } from './access-policy.ts';
 import { NotFoundError } from './lib/errors.ts';
 import type { BatchServices } from './deconvolutions/create-batch.ts';
@@ -48,6 +50,8 @@ export interface ApiDeps extends ApiServices {
   batches?: BatchServices;
   /** API keys, rate limits, CORS (libs/http's access plugin, on deps.db's keys and audit log): every /v1 route needs a key. */
   access: ApiAccess;
+  /** The queues to show at /admin/queues (bull-board, admin keys only); without them no dashboard is served. */
+  queueDashboard?: QueueDashboardDeps;
 }
 
 export interface ApiAccess {
@@ -104,5 +108,8 @@ export async function buildApp(deps: ApiDeps) {
   if (deps.batches) await app.register(deconvolutionRoutes, { prefix: '/v1', services, batches: deps.batches, limits });
   await app.register(keyRoutes, { prefix: '/v1', services });
   await app.register(auditRoutes, { prefix: '/v1', services });
+  if (deps.queueDashboard) await app.register(queueDashboardRoutes, { db: deps.db, dashboard: deps.queueDashboard });
+  // The page for scientists: static files, open (they hold no data; the page asks for a key and reads /v1 with it).
+  await app.register(webPageRoutes);
   return app;
 }

@@ -39,6 +39,7 @@ export function wireDeps(config: Config, logger: Logger): WiredDeps {
     batches: { queue: batchQueue, listS3: allowlistedListing(s3Sources, allowlist), callbacksSigned: config.callbackSecret !== undefined },
     // The rate limits' counters on the same fail-fast connection: a Redis away lets calls through instead of hanging them.
     access: { config: config.access, redis, rateLimitNamespace: `${config.queuePrefix}-rate-limit:` },
+    queueDashboard: { queues: Object.values(queue.queues.byName), redis, sessionNamespace: `${config.queuePrefix}-queue-dashboard-session:` },
   };
   return {
     deps,

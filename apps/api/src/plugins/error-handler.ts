@@ -6,7 +6,7 @@
  * the bug report).
  */
 import fp from 'fastify-plugin';
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { asServiceUnavailable, errorBody, ServiceUnavailableError, validationMessage } from '@divblur/http';
 import { databaseUnavailableReason } from '@divblur/db';
 import { ImagingError } from '@divblur/imaging';
@@ -43,20 +43,23 @@ function codeOf(error: Partial<FastifyError> & Error, statusCode: number): strin
   return typeof error.code === 'string' ? error.code : 'BAD_REQUEST';
 }
 
+/** The one error answer (also for a context with an error handler of its own: the queue dashboard's access check). */
+export function sendError(raw: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const error = asServiceUnavailable(raw, DEPENDENCIES) ?? raw;
+  const statusCode = statusOf(error);
+  const err = error as Partial<FastifyError> & Error;
+  const message = statusCode === 500 ? `internal error; quote request id ${request.id}` : (err.validation ? validationMessage(err) : err.message);
+  const body = errorBody(statusCode, codeOf(err, statusCode), message, request.id);
+  if (error instanceof ServiceUnavailableError) {
+    void reply.header('retry-after', String(error.retryAfterSeconds));
+    request.log.warn({ code: body.code, message: body.message, err: raw }, 'dependency unavailable');
+  } else if (statusCode === 500) request.log.error({ err: error, reqId: request.id }, 'unhandled error');
+  else request.log.info({ code: body.code, message: body.message }, 'client error');
+  return reply.status(statusCode).send(body);
+}
+
 async function errorHandler(app: FastifyInstance): Promise<void> {
-  app.setErrorHandler((raw, request, reply) => {
-    const error = asServiceUnavailable(raw, DEPENDENCIES) ?? raw;
-    const statusCode = statusOf(error);
-    const err = error as Partial<FastifyError> & Error;
-    const message = statusCode === 500 ? `internal error; quote request id ${request.id}` : (err.validation ? validationMessage(err) : err.message);
-    const body = errorBody(statusCode, codeOf(err, statusCode), message, request.id);
-    if (error instanceof ServiceUnavailableError) {
-      void reply.header('retry-after', String(error.retryAfterSeconds));
-      request.log.warn({ code: body.code, message: body.message, err: raw }, 'dependency unavailable');
-    } else if (statusCode === 500) request.log.error({ err: error, reqId: request.id }, 'unhandled error');
-    else request.log.info({ code: body.code, message: body.message }, 'client error');
-    return reply.status(statusCode).send(body);
-  });
+  app.setErrorHandler(sendError);
 
   app.setNotFoundHandler((request, reply) => reply.status(404).send(
     errorBody(404, 'ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, request.id),
