@@ -113,6 +113,16 @@ describe('batch deconvolutions and projects', () => {
     assert.equal(refused.statusCode, 404, refused.body);
     assert.deepEqual(answer(refused), JSON.parse(JSON.stringify(answer(missing)).replaceAll(none, alphaModels.modelId)));
     assert.deepEqual(await h.counts(), before, 'nothing written or queued');
+    // Idempotency-Keys are the lab's: one another project used is refused without naming its batch.
+    const keyed = (key: string, models: ServedModels) => h.app.inject({
+      method: 'POST', url: '/v1/deconvolutions', payload: { modelId: models.modelId, inputs: { datasetId: models.datasetId } }, headers: { ...as(key), 'idempotency-key': 'night-42' },
+    });
+    const first = await keyed(alpha, alphaModels);
+    assert.equal(first.statusCode, 202, first.body);
+    const reused = await keyed(beta, betaModels);
+    assert.equal(reused.statusCode, 409, reused.body);
+    assert.equal(reused.json().code, 'IDEMPOTENCY_KEY_REUSED');
+    assert.ok(!reused.body.includes(first.json().id), reused.body);
 
     const own = await post(betaModels.modelId);
     assert.equal(own.statusCode, 202, own.body);

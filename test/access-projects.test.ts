@@ -96,6 +96,14 @@ describe('projects on the API', () => {
     const onOwn = await h.app.inject({ method: 'POST', url: '/v1/experiments', payload: { datasetId: ids.betaDataset, spec }, headers: as(beta) });
     assert.equal(onOwn.statusCode, 201, onOwn.body);
     assert.deepEqual((await h.app.inject({ method: 'GET', url: '/v1/experiments', headers: as(alpha) })).json().items.map((item: { id: string }) => item.id), [ids.alphaExperiment]);
+    // Idempotency-Keys are the lab's: one another project used is refused without naming its experiment.
+    const keyed = (key: string, datasetId: string) => h.app.inject({ method: 'POST', url: '/v1/experiments', payload: { datasetId, spec }, headers: { ...as(key), 'idempotency-key': 'sweep-42' } });
+    const first = await keyed(alpha, ids.alphaDataset);
+    assert.equal(first.statusCode, 201, first.body);
+    const reused = await keyed(beta, ids.betaDataset);
+    assert.equal(reused.statusCode, 409, reused.body);
+    assert.equal(reused.json().code, 'IDEMPOTENCY_KEY_REUSED');
+    assert.ok(!reused.body.includes(first.json().experiment.id), reused.body);
   });
 });
 

@@ -90,12 +90,16 @@ export function requestSha256(request: unknown): string {
   return createHash('sha256').update(canonicalJson(request)).digest('hex');
 }
 
+/** The first batch is not named: Idempotency-Keys are the lab's, and it may be another project's. */
+const idempotencyKeyReused = (key: string | null) =>
+  new ConflictError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${key}" was used before with a different request: send a new key for a new request`);
+
 /** An earlier batch of this Idempotency-Key, checked against this request: the batch, or 409. */
 export async function replayOf(db: Repositories, idempotencyKey: string | null, sha256: string): Promise<BatchRecord | null> {
   if (idempotencyKey === null) return null;
   const first = await db.batches.byIdempotencyKey(idempotencyKey);
   if (first === null) return null;
-  if (first.requestSha256 !== sha256) throw new ConflictError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${idempotencyKey}" was used for batch ${first.id} with a different request`);
+  if (first.requestSha256 !== sha256) throw idempotencyKeyReused(idempotencyKey);
   return first;
 }
 
@@ -109,7 +113,7 @@ export async function storeBatch(deps: BatchDeps, id: string, fields: BatchField
     idempotencyKey, requestSha256: sha256, inputs,
   }).catch(asOutputConflict);
   if (!created.created) {
-    if (created.batch.requestSha256 !== sha256) throw new ConflictError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${idempotencyKey}" was used for batch ${created.batch.id} with a different request`);
+    if (created.batch.requestSha256 !== sha256) throw idempotencyKeyReused(idempotencyKey);
     return { batch: created.batch, created: false };
   }
   try {

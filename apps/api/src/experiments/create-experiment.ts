@@ -68,7 +68,8 @@ export async function storeExperiment(db: Repositories, request: ExperimentReque
     const first = result.experiment;
     const same = first.datasetId === planned.datasetId && canonicalJson(first.spec) === canonicalJson(planned.spec)
       && canonicalJson(first.sweep) === canonicalJson(planned.sweep);
-    if (!same) throw new ConflictError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${request.idempotencyKey}" was used for experiment ${first.id} with a different body`);
+    // The first experiment is not named: Idempotency-Keys are the lab's, and it may be another project's.
+    if (!same) throw new ConflictError('IDEMPOTENCY_KEY_REUSED', `Idempotency-Key "${request.idempotencyKey}" was used before with a different body: send a new key for a new request`);
   }
   return { ...result, ...warnings };
 }
