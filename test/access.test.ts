@@ -224,6 +224,18 @@ describe('API keys on the inference server', () => {
     const document = (await inference.injectWithoutKey({ method: 'GET', url: '/docs/json' })).json();
     assert.deepEqual(document.paths['/v1/models/{id}/deconvolve'].post.security, [{ apiKey: [] }]);
   });
+
+  test('a key revoked (as divblur keys revoke does) is refused by the inference server from its next request on, within 1 s', async () => {
+    const { issueApiKey } = await import('@divblur/http/api-key');
+    const { key, record } = await issueApiKey(inference.services.db, { name: 'lims', scopes: ['read', 'write'] });
+    const deconvolve = () => inference.app.inject({ method: 'POST', url: `/v1/models/${randomUUID()}/deconvolve`, payload: ZEROS, headers: { authorization: `Bearer ${key}` } });
+    assert.equal((await deconvolve()).statusCode, 404, 'past the key check (its secret now remembered by this process)');
+    assert.equal(await inference.services.db.apiKeys.revoke(record.id), true);
+    const revokedAt = performance.now();
+    const refused = await deconvolve();
+    assert.equal(refused.statusCode, 401, refused.body);
+    assert.ok(performance.now() - revokedAt < 1000);
+  });
 });
 
 describe('METRICS_REQUIRE_KEY', () => {
