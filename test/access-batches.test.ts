@@ -48,7 +48,7 @@ describe('batch deconvolutions and projects', () => {
   });
   after(async () => h?.close());
 
-  test('every /v1 route of the API as production builds it, the batch routes included, refuses a call without a key (401); each policy entry names a route', async () => {
+  test('every /v1 route of the API as production builds it, the batch routes included, refuses a call without a key (401); each batch entry of the access policy names a route', async () => {
     const routes = routesOf(h.app);
     const v1 = routes.filter((route) => route.url.startsWith('/v1/'));
     assert.ok(v1.some((route) => route.url === '/v1/deconvolutions/:id/retry'), JSON.stringify(v1));
@@ -58,7 +58,10 @@ describe('batch deconvolutions and projects', () => {
       assert.equal(res.headers['www-authenticate'], 'Bearer realm="divblur"', `${method} ${url}`);
     }
     const names = new Set(routes.map((route) => `${route.method} ${route.url}`));
-    for (const name of Object.keys(API_ACCESS_POLICY)) assert.ok(names.has(name), name);
+    // The entries test/access.test.ts cannot check (its API is built without the batch path) name routes that exist.
+    const batchEntries = Object.keys(API_ACCESS_POLICY).filter((entry) => entry.includes('/deconvolutions'));
+    assert.ok(batchEntries.length > 0);
+    for (const name of batchEntries) assert.ok(names.has(name), name);
   });
 
   test("a batch is its model's project's: another project's key gets the 404 of a batch that does not exist on every batch route, and nothing changes", async () => {
