@@ -5,7 +5,8 @@
  * service's own 404 for it on every batch route (GET, HEAD, manifest as JSON and CSV, cancel, retry), the same answer
  * as for a batch that does not exist, and changes nothing; it cannot create a batch from another project's model or
  * dataset (JSON or multipart: the 404 of none, nothing written or queued); and no batch writes into the output prefix
- * of another. There is no list of batches to filter (GET /v1/deconvolutions is not a route).
+ * of another. GET /v1/deconvolutions lists a key's own project's batches only (filtered in the query), the lab key's
+ * all, each once across its pages, by status and model; a bad cursor, limit, status or model id is a 400.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -131,6 +132,75 @@ describe('batch deconvolutions and projects', () => {
     assert.equal(own.statusCode, 202, own.body);
     assert.equal((await h.app.inject({ method: 'GET', url: `/v1/deconvolutions/${own.json().id}`, headers: as(alpha) })).statusCode, 404);
     assert.equal((await h.app.inject({ method: 'GET', url: `/v1/deconvolutions/${own.json().id}`, headers: as(beta) })).statusCode, 200);
+  });
+
+  test("GET /v1/deconvolutions: a project key lists its project's batches only, a lab key all; a cursor's pages give each once; status and modelId filter; bad input is a 400", async () => {
+    const own = await create(beta, { modelId: betaModels.modelId, inputs: { datasetId: betaModels.datasetId } });
+    assert.equal(own.statusCode, 202, own.body);
+    const betaBatch = own.json().id as string;
+    assert.equal((await h.app.inject({ method: 'POST', url: `/v1/deconvolutions/${betaBatch}/cancel`, headers: as(beta) })).statusCode, 200);
+    const all = await h.repos.prisma.batch.findMany({ select: { id: true, modelId: true }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+    const betaModelIds = new Set([betaModels.modelId, betaModels.failedModelId]);
+    const list = async (query: string, headers: Record<string, string>) => {
+      const res = await h.app.inject({ method: 'GET', url: `/v1/deconvolutions${query}`, headers });
+      assert.equal(res.statusCode, 200, `${query}: ${res.body}`);
+      return res.json() as { items: { id: string; modelId: string; status: string; pages: { total: number }; inputs: unknown[] }[]; nextCursor: string | null };
+    };
+    /** Every page of the list, following nextCursor, with `limit` items a page. */
+    const everyPage = async (query: string, headers: Record<string, string>, limit: number) => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page = await list(`?limit=${limit}${query}${cursor === null ? '' : `&cursor=${cursor}`}`, headers);
+        assert.ok(page.items.length <= limit);
+        ids.push(...page.items.map((item) => item.id));
+        cursor = page.nextCursor;
+        pages += 1;
+      } while (cursor !== null && pages < 100);
+      return { ids, pages };
+    };
+
+    // The lab key: every batch, newest first, each once over pages of 2; a project key: its own only, on one page or many.
+    const lab = await everyPage('', {}, 1);
+    assert.deepEqual(lab.ids, all.map((batch) => batch.id));
+    assert.ok(lab.pages > 2 && all.some((b) => betaModelIds.has(b.modelId)) && all.some((b) => !betaModelIds.has(b.modelId)), JSON.stringify(all));
+    const betaIds = all.filter((b) => betaModelIds.has(b.modelId)).map((b) => b.id);
+    assert.ok(betaIds.includes(betaBatch));
+    assert.deepEqual((await everyPage('', as(beta), 1)).ids, betaIds);
+    assert.deepEqual((await everyPage('', as(alpha), 2)).ids, all.filter((b) => !betaModelIds.has(b.modelId)).map((b) => b.id));
+    assert.ok(!(await everyPage('', as(alpha), 500)).ids.includes(betaBatch));
+    assert.deepEqual((await everyPage('&sort=created', {}, 3)).ids, [...all].reverse().map((b) => b.id), 'oldest first');
+    // Each item as GET /v1/deconvolutions/:id answers it.
+    const first = (await list('?limit=1', {})).items[0];
+    assert.deepEqual(first, (await h.app.inject({ method: 'GET', url: `/v1/deconvolutions/${first.id}` })).json());
+
+    // status: the cancelled batch alone (of beta's), none of the queued ones; modelId: that model's batches, for its project or the lab.
+    assert.deepEqual((await list('?status=cancelled', {})).items.map((b) => b.id), [betaBatch]);
+    assert.ok((await list('?status=queued&limit=500', {})).items.every((b) => b.status === 'queued' && b.id !== betaBatch));
+    assert.ok((await list('?status=queued&limit=500', {})).items.some((b) => b.id === alphaBatch));
+    assert.deepEqual((await list('?status=cancelled', as(alpha))).items, []);
+    const ofModel = all.filter((b) => b.modelId === alphaModels.modelId).map((b) => b.id);
+    assert.ok(ofModel.length > 1);
+    assert.deepEqual((await everyPage(`&modelId=${alphaModels.modelId}`, as(alpha), 1)).ids, ofModel);
+    // Another project's model is, to a project key, a model that does not exist (the access plugin's check of ids in the query).
+    const none = randomUUID();
+    const theirs = await h.app.inject({ method: 'GET', url: `/v1/deconvolutions?modelId=${alphaModels.modelId}`, headers: as(beta) });
+    const missing = await h.app.inject({ method: 'GET', url: `/v1/deconvolutions?modelId=${none}`, headers: as(beta) });
+    assert.equal(theirs.statusCode, 404, theirs.body);
+    assert.deepEqual(answer(theirs), JSON.parse(JSON.stringify(answer(missing)).replaceAll(none, alphaModels.modelId)));
+    assert.deepEqual((await list(`?modelId=${betaModels.modelId}&status=cancelled`, as(beta))).items.map((b) => b.id), [betaBatch]);
+
+    const before = await h.counts();
+    const badCursor = Buffer.from(JSON.stringify(['-created', 'garbage', randomUUID()])).toString('base64url');
+    const createdCursor = (await list('?limit=1&sort=created', {})).nextCursor;
+    for (const query of ['?cursor=zzz', `?cursor=${badCursor}`, `?cursor=${createdCursor}`, '?limit=0', '?limit=501', '?limit=abc',
+      '?status=done', '?status=', '?modelId=abc', `?modelId=${randomUUID()}x`, '?model=x', '?sort=newest']) {
+      const res = await h.app.inject({ method: 'GET', url: `/v1/deconvolutions${query}` });
+      assert.equal(res.statusCode, 400, `${query}: ${res.body}`);
+      assert.equal(typeof res.json().code, 'string', query);
+    }
+    assert.deepEqual(await h.counts(), before, 'nothing written or queued');
   });
 
   test("no batch writes into another batch's output prefix, of its own project or another's (409, nothing written); a sibling folder is free", async () => {

@@ -181,6 +181,10 @@ test('the deconvolution routes are in the API\'s OpenAPI 3.1 document, valid, wi
   const post = document.paths['/v1/deconvolutions'].post;
   assert.deepEqual(Object.keys(post.requestBody.content).sort(), ['application/json', 'multipart/form-data']);
   assert.deepEqual(Object.keys(document.paths['/v1/deconvolutions/{id}/manifest'].get.responses['200'].content).sort(), ['application/json', 'text/csv']);
+  const list = document.paths['/v1/deconvolutions'].get;
+  assert.deepEqual(list.parameters.map((parameter: { name: string; in: string }) => `${parameter.in}:${parameter.name}`).sort(),
+    ['query:cursor', 'query:limit', 'query:modelId', 'query:sort', 'query:status']);
+  assert.deepEqual(Object.keys(list.responses['200'].content['application/json'].schema.properties).sort(), ['items', 'nextCursor']);
   for (const path of paths) {
     for (const [method, operation] of Object.entries(document.paths[path] as Record<string, { responses: Record<string, { content?: Record<string, { schema?: { properties?: object } }> }> }>)) {
       const errors = Object.entries(operation.responses).filter(([status]) => status.startsWith('4'));

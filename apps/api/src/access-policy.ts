@@ -8,6 +8,7 @@ import type { AccessPolicy } from '@divblur/http';
 export const API_ACCESS_POLICY: AccessPolicy = {
   'POST /v1/experiments': { expensive: true },
   'POST /v1/deconvolutions': { expensive: true, takesFiles: true },
+  'GET /v1/deconvolutions': { scope: 'read' },
   'POST /v1/runs/:id/evaluate': { scope: 'admin' },
   'GET /v1/runs/:id/images/:index': { resource: 'run' },
   'POST /v1/keys': { scope: 'admin', labWide: true },

@@ -2,26 +2,36 @@
  * /v1/deconvolutions: a night's acquisitions deconvolved as one batch — create (202: queued, fanned out over every
  * inference worker, one job per page or tile), follow (state, pages done/failed/total, pages per hour, ETA, per-input
  * status), the manifest (JSON or CSV: per page its output, samples used, Monte-Carlo standard error, discrepancy,
- * mean posterior std and time), cancel (no new page starts), retry (the failed pages, as a new round).
+ * mean posterior std and time), cancel (no new page starts), retry (the failed pages, as a new round); list (newest first,
+ * keyset-paginated as /v1/datasets, by status and model, a project key's its project's only).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { batchProgress } from '@divblur/batch/progress';
 import { manifestCsv, manifestOf } from '@divblur/batch/manifest';
-import type { Repositories } from '@divblur/db';
+import type { BatchRecord, Repositories } from '@divblur/db';
 import type { ApiLimits } from '../app.ts';
 import type { ApiServices } from '../services.ts';
-import { errorResponses, IdParams } from '../schemas/common.ts';
-import { Batch, BatchIdempotencyHeaders, BatchUpload, CreateBatchBody, ManifestQuery } from '../schemas/deconvolution.ts';
+import { errorResponses, IdParams, Page } from '../schemas/common.ts';
+import { Batch, BatchIdempotencyHeaders, BatchListQuery, BatchUpload, CreateBatchBody, ManifestQuery } from '../schemas/deconvolution.ts';
 import { ConflictError, NotFoundError } from '../lib/errors.ts';
+import { decodeCursor, pageOf } from '../lib/cursor.ts';
+import { projectScope } from '@divblur/http';
 import { requestSha256, replayOf, resolveJsonInputs, storeBatch, type BatchServices } from '../deconvolutions/create-batch.ts';
 import { createBatchFromMultipart } from '../deconvolutions/batch-upload.ts';
+
+const CREATED_KEY = { type: 'time', nullable: false } as const;
 
 /** The batch as GET answers it: its row, its progress from its pages, and each input's. */
 export async function batchView(db: Repositories, id: string) {
   const batch = await db.batches.get(id);
   if (batch === null) throw new NotFoundError('batch', id);
-  const [inputs, tasks] = await Promise.all([db.batches.inputs(id), db.batches.tasks(id)]);
+  return presentBatch(db, batch);
+}
+
+/** batchView of a batch row already read (the list's). */
+async function presentBatch(db: Repositories, batch: BatchRecord) {
+  const [inputs, tasks] = await Promise.all([db.batches.inputs(batch.id), db.batches.tasks(batch.id)]);
   const progress = batchProgress(inputs, tasks);
   const { callbackUrl, idempotencyKey: _key, requestSha256: _sha, ...rest } = batch;
   return {
@@ -58,6 +68,22 @@ export const deconvolutionRoutes: FastifyPluginAsyncTypebox<{ services: ApiServi
     const view = await batchView(db, result.batch.id);
     if (!result.created) return reply.status(200).send(view);
     return reply.status(202).header('location', `/v1/deconvolutions/${view.id}`).send(view);
+  });
+
+  app.get('/deconvolutions', {
+    schema: {
+      tags: ['deconvolutions'], summary: 'Batches, newest first (sort=created: oldest first), keyset-paginated, each as GET /v1/deconvolutions/:id answers it; optionally only those with status, of modelId',
+      querystring: BatchListQuery, response: { 200: Page(Batch), ...errorResponses(400) },
+    },
+  }, async (request) => {
+    const { limit, cursor, sort, status, modelId } = request.query;
+    const after = cursor === undefined ? undefined : decodeCursor(cursor, sort, CREATED_KEY);
+    const rows = await db.batches.list(limit + 1, {
+      descending: sort === '-created', projectId: projectScope(request), status, modelId,
+      ...(after ? { after: { createdAt: after.key as string, id: after.id } } : {}),
+    });
+    const page = pageOf(rows, limit, (last) => ({ sort, key: last.createdAt, id: last.id }));
+    return { items: await Promise.all(page.items.map((batch) => presentBatch(db, batch))), nextCursor: page.nextCursor };
   });
 
   app.get('/deconvolutions/:id', {

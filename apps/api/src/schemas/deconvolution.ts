@@ -1,7 +1,7 @@
 /** Batch deconvolution (POST /v1/deconvolutions) request and response schemas; the options are libs/batch's. */
 import { Type, type Static } from '@sinclair/typebox';
 import { BatchOptions, BatchOutputRequest } from '@divblur/batch/options';
-import { Text, Uuid } from './common.ts';
+import { PageQuery, Text, Uuid } from './common.ts';
 
 export const BatchInputs = Type.Union([
   Type.Object({ datasetId: Uuid }, { additionalProperties: false, description: "a dataset's noisy stack (its pixel size when the file has none)" }),
@@ -52,6 +52,13 @@ export const Batch = Type.Object({
     name: Type.String(), status: Status, error: Nullable(Type.String()), pageCount: Nullable(Type.Integer()), outputKey: Nullable(Type.String()), pages: PageCounts,
   })),
 });
+
+/** GET /v1/deconvolutions: a page of batches (PageQuery's limit, cursor, sort), only those with `status`, of `modelId`. */
+export const BatchListQuery = Type.Object({
+  ...PageQuery.properties,
+  status: Type.Optional(Status),
+  modelId: Type.Optional(Uuid),
+}, { additionalProperties: false });
 
 export const ManifestQuery = Type.Object({
   format: Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json', description: 'json, or csv (one line per page)' }),

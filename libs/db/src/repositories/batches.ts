@@ -10,6 +10,8 @@ import type { Db } from '../client.ts';
 import type { Batch, BatchInput, BatchTask } from '../../generated/prisma/client.ts';
 import { DbError } from '../errors.ts';
 import { isUuid } from './uuid.ts';
+import { afterCreated, createdOrder, type CreatedPage } from './created-page.ts';
+import { batchesOfProject } from './resource-projects.ts';
 
 /**
  * Another batch writes under this output prefix, inside it or around it: its outputs, manifest and per-page results
@@ -145,6 +147,22 @@ export function batchRepository(db: Db) {
       if (!isUuid(id)) return null;
       const row = await db.batch.findUnique({ where: { id } });
       return row === null ? null : batchRecord(row);
+    },
+    /**
+     * Up to `limit` batches by creation time (newest first unless `descending: false`), after `after` (created-page.ts);
+     * only those with `status`, of `modelId`, and of one project's with `projectId` (their model's: resource-projects.ts).
+     */
+    async list(limit: number, page: CreatedPage & { status?: BatchStatus; modelId?: string; projectId?: string } = {}): Promise<BatchRecord[]> {
+      const rows = await db.batch.findMany({
+        where: {
+          ...afterCreated(page),
+          ...(page.status === undefined ? {} : { status: page.status }),
+          ...(page.modelId === undefined ? {} : { modelId: page.modelId }),
+          ...(page.projectId === undefined ? {} : batchesOfProject(page.projectId)),
+        },
+        orderBy: createdOrder(page), take: limit,
+      });
+      return rows.map(batchRecord);
     },
     /** Removes the batch with its inputs and tasks (a batch whose first job could not be queued). */
     async delete(id: string): Promise<void> {

@@ -42,4 +42,9 @@ export function resourceProjectRepository(db: Db) {
   };
 }
 
+/** The batches of a project, as a Prisma filter on batches: their model's run's experiment's dataset is the project's (projectOf's 'batch'). */
+export function batchesOfProject(projectId: string) {
+  return { model: { run: { experiment: { dataset: { projectId } } } } } as const;
+}
+
 export type ResourceProjectRepository = ReturnType<typeof resourceProjectRepository>;
