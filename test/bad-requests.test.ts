@@ -18,6 +18,7 @@ import { S3BlobStore } from '@divblur/storage';
 import { createS3Importer } from '../apps/api/src/lib/s3-import.ts';
 import { createHarness, multipart, type Harness } from './api-harness.ts';
 import { createInferenceHarness, type InferenceHarness } from './inference-harness.ts';
+import { createBatchHarness, type BatchHarness } from './batch-harness.ts';
 
 const stack = (count: number, size: number, value: (i: number) => number = (i) => (i % 13) / 13): Stack =>
   ({ data: Float32Array.from({ length: count * size * size }, (_, i) => value(i)), count, height: size, width: size });
@@ -366,6 +367,50 @@ describe('the inference server refuses bad requests with a 4xx and writes nothin
       const res = await h.app.inject(await bad.request());
       assertRefused(res, bad);
       assert.deepEqual(await snapshot(), before, `${bad.what} wrote something`);
+    });
+  }
+});
+
+describe('the batch list (GET /v1/deconvolutions, the API with its batch path) refuses bad queries with a 400 and writes nothing', () => {
+  let h: BatchHarness;
+  let createdCursor = '';
+  before(async () => {
+    h = await createBatchHarness();
+    for (let i = 0; i < 2; i += 1) {
+      const created = await h.app.inject({ method: 'POST', url: '/v1/deconvolutions', payload: { modelId: h.modelId, inputs: { datasetId: h.datasetId } } });
+      assert.equal(created.statusCode, 202, created.body);
+    }
+    createdCursor = (await h.app.inject({ method: 'GET', url: '/v1/deconvolutions?limit=1&sort=created' })).json().nextCursor;
+    assert.ok(createdCursor);
+  });
+  after(async () => h?.close());
+
+  const list = (what: string, query: () => string, message?: RegExp): Bad => ({ what: `batch list: ${what}`, request: () => ({ method: 'GET', url: `/v1/deconvolutions${query()}` }), status: 400, message });
+  const corpus: Bad[] = [
+    list('a cursor that is not base64 JSON', () => '?cursor=zzz', /cursor/),
+    list('a cursor whose key is not a time', () => `?cursor=${cursor(['-created', 'garbage', UNKNOWN])}`, /cursor/),
+    list('a cursor whose id is not a UUID', () => `?cursor=${cursor(['-created', '2026-12-01T00:00:00.000Z', 'not-a-uuid'])}`, /cursor/),
+    list('a cursor of 600 characters', () => `?cursor=${'A'.repeat(600)}`),
+    list('a cursor made for the other sort', () => `?cursor=${createdCursor}`, /sort/),
+    list('limit = 0', () => '?limit=0'),
+    list('limit = 501', () => '?limit=501'),
+    list('limit = 1.5', () => '?limit=1.5'),
+    list('limit = abc', () => '?limit=abc'),
+    list('status = done', () => '?status=done'),
+    list('status empty', () => '?status='),
+    list('status twice', () => '?status=queued&status=failed'),
+    list('modelId not a UUID', () => '?modelId=abc', /uuid/),
+    list('modelId with a tail', () => `?modelId=${UNKNOWN}x`, /uuid/),
+    list('sort = newest', () => '?sort=newest'),
+    list('a typo in a query parameter', () => '?model=x', /unknown query parameter "model"/),
+  ];
+
+  for (const bad of corpus) {
+    test(`refuses ${bad.what}`, async () => {
+      const before = await h.counts();
+      const res = await h.app.inject(await bad.request());
+      assertRefused(res, bad);
+      assert.deepEqual(await h.counts(), before, `${bad.what} wrote something`);
     });
   }
 });
