@@ -4,7 +4,6 @@
 import { formatNumber, linePlot } from './plot.js';
 
 const KEY_STORE = 'divblur.apiKey';
-const BATCH_STORE = 'divblur.batches';
 const POLL_MS = 3000;
 const FINAL = new Set(['succeeded', 'failed', 'cancelled']);
 const METRICS = [
@@ -347,33 +346,44 @@ async function renderImages(container, run) {
   await load(true);
 }
 
-// ---- batch deconvolutions
+// ---- batch deconvolutions: GET /v1/deconvolutions (newest first; a project key's its project's), followed page by page
+const BATCH_PAGE = 50;
 async function renderBatches() {
-  const followed = () => JSON.parse(sessionStorage.getItem(BATCH_STORE) ?? '[]');
-  const input = h('input', { id: 'batch-id', placeholder: 'batch id (from POST /v1/deconvolutions)', size: 40 });
+  let wanted = BATCH_PAGE;
+  const status = h('select', { id: 'batch-status', onchange: () => { wanted = BATCH_PAGE; refresh().catch(showError); } },
+    ...['', 'queued', 'running', 'succeeded', 'failed', 'cancelled'].map((s) => h('option', { value: s }, s || 'any status')));
+  const more = h('button', { type: 'button', id: 'batch-more', hidden: true, onclick: () => { wanted += BATCH_PAGE; refresh().catch(showError); } }, 'Show older');
   const body = h('tbody');
-  const form = h('form', { class: 'controls', onsubmit: (event) => {
-    event.preventDefault();
-    const id = input.value.trim();
-    if (id && !followed().includes(id)) sessionStorage.setItem(BATCH_STORE, JSON.stringify([id, ...followed()]));
-    input.value = '';
-    render();
-  } }, input, h('button', { type: 'submit' }, 'Follow'));
   main.replaceChildren(h('h1', {}, 'Batch deconvolutions'),
-    h('p', { class: 'muted' }, 'Batches followed in this tab, live. The API lists no batches yet, so follow one by its id.'), form,
-    h('table', { id: 'batches' }, h('thead', {}, h('tr', {}, ...['batch', 'status', 'pages', 'progress', 'pages/h', 'ETA', 'inputs'].map((c) => h('th', {}, c)))), body));
-  await poll(async () => {
-    const ids = followed();
-    const batches = await Promise.all(ids.map((id) => get(`/v1/deconvolutions/${id}`).catch((error) => ({ id, error }))));
-    body.replaceChildren(...batches.map((b) => (b.error ? h('tr', {}, h('td', { class: 'mono' }, short(b.id)), h('td', { colspan: 6, class: 'error' }, b.error.message))
-      : h('tr', { dataset: { batchId: b.id } }, h('td', { class: 'mono', title: b.id }, short(b.id)), h('td', {}, statusBadge(b.status)),
-        h('td', { class: 'num' }, `${b.pages.done}/${b.pages.total}${b.pages.failed ? ` (${b.pages.failed} failed)` : ''}`),
-        h('td', {}, progressBar(b.pages.total ? (b.pages.done + b.pages.failed) / b.pages.total : 0)),
-        h('td', { class: 'num' }, formatNumber(b.pagesPerHour)), h('td', { class: 'num' }, b.etaSeconds === null ? '–' : `${Math.round(b.etaSeconds)} s`),
-        h('td', {}, b.inputs.map((i) => `${i.name}: ${i.status}`).join(', '))))));
-    if (ids.length === 0) body.replaceChildren(h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No batch followed.')));
-    return batches.some((b) => !b.error && !FINAL.has(b.status));
-  });
+    h('p', { class: 'muted' }, 'The batches, newest first, live (POST /v1/deconvolutions starts one).'), h('div', { class: 'controls' }, h('label', {}, 'status ', status)),
+    h('table', { id: 'batches' }, h('thead', {}, h('tr', {}, ...['batch', 'created', 'status', 'pages', 'progress', 'pages/h', 'ETA', 'inputs'].map((c) => h('th', {}, c)))), body), more);
+  async function load() {
+    const batches = [];
+    let cursor = null;
+    do {
+      const query = new URLSearchParams({ limit: String(Math.min(wanted - batches.length, 500)) });
+      if (status.value) query.set('status', status.value);
+      if (cursor) query.set('cursor', cursor);
+      const page = await get(`/v1/deconvolutions?${query}`);
+      batches.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor && batches.length < wanted);
+    return { batches, older: cursor !== null };
+  }
+  async function refresh() {
+    const mine = generation;
+    const { batches, older } = await load();
+    if (mine !== generation) return;
+    more.hidden = !older;
+    body.replaceChildren(...batches.map((b) => h('tr', { dataset: { batchId: b.id } }, h('td', { class: 'mono', title: b.id }, short(b.id)),
+      h('td', {}, new Date(b.createdAt).toLocaleString()), h('td', {}, statusBadge(b.status)),
+      h('td', { class: 'num' }, `${b.pages.done}/${b.pages.total}${b.pages.failed ? ` (${b.pages.failed} failed)` : ''}`),
+      h('td', {}, progressBar(b.pages.total ? (b.pages.done + b.pages.failed) / b.pages.total : 0)),
+      h('td', { class: 'num' }, formatNumber(b.pagesPerHour)), h('td', { class: 'num' }, b.etaSeconds === null ? '–' : `${Math.round(b.etaSeconds)} s`),
+      h('td', {}, b.inputs.map((i) => `${i.name}: ${i.status}`).join(', ')))));
+    if (batches.length === 0) body.replaceChildren(h('tr', {}, h('td', { colspan: 8, class: 'muted' }, status.value ? `No ${status.value} batch.` : 'No batch yet.')));
+  }
+  await poll(async () => { await refresh(); return true; }); // keep the list live: new batches appear, running ones move
 }
 
 // ---- the queue dashboard: a cookie session made with the key, then bull-board's own page
