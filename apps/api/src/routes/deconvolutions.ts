@@ -9,7 +9,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { batchProgress } from '@divblur/batch/progress';
 import { manifestCsv, manifestOf } from '@divblur/batch/manifest';
-import type { BatchRecord, Repositories } from '@divblur/db';
+import type { BatchInputRecord, BatchRecord, Repositories } from '@divblur/db';
 import type { ApiLimits } from '../app.ts';
 import type { ApiServices } from '../services.ts';
 import { errorResponses, IdParams, Page } from '../schemas/common.ts';
@@ -26,12 +26,28 @@ const CREATED_KEY = { type: 'time', nullable: false } as const;
 export async function batchView(db: Repositories, id: string) {
   const batch = await db.batches.get(id);
   if (batch === null) throw new NotFoundError('batch', id);
-  return presentBatch(db, batch);
+  const [inputs, tasks] = await Promise.all([db.batches.inputs(id), db.batches.tasks(id)]);
+  return presentBatch(batch, inputs, tasks);
 }
 
-/** batchView of a batch row already read (the list's). */
-async function presentBatch(db: Repositories, batch: BatchRecord) {
-  const [inputs, tasks] = await Promise.all([db.batches.inputs(batch.id), db.batches.tasks(batch.id)]);
+/** The batches of a page of the list, each as batchView answers it: their inputs and tasks in two queries for the page. */
+async function batchViews(db: Repositories, batches: readonly BatchRecord[]) {
+  const ids = batches.map((batch) => batch.id);
+  const [inputs, tasks] = await Promise.all([db.batches.inputsOfBatches(ids), db.batches.tasksOfBatches(ids)]);
+  const byBatch = <T extends { batchId: string }>(rows: T[]) => {
+    const groups = new Map<string, T[]>();
+    for (const row of rows) {
+      const group = groups.get(row.batchId);
+      if (group === undefined) groups.set(row.batchId, [row]); else group.push(row);
+    }
+    return groups;
+  };
+  const inputsBy = byBatch(inputs);
+  const tasksBy = byBatch(tasks);
+  return batches.map((batch) => presentBatch(batch, inputsBy.get(batch.id) ?? [], tasksBy.get(batch.id) ?? []));
+}
+
+function presentBatch(batch: BatchRecord, inputs: BatchInputRecord[], tasks: Awaited<ReturnType<Repositories['batches']['tasks']>>) {
   const progress = batchProgress(inputs, tasks);
   const { callbackUrl, idempotencyKey: _key, requestSha256: _sha, ...rest } = batch;
   return {
@@ -83,7 +99,7 @@ export const deconvolutionRoutes: FastifyPluginAsyncTypebox<{ services: ApiServi
       ...(after ? { after: { createdAt: after.key as string, id: after.id } } : {}),
     });
     const page = pageOf(rows, limit, (last) => ({ sort, key: last.createdAt, id: last.id }));
-    return { items: await Promise.all(page.items.map((batch) => presentBatch(db, batch))), nextCursor: page.nextCursor };
+    return { items: await batchViews(db, page.items), nextCursor: page.nextCursor };
   });
 
   app.get('/deconvolutions/:id', {

@@ -112,6 +112,14 @@ export function batchTaskRecord(row: BatchTask): BatchTaskRecord {
 
 const UNIQUE_VIOLATION = 'P2002';
 
+async function tasksOf(db: Db, batchIds: readonly string[]): Promise<(BatchTaskRecord & { inputOrdinal: number })[]> {
+  const rows = await db.batchTask.findMany({
+    where: { batchId: { in: [...batchIds] } }, include: { input: { select: { ordinal: true } } },
+    orderBy: [{ batchId: 'asc' }, { input: { ordinal: 'asc' } }, { page: 'asc' }, { tile: 'asc' }],
+  });
+  return rows.map((row) => ({ ...batchTaskRecord(row), inputOrdinal: row.input.ordinal }));
+}
+
 export function batchRepository(db: Db) {
   return {
     /**
@@ -173,10 +181,16 @@ export function batchRepository(db: Db) {
     },
     /** Every task of the batch, in input, page and tile order. */
     async tasks(batchId: string): Promise<(BatchTaskRecord & { inputOrdinal: number })[]> {
-      const rows = await db.batchTask.findMany({
-        where: { batchId }, include: { input: { select: { ordinal: true } } }, orderBy: [{ input: { ordinal: 'asc' } }, { page: 'asc' }, { tile: 'asc' }],
-      });
-      return rows.map((row) => ({ ...batchTaskRecord(row), inputOrdinal: row.input.ordinal }));
+      return tasksOf(db, [batchId]);
+    },
+    /** The inputs of each of these batches (a page of the list), in ordinal order: two queries for the page, not two per batch. */
+    async inputsOfBatches(batchIds: readonly string[]): Promise<BatchInputRecord[]> {
+      if (batchIds.length === 0) return [];
+      return (await db.batchInput.findMany({ where: { batchId: { in: [...batchIds] } }, orderBy: [{ batchId: 'asc' }, { ordinal: 'asc' }] })).map(batchInputRecord);
+    },
+    /** The tasks of each of these batches, each batch's in input, page and tile order. */
+    async tasksOfBatches(batchIds: readonly string[]): Promise<(BatchTaskRecord & { inputOrdinal: number })[]> {
+      return batchIds.length === 0 ? [] : tasksOf(db, batchIds);
     },
 
     /** Planning started: queued → running. */
