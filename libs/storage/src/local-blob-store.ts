@@ -31,12 +31,16 @@ export class LocalBlobStore implements BlobStore {
     await mkdir(tempDir, { recursive: true });
     const tempPath = join(tempDir, randomUUID());
     const counter = new HashingCounter();
+    const writer = createWriteStream(tempPath, { flags: 'wx' });
     try {
-      await pipeline(toReadable(body), counter, createWriteStream(tempPath, { flags: 'wx' }));
+      await pipeline(toReadable(body), counter, writer);
       const handle = await open(tempPath, 'r');
       try { await handle.sync(); } finally { await handle.close(); }
       await this.renameInto(tempPath, path);
     } catch (error) {
+      // pipeline rejects as soon as the body fails, possibly before the writer's open has created
+      // the file: wait for the writer to close, or the rm below can run first and miss the file.
+      if (!writer.closed) await new Promise<void>((settle) => writer.once('close', () => settle()));
       await rm(tempPath, { force: true });
       throw error;
     }
