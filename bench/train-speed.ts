@@ -40,7 +40,8 @@ async function runEngine(engine: string): Promise<void> {
   let threads = 1;
   if (engine.startsWith('native')) {
     const { tryLoadNativeBackend } = await import('../libs/divblurring/src/native-backend.ts');
-    const loaded = await tryLoadNativeBackend({ threads: engine === 'native-1t' ? 1 : undefined });
+    const loaded = await tryLoadNativeBackend({ threads: engine.endsWith('-1t') ? 1 : undefined,
+      convPrecision: engine.includes('bf16') ? 'bf16' : 'f32' });
     if (!loaded) { console.log(JSON.stringify({ engine, unavailable: true })); return; }
     threads = loaded.threads;
     if (engine === 'native-unfused') {

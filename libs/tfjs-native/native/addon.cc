@@ -146,6 +146,12 @@ Napi::Value Transpose(const Napi::CallbackInfo& info) {
   return guarded(info, [&] { divblur::transpose(ints(info[0]), ints(info[1]), floats(info[2]), floats(info[3])); });
 }
 
+// setConvBf16(on): bf16 convolutions (see conv.h) for every later call; convBf16() reads it.
+Napi::Value SetConvBf16(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), divblur::set_conv_bf16(info[0].As<Napi::Boolean>().Value()));
+}
+Napi::Value ConvBf16(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), divblur::conv_bf16()); }
+
 Napi::Value Threads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), omp_get_max_threads()); }
 
 // setThreads(n): OpenMP threads for every later call (primitives are cached per thread count).
@@ -177,6 +183,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("slice", Napi::Function::New(env, Slice));
   exports.Set("batchMatMul", Napi::Function::New(env, BatchMatMul));
   exports.Set("transpose", Napi::Function::New(env, Transpose));
+  exports.Set("setConvBf16", Napi::Function::New(env, SetConvBf16));
+  exports.Set("convBf16", Napi::Function::New(env, ConvBf16));
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("trimMemory", Napi::Function::New(env, TrimMemory));

@@ -40,17 +40,27 @@ ThreadsForWork::~ThreadsForWork() {
 
 namespace {
 
+// bf16 convolutions (AMX or avx512_bf16 through oneDNN): activations and weights rounded to bf16 on the way in,
+// accumulation and every output (dst, diff_src, diff_weights) in f32, so Adam and its state stay f32.
+bool g_bf16 = false;
+
+// Layers with 1 input or output channel (the network's first and last, the PSF blur of the likelihood) stay f32:
+// their bf16 implementations are reference loops, and the likelihood's blur must stay exact.
+bool bf16_for(const ConvGeometry& g) { return g_bf16 && g.ic >= 16 && g.oc >= 16; }
+
 struct Descs {
   memory::desc src, weights_any, weights_user, bias, dst;
   memory::dims strides, dilates, pad_l, pad_r;
 };
 
-Descs descs_of(const ConvGeometry& g) {
+// The descriptors of a pass: `in` is the data type of the inputs it reads (src, weights for forward and
+// backward-data, diff_dst for the backward passes); what it writes is always f32.
+Descs descs_of(const ConvGeometry& g, dt in = dt::f32) {
   Descs d;
-  d.src = memory::desc({g.n, g.ic, g.ih, g.iw}, dt::f32, tag::nhwc);
+  d.src = memory::desc({g.n, g.ic, g.ih, g.iw}, in, tag::nhwc);
   d.dst = memory::desc({g.n, g.oc, g.oh, g.ow}, dt::f32, tag::nhwc);
   d.weights_user = memory::desc({g.oc, g.ic, g.kh, g.kw}, dt::f32, tag::hwio);
-  d.weights_any = memory::desc({g.oc, g.ic, g.kh, g.kw}, dt::f32, tag::any);
+  d.weights_any = memory::desc({g.oc, g.ic, g.kh, g.kw}, in, tag::any);
   d.bias = memory::desc({g.oc}, dt::f32, tag::x);
   d.strides = {g.sh, g.sw};
   d.dilates = {g.dh - 1, g.dw - 1};
@@ -59,8 +69,9 @@ Descs descs_of(const ConvGeometry& g) {
   return d;
 }
 
-dnnl::convolution_forward::primitive_desc forward_pd(const ConvGeometry& g, bool bias, bool relu, dnnl::prop_kind kind) {
-  Descs d = descs_of(g);
+dnnl::convolution_forward::primitive_desc forward_pd(const ConvGeometry& g, bool bias, bool relu, dnnl::prop_kind kind,
+                                                    dt in = dt::f32) {
+  Descs d = descs_of(g, in);
   auto desc = bias ? dnnl::convolution_forward::desc(kind, dnnl::algorithm::convolution_direct, d.src, d.weights_any,
                                                      d.bias, d.dst, d.strides, d.dilates, d.pad_l, d.pad_r)
                    : dnnl::convolution_forward::desc(kind, dnnl::algorithm::convolution_direct, d.src, d.weights_any,
@@ -103,17 +114,52 @@ void reorder_single_threaded(dnnl::reorder& reorder, memory& from, memory& to) {
   omp_set_num_threads(saved);
 }
 
+// An f32 NHWC activation rounded to bf16 into a cached buffer (one per primitive and argument: the passes run
+// one at a time, and each reads its converted inputs only during its own execute).
+struct Bf16Copy {
+  memory::desc from;
+  std::unique_ptr<memory> scratch;
+  std::unique_ptr<dnnl::reorder> reorder;
+  int64_t elements = 0;
+};
+
+void plan_bf16(Bf16Copy& copy, const memory::desc& f32_desc, const memory::dims& dims) {
+  copy.from = f32_desc;
+  copy.scratch = std::make_unique<memory>(memory::desc(dims, dt::bf16, tag::nhwc), cpu_engine());
+  memory user(f32_desc, cpu_engine(), DNNL_MEMORY_NONE);
+  copy.reorder = std::make_unique<dnnl::reorder>(user, *copy.scratch);
+  copy.elements = 1;
+  for (auto dim : dims) copy.elements *= dim;
+}
+
+memory& to_bf16(Bf16Copy& copy, const float* data) {
+  memory user(copy.from, cpu_engine(), const_cast<float*>(data));
+  // The same threshold as the elementwise kernels: below ≈ 32 k elements one thread is faster.
+  const int saved = omp_get_max_threads();
+  if (copy.elements < (1 << 15)) omp_set_num_threads(1);
+  copy.reorder->execute(cpu_stream(), user, *copy.scratch);
+  cpu_stream().wait();
+  omp_set_num_threads(saved);
+  return *copy.scratch;
+}
+
+memory::dims src_dims(const ConvGeometry& g) { return {g.n, g.ic, g.ih, g.iw}; }
+memory::dims dst_dims(const ConvGeometry& g) { return {g.n, g.oc, g.oh, g.ow}; }
+
 struct ForwardEntry {
   dnnl::convolution_forward prim;
   WeightsPlan weights;
+  Bf16Copy src;  // bf16 only
 };
 struct BackwardDataEntry {
   dnnl::convolution_backward_data prim;
   WeightsPlan weights;
+  Bf16Copy diff_dst;  // bf16 only
 };
 struct BackwardWeightsEntry {
   dnnl::convolution_backward_weights prim;
   WeightsPlan weights;
+  Bf16Copy src, diff_dst;  // bf16 only
 };
 
 template <typename Entry>
@@ -125,17 +171,19 @@ void conv_forward(const ConvGeometry& g, const float* src, const float* weights,
                   float* dst) {
   static Cache<ForwardEntry> cache;
   ThreadsForWork scope(g.multiply_adds());
-  auto key = std::make_tuple(g.key(), (bias ? 1 : 0) | (relu ? 2 : 0) | (scope.threads() << 2));
+  const bool bf16 = bf16_for(g);
+  auto key = std::make_tuple(g.key(), (bias ? 1 : 0) | (relu ? 2 : 0) | (bf16 ? 4 : 0) | (scope.threads() << 3));
   auto& slot = cache[key];
-  if (!slot) {
-    auto pd = forward_pd(g, bias != nullptr, relu, dnnl::prop_kind::forward_training);
-    slot = std::make_unique<ForwardEntry>(ForwardEntry{dnnl::convolution_forward(pd), {}});
-    plan_weights(slot->weights, g, pd.weights_desc());
-  }
   Descs d = descs_of(g);
+  if (!slot) {
+    auto pd = forward_pd(g, bias != nullptr, relu, dnnl::prop_kind::forward_training, bf16 ? dt::bf16 : dt::f32);
+    slot = std::make_unique<ForwardEntry>(ForwardEntry{dnnl::convolution_forward(pd), {}, {}});
+    plan_weights(slot->weights, g, pd.weights_desc());
+    if (bf16) plan_bf16(slot->src, d.src, src_dims(g));
+  }
   auto& engine = cpu_engine();
   auto& stream = cpu_stream();
-  memory src_mem(d.src, engine, const_cast<float*>(src));
+  memory src_mem = bf16 ? to_bf16(slot->src, src) : memory(d.src, engine, const_cast<float*>(src));
   memory dst_mem(d.dst, engine, dst);
   memory user_w(d.weights_user, engine, const_cast<float*>(weights));
   memory w_mem = user_w;
@@ -152,15 +200,20 @@ void conv_forward(const ConvGeometry& g, const float* src, const float* weights,
 void conv_backward_data(const ConvGeometry& g, const float* diff_dst, const float* weights, float* diff_src) {
   static Cache<BackwardDataEntry> cache;
   ThreadsForWork scope(g.multiply_adds());
-  auto& slot = cache[std::make_tuple(g.key(), scope.threads())];
+  const bool bf16 = bf16_for(g);
+  auto& slot = cache[std::make_tuple(g.key(), (bf16 ? 1 : 0) | (scope.threads() << 1))];
   Descs d = descs_of(g);
   if (!slot) {
-    auto hint = forward_pd(g, false, false, dnnl::prop_kind::forward_training);
-    dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.src, d.weights_any, d.dst,
-                                               d.strides, d.dilates, d.pad_l, d.pad_r);
+    const dt in = bf16 ? dt::bf16 : dt::f32;
+    Descs b = descs_of(g, in);
+    auto hint = forward_pd(g, false, false, dnnl::prop_kind::forward_training, in);
+    // diff_src (written) f32; weights and diff_dst (read) in `in`.
+    dnnl::convolution_backward_data::desc desc(dnnl::algorithm::convolution_direct, d.src, b.weights_any,
+                                               memory::desc(dst_dims(g), in, tag::nhwc), d.strides, d.dilates, d.pad_l, d.pad_r);
     dnnl::convolution_backward_data::primitive_desc pd(desc, cpu_engine(), hint);
-    slot = std::make_unique<BackwardDataEntry>(BackwardDataEntry{dnnl::convolution_backward_data(pd), {}});
+    slot = std::make_unique<BackwardDataEntry>(BackwardDataEntry{dnnl::convolution_backward_data(pd), {}, {}});
     plan_weights(slot->weights, g, pd.weights_desc());
+    if (bf16) plan_bf16(slot->diff_dst, d.dst, dst_dims(g));
   }
   auto& engine = cpu_engine();
   auto& stream = cpu_stream();
@@ -170,7 +223,8 @@ void conv_backward_data(const ConvGeometry& g, const float* diff_dst, const floa
     reorder_single_threaded(*slot->weights.to_wanted, user_w, *slot->weights.scratch);
     w_mem = *slot->weights.scratch;
   }
-  slot->prim.execute(stream, {{DNNL_ARG_DIFF_DST, memory(d.dst, engine, const_cast<float*>(diff_dst))},
+  memory dy_mem = bf16 ? to_bf16(slot->diff_dst, diff_dst) : memory(d.dst, engine, const_cast<float*>(diff_dst));
+  slot->prim.execute(stream, {{DNNL_ARG_DIFF_DST, dy_mem},
                               {DNNL_ARG_WEIGHTS, w_mem},
                               {DNNL_ARG_DIFF_SRC, memory(d.src, engine, diff_src)}});
   stream.wait();
@@ -179,36 +233,74 @@ void conv_backward_data(const ConvGeometry& g, const float* diff_dst, const floa
 void conv_backward_weights(const ConvGeometry& g, const float* src, const float* diff_dst, float* diff_weights) {
   static Cache<BackwardWeightsEntry> cache;
   ThreadsForWork scope(g.multiply_adds());
-  auto& slot = cache[std::make_tuple(g.key(), scope.threads())];
+  const bool bf16 = bf16_for(g);
+  auto& slot = cache[std::make_tuple(g.key(), (bf16 ? 1 : 0) | (scope.threads() << 1))];
   Descs d = descs_of(g);
   if (!slot) {
-    auto hint = forward_pd(g, false, false, dnnl::prop_kind::forward_training);
-    dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct, d.src, d.weights_any, d.dst,
-                                                  d.strides, d.dilates, d.pad_l, d.pad_r);
+    const dt in = bf16 ? dt::bf16 : dt::f32;
+    Descs b = descs_of(g, in);
+    auto hint = forward_pd(g, false, false, dnnl::prop_kind::forward_training, in);
+    // src and diff_dst (read) in `in`; diff_weights (written) f32.
+    dnnl::convolution_backward_weights::desc desc(dnnl::algorithm::convolution_direct, b.src, d.weights_any,
+                                                  memory::desc(dst_dims(g), in, tag::nhwc), d.strides, d.dilates, d.pad_l, d.pad_r);
     dnnl::convolution_backward_weights::primitive_desc pd(desc, cpu_engine(), hint);
-    slot = std::make_unique<BackwardWeightsEntry>(BackwardWeightsEntry{dnnl::convolution_backward_weights(pd), {}});
+    slot = std::make_unique<BackwardWeightsEntry>(BackwardWeightsEntry{dnnl::convolution_backward_weights(pd), {}, {}, {}});
     plan_weights(slot->weights, g, pd.diff_weights_desc());
+    if (bf16) {
+      plan_bf16(slot->src, d.src, src_dims(g));
+      plan_bf16(slot->diff_dst, d.dst, dst_dims(g));
+    }
   }
   auto& engine = cpu_engine();
   auto& stream = cpu_stream();
   memory user_w(d.weights_user, engine, diff_weights);
   memory w_mem = slot->weights.reorder_needed ? *slot->weights.scratch : user_w;
-  slot->prim.execute(stream, {{DNNL_ARG_SRC, memory(d.src, engine, const_cast<float*>(src))},
-                              {DNNL_ARG_DIFF_DST, memory(d.dst, engine, const_cast<float*>(diff_dst))},
+  memory x_mem = bf16 ? to_bf16(slot->src, src) : memory(d.src, engine, const_cast<float*>(src));
+  memory dy_mem = bf16 ? to_bf16(slot->diff_dst, diff_dst) : memory(d.dst, engine, const_cast<float*>(diff_dst));
+  slot->prim.execute(stream, {{DNNL_ARG_SRC, x_mem},
+                              {DNNL_ARG_DIFF_DST, dy_mem},
                               {DNNL_ARG_DIFF_WEIGHTS, w_mem}});
   stream.wait();
   if (slot->weights.reorder_needed) reorder_single_threaded(*slot->weights.to_user, *slot->weights.scratch, user_w);
 }
 
+// bf16 is taken only where all three passes of a typical layer (32 → 32 channels, 3×3) have an optimised bf16
+// implementation (AMX or avx512_bf16); a CPU without them would get reference loops, far slower than f32.
+bool bf16_supported() {
+  static const bool supported = [] {
+    const bool saved = g_bf16;
+    g_bf16 = true;
+    bool ok = false;
+    try {
+      std::string names = conv_impl_names({8, 16, 16, 32, 16, 16, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1});
+      ok = names.find("ref") == std::string::npos && names.find("bf16") != std::string::npos;
+    } catch (const dnnl::error&) {
+      ok = false;
+    }
+    g_bf16 = saved;
+    return ok;
+  }();
+  return supported;
+}
+
+bool set_conv_bf16(bool on) {
+  g_bf16 = on && bf16_supported();
+  return g_bf16;
+}
+bool conv_bf16() { return g_bf16; }
+
 std::string conv_impl_names(const ConvGeometry& g) {
-  auto fwd = forward_pd(g, false, false, dnnl::prop_kind::forward_training);
+  const dt in = bf16_for(g) ? dt::bf16 : dt::f32;
+  auto fwd = forward_pd(g, false, false, dnnl::prop_kind::forward_training, in);
   Descs d = descs_of(g);
+  Descs b = descs_of(g, in);
+  memory::desc dst_in(dst_dims(g), in, tag::nhwc);
   dnnl::convolution_backward_data::primitive_desc bd(
-      dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, d.src, d.weights_any, d.dst,
+      dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, d.src, b.weights_any, dst_in,
                                             d.strides, d.dilates, d.pad_l, d.pad_r),
       cpu_engine(), fwd);
   dnnl::convolution_backward_weights::primitive_desc bw(
-      dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, d.src, d.weights_any, d.dst,
+      dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, b.src, d.weights_any, dst_in,
                                                d.strides, d.dilates, d.pad_l, d.pad_r),
       cpu_engine(), fwd);
   return std::string(fwd.impl_info_str()) + " / " + bd.impl_info_str() + " / " + bw.impl_info_str();

@@ -30,6 +30,10 @@ export interface NativeAddon {
   batchMatMul(batchA: number, batchB: number, m: number, n: number, k: number, transposeA: boolean, transposeB: boolean,
     a: Float32Array, b: Float32Array, out: Float32Array): void;
   transpose(shape: number[], perm: number[], x: Float32Array, out: Float32Array): void;
+  /** bf16 convolutions (bf16 inputs, f32 accumulation and outputs) on layers with ≥ 16 input and output channels. */
+  /** Returns what is now set: false where the CPU has no optimised bf16 convolutions (then f32 stays). */
+  setConvBf16(on: boolean): boolean;
+  convBf16(): boolean;
   threads(): number;
   /** OpenMP threads for every later call. */
   setThreads(threads: number): void;

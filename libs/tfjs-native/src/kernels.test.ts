@@ -143,3 +143,32 @@ test('the fused Adam step equals tfjs\'s composed update of m, v and the paramet
     check(`adam ${shape}`, () => adam(rand(shape, 60 + i), tf.mul(rand(shape, 70 + i), 0.01), tf.square(tf.mul(rand(shape, 80 + i), 0.01)), g), [ADAM_UPDATE]);
   }
 });
+
+const addon = loadAddon();
+const bf16Skip = skip || (addon?.setConvBf16(true) && !addon.setConvBf16(false) ? false : 'this CPU has no optimised bf16 convolutions');
+
+test('bf16 convolutions: ≥ 16 channels within bf16 rounding of f32 (and not equal to it), 1-channel layers exactly f32', { skip: bf16Skip }, () => {
+  if (!addon) return;
+  const x = rand([2, 12, 12, 16], 31) as tf.Tensor4D;
+  const w = rand([3, 3, 16, 16], 32) as tf.Tensor4D;
+  const x1 = rand([2, 20, 20, 1], 33) as tf.Tensor4D;
+  const psf = rand([11, 11, 1, 1], 34) as tf.Tensor4D;
+  const wide = (): tf.Tensor[] => tf.grads((xx: tf.Tensor, ww: tf.Tensor) =>
+    tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, 1, 'same').square().sum())([x, w]).concat(tf.conv2d(x, w, 1, 'same'));
+  const narrow = (): tf.Tensor[] => tf.grads((xx: tf.Tensor) => tf.conv2d(xx as tf.Tensor4D, psf, 1, 'valid').square().sum())([x1])
+    .concat(tf.conv2d(x1, psf, 1, 'valid'));
+  const f32 = { wide: bothPaths(wide).native, narrow: bothPaths(narrow).native };
+  assert.equal(addon.setConvBf16(true), true);
+  try {
+    assert.equal(addon.convBf16(), true);
+    assert.match(addon.convImplNames([2, 12, 12, 16, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1]), /bf16/);
+    const bf16 = { wide: bothPaths(wide).native, narrow: bothPaths(narrow).native };
+    bf16.wide.forEach((values, i) => {
+      assertClose(values, f32.wide[i], 2e-2, `bf16 wide [${i}]`); // bf16 keeps 8 bits of mantissa: ≈ 4e-3 per product
+      assert.ok(values.some((v, j) => v !== f32.wide[i][j]), `bf16 wide [${i}] equals f32: the bf16 path did not run`);
+    });
+    bf16.narrow.forEach((values, i) => assert.deepEqual(values, f32.narrow[i], `1-channel layer [${i}] must stay f32`));
+  } finally {
+    addon.setConvBf16(false);
+  }
+});
