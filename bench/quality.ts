@@ -36,6 +36,7 @@ const { values: args } = parseArgs({
     samples: { type: 'string', default: String(DEFAULT_SAMPLES) },
     backend: { type: 'string', default: 'auto' },
     seed: { type: 'string', default: '0' },
+    'conv-precision': { type: 'string', default: 'f32' },
     models: { type: 'string', default: 'none,positivity,divnoising' },
     'save-models': { type: 'string' },
     /** Evaluates the models a --save-models run kept instead of training (test-time variants only). */
@@ -92,10 +93,11 @@ const command = `node --import tsx bench/quality.ts ${process.argv.slice(2).join
 /** Written after every row, so a long run that is stopped still leaves what it measured (complete: false). */
 async function saveRows(complete: boolean): Promise<void> {
   await mkdir(dirname(args.out!), { recursive: true });
-  await writeFile(args.out!, JSON.stringify(rows.map((r) => ({ ...r, backend: backend.engine, command, complete })), null, 1) + '\n');
+  await writeFile(args.out!, JSON.stringify(rows.map((r) => ({ ...r, backend: backend.engine, conv_precision: backend.convPrecision, command, complete })), null, 1) + '\n');
 }
 
-const backend = await initBackend(args.backend as 'auto', (message, fields) => console.error(message, JSON.stringify(fields)));
+const backend = await initBackend(args.backend as 'auto', (message, fields) => console.error(message, JSON.stringify(fields)),
+  { convPrecision: args['conv-precision'] as 'f32' | 'bf16' });
 const rows: Row[] = [];
 const notes: string[] = [];
 const progressLog = (label: string) => (p: { step: number; totalSteps: number; loss: { data: number; kl: number; beta: number }; samplesPerSecond: number; etaSeconds: number }) => {
@@ -241,7 +243,7 @@ const table = [
   'preset    method              penalty     noise             variant   psnr_mmse  psnr_samples  ssim   steps  steps/s',
   ...rows.map((r) => `${r.preset.padEnd(9)} ${r.method.padEnd(19)} ${(r.penalty ?? '-').padEnd(11)} ${(r.noise_model ?? '-').padEnd(17)} ${(r.variant ?? '-').padEnd(9)} ${r.psnr_mmse.toFixed(2).padStart(9)}  ${r.psnr_samples.toFixed(2).padStart(12)}  ${r.ssim.toFixed(3)}  ${String(r.steps ?? '-').padStart(5)}  ${r.steps_per_second?.toFixed(2) ?? '-'}`),
 ];
-console.log(`backend ${backend.engine}; steps ${steps}; samples ${samples}`);
+console.log(`backend ${backend.engine} (convolutions ${backend.convPrecision}); steps ${steps}; samples ${samples}`);
 console.log(table.join('\n'));
 for (const note of notes) console.log(note);
 await saveRows(true);

@@ -21,6 +21,16 @@ export interface BackendInfo {
   readonly engine: string;
   /** Whether the convolution gradients come from conv.ts (no Conv2DBackpropFilter kernel). */
   readonly customConvGradients: boolean;
+  /** 'bf16' where the native kernels run the wide convolutions in bf16 (native-backend.ts); 'f32' everywhere else. */
+  readonly convPrecision: ConvPrecision;
+}
+
+export const CONV_PRECISIONS = ['f32', 'bf16'] as const;
+export type ConvPrecision = (typeof CONV_PRECISIONS)[number];
+
+export interface BackendOptions {
+  /** The native engine's convolution precision (ignored by the others); default 'f32'. */
+  readonly convPrecision?: ConvPrecision;
 }
 
 export type BackendLog = (message: string, fields: Record<string, unknown>) => void;
@@ -43,14 +53,14 @@ async function tryTensorflow(): Promise<string | null> {
   return null;
 }
 
-async function tryNative(): Promise<string | null> {
+async function tryNative(options: BackendOptions): Promise<{ engine: string; convPrecision: ConvPrecision } | null> {
   const file = fileURLToPath(new URL('./native-backend.ts', import.meta.url));
   if (!existsSync(file)) return null;
   try {
-    const module = (await import(file)) as { tryLoadNativeBackend?: () => Promise<{ name: string } | null> };
+    const module = (await import(file)) as typeof import('./native-backend.ts');
     if (!(await tf.setBackend('cpu'))) return null;
-    const loaded = await module.tryLoadNativeBackend?.();
-    return loaded ? `native:${loaded.name}` : null;
+    const loaded = await module.tryLoadNativeBackend({ convPrecision: options.convPrecision });
+    return loaded ? { engine: `native:${loaded.name}`, convPrecision: loaded.convPrecision } : null;
   } catch {
     return null;
   }
@@ -82,19 +92,26 @@ function withoutNodeBackendBanner(): void {
 }
 
 /** Selects and initialises the backend once per process; later calls with the same preference return it. */
-export async function initBackend(preference: BackendPreference = 'auto', log?: BackendLog): Promise<BackendInfo> {
+export async function initBackend(preference: BackendPreference = 'auto', log?: BackendLog, options: BackendOptions = {}): Promise<BackendInfo> {
   if (!BACKEND_PREFERENCES.includes(preference)) {
     throw new DivblurConfigError(`backend must be one of ${BACKEND_PREFERENCES.join('|')}, got ${preference}`);
   }
+  if (options.convPrecision !== undefined && !CONV_PRECISIONS.includes(options.convPrecision)) {
+    throw new DivblurConfigError(`convPrecision must be one of ${CONV_PRECISIONS.join('|')}, got ${options.convPrecision}`);
+  }
   let engine: string | null = null;
+  let convPrecision: ConvPrecision = 'f32';
   if (preference === 'auto' || preference === 'tensorflow') engine = await tryTensorflow();
-  if (engine === null && (preference === 'auto' || preference === 'native')) engine = await tryNative();
+  if (engine === null && (preference === 'auto' || preference === 'native')) {
+    const native = await tryNative(options);
+    if (native) ({ engine, convPrecision } = native);
+  }
   if (engine === null && (preference === 'auto' || preference === 'wasm') && (await use('wasm'))) engine = 'wasm';
   if (engine === null && preference === 'cpu' && (await use('cpu'))) engine = 'cpu';
   if (engine === null) throw new DivblurConfigError(`backend '${preference}' is not available on this machine`);
   await tf.ready();
   if (tf.getBackend() === 'cpu') withoutNodeBackendBanner();
-  active = { backend: tf.getBackend(), engine, customConvGradients: !backendHasConvFilterGradient() };
+  active = { backend: tf.getBackend(), engine, customConvGradients: !backendHasConvFilterGradient(), convPrecision };
   log?.('tfjs backend selected', { ...active, preference });
   return active;
 }

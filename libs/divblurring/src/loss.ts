@@ -60,6 +60,13 @@ export interface LossInputs {
   readonly beta: number;
   readonly freeBitsNats: number;
   readonly penalty: Penalty;
+  /**
+   * Data-parallel training (data-parallel.ts): this call sees one shard of a batch of `batchSize` images, and
+   * `sumAcrossShards` adds a vector over every shard (the same sum, in the same order, on each). The terms are then
+   * this shard's part of the batch means (the shards' objectives add up to the whole batch's), and free bits uses the
+   * whole batch's per-channel KL, so that the shards' gradients add up to the single-process gradient.
+   */
+  readonly shards?: { readonly batchSize: number; readonly count: number; readonly sumAcrossShards: (values: Float32Array) => Float32Array };
 }
 
 /** Batch means of the per-image sums; `objective` is what the optimiser minimises. */
@@ -77,14 +84,26 @@ export function divblurLoss(inputs: LossInputs): LossTerms {
   const perImage = noiseModel.kind === 'gaussian'
     ? dataTermPerImage(x, y, psf, noiseModel.sigma)
     : poissonGaussianDataTermPerImage(x, y, psf, noiseModel);
-  const data = tf.mean(perImage) as tf.Scalar;
+  const shards = inputs.shards;
+  const batchSize = shards?.batchSize ?? mu.shape[0];
+  const batchMean = (perImageValues: tf.Tensor): tf.Scalar => (shards ? tf.div(tf.sum(perImageValues), batchSize) : tf.mean(perImageValues)) as tf.Scalar;
+  const data = batchMean(perImage);
   const kls = klMap(mu, logvar);
-  const kl = tf.div(tf.sum(kls), mu.shape[0]) as tf.Scalar;
-  const klPerChannel = tf.mean(kls, [0, 1, 2]);
-  const klOptimised = freeBitsNats > 0
-    ? tf.mul(tf.sum(tf.maximum(klPerChannel, freeBitsNats)), latentHeight * latentWidth)
-    : kl;
-  const penaltyMean = tf.mean(penaltyPerImage(penalty, x, noiseModel.offset)) as tf.Scalar;
+  const kl = tf.div(tf.sum(kls), batchSize) as tf.Scalar;
+  let klOptimised: tf.Scalar = kl;
+  if (freeBitsNats > 0 && shards) {
+    // h·w·Σ_c max(KL_c, floor) with KL_c the whole batch's mean: its gradient is h·w·[KL_c ≥ floor]·∂KL_c (tfjs's
+    // maximum passes the gradient where a ≥ b), of which this shard holds the part of its own images.
+    const perLatentEntry = batchSize * latentHeight * latentWidth;
+    const local = tf.sum(kls, [0, 1, 2]);
+    const whole = shards.sumAcrossShards(local.dataSync() as Float32Array).map((sum) => sum / perLatentEntry);
+    const active = tf.tensor1d(whole.map((mean) => (mean >= freeBitsNats ? 1 : 0)));
+    const floors = whole.reduce((total, mean) => total + (mean >= freeBitsNats ? 0 : freeBitsNats), 0);
+    klOptimised = tf.add(tf.div(tf.sum(tf.mul(local, active)), batchSize), (latentHeight * latentWidth * floors) / shards.count) as tf.Scalar;
+  } else if (freeBitsNats > 0) {
+    klOptimised = tf.mul(tf.sum(tf.maximum(tf.mean(kls, [0, 1, 2]), freeBitsNats)), latentHeight * latentWidth) as tf.Scalar;
+  }
+  const penaltyMean = batchMean(penaltyPerImage(penalty, x, noiseModel.offset));
   const objective = tf.add(tf.add(data, tf.mul(klOptimised, beta)), penaltyMean) as tf.Scalar;
   return { objective, data, kl, penalty: penaltyMean };
 }

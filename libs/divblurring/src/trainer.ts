@@ -43,6 +43,32 @@ export interface Trainer {
   dispose(): void;
 }
 
+/** What one step needs besides the weights: the trainer's own draws and schedules, handed to every shard. */
+export interface StepInputs {
+  readonly batch: Float32Array;
+  readonly epsSeed: number;
+  readonly beta: number;
+  readonly learningRate: number;
+}
+
+/**
+ * One shard of a data-parallel step (data-parallel.ts): shard `index` of `count` computes the gradient of its rows of the
+ * batch, and `sumAcrossShards` adds a vector over all shards in shard order, so that every shard gets the same sum and
+ * applies the same Adam update to its own copy of the weights.
+ */
+export interface ShardContext {
+  readonly index: number;
+  readonly count: number;
+  sumAcrossShards(values: Float32Array): Float32Array;
+  /** On the shard that draws (index 0): hands the step's inputs to the other shards before computing its own part. */
+  broadcast?(inputs: StepInputs): void;
+}
+
+/** A trainer whose step can be driven with given inputs (the other shards of a data-parallel step). */
+export interface ShardTrainer extends Trainer {
+  runStep(inputs: StepInputs): StepLoss;
+}
+
 /** Mean and standard deviation of the training data (data units). */
 export function dataNormalisation(images: TrainOptions['images']): Normalisation {
   let sum = 0;
@@ -63,7 +89,7 @@ export function dataFingerprint(images: TrainOptions['images']): Checkpoint['dat
   return { count: images.count, height: images.height, width: images.width, sum };
 }
 
-export function buildTrainer(options: TrainOptions, hyper: Hyperparameters, totalSteps: number, resume?: Checkpoint): Trainer {
+export function buildTrainer(options: TrainOptions, hyper: Hyperparameters, totalSteps: number, resume?: Checkpoint, shard?: ShardContext): ShardTrainer {
   const { images } = options;
   const offset = hyper.noiseModel.offset;
   // The offset joins the normalisation only when there is one, so that the report's models record what they did.
@@ -92,8 +118,51 @@ export function buildTrainer(options: TrainOptions, hyper: Hyperparameters, tota
   let step = resume?.step ?? 0;
   let plateau: PlateauState = resume?.plateau ?? plateauStart(hyper.learningRate);
   let klWindow: number[] = resume ? [...resume.klWindow] : [];
+  if (shard && batchSize % shard.count !== 0) throw new DivblurConfigError(`batchSize ${batchSize} does not split into ${shard.count} equal shards`);
+  const rows = shard ? batchSize / shard.count : batchSize;
+  const firstRow = shard ? shard.index * rows : 0;
+  const sizes = names.map((name) => params[name].size);
+  const gradientLength = sizes.reduce((a, b) => a + b, 0);
 
-  const trainer: Trainer = {
+  /** This process's loss terms and gradients; with shards, their sums over every shard. */
+  function objectiveAndGradients(inputs: StepInputs): { values: number[]; grads: Record<string, tf.Tensor> } {
+    const kept: tf.Tensor[] = [];
+    const rowPixels = patchSize * patchSize;
+    const y = tf.tensor4d(inputs.batch.subarray(firstRow * rowPixels, (firstRow + rows) * rowPixels), [rows, patchSize, patchSize, 1]);
+    let eps = tf.randomNormal([batchSize, latentSide, latentSide, config.latentChannels], 0, 1, 'float32', inputs.epsSeed) as tf.Tensor4D;
+    if (shard) eps = tf.slice(eps, [firstRow, 0, 0, 0], [rows, -1, -1, -1]);
+    const shards = shard ? { batchSize, count: shard.count, sumAcrossShards: (v: Float32Array) => shard.sumAcrossShards(v) } : undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const { mu, logvar } = encode(params, config, normalisation, y);
+      const x = decode(params, config, normalisation, sampleLatent(mu, logvar, eps));
+      const terms = divblurLoss({ y, x, mu, logvar, psf, noiseModel: hyper.noiseModel, beta: inputs.beta, freeBitsNats: hyper.freeBitsNats,
+        penalty: { name: hyper.penalty, lambda: hyper.lambda, kappa: hyper.kappa }, shards });
+      kept.push(tf.keep(terms.data), tf.keep(terms.kl), tf.keep(terms.penalty)); // variableGrads disposes what f made
+      return terms.objective;
+    }, varList);
+    const byName = Object.fromEntries(names.map((name) => [name, grads[params[name].name]]));
+    const values = [value, ...kept].map((t) => t.dataSync()[0]);
+    for (const t of kept) t.dispose();
+    if (!shard) return { values, grads: byName };
+    // One exchange per step: every gradient, then the four loss terms.
+    const local = new Float32Array(gradientLength + 4);
+    let at = 0;
+    for (const name of names) {
+      local.set(byName[name].dataSync() as Float32Array, at);
+      at += byName[name].size;
+    }
+    local.set(values, gradientLength);
+    const summed = shard.sumAcrossShards(local);
+    at = 0;
+    const summedGrads: Record<string, tf.Tensor> = {};
+    names.forEach((name, i) => {
+      summedGrads[name] = tf.tensor(summed.subarray(at, at + sizes[i]), params[name].shape);
+      at += sizes[i];
+    });
+    return { values: [...summed.subarray(gradientLength)], grads: summedGrads };
+  }
+
+  const trainer: ShardTrainer = {
     hyperparameters: hyper,
     normalisation,
     totalSteps: resume?.totalSteps ?? totalSteps,
@@ -113,25 +182,22 @@ export function buildTrainer(options: TrainOptions, hyper: Hyperparameters, tota
     },
     nextBatch: () => samplePatches(images, patchSize, batchSize, random, hyper.augmentations),
     train(batch) {
-      const beta = klBeta(step, trainer.totalSteps, hyper.klHoldFraction, hyper.klRampFraction);
-      const learningRate = trainer.learningRate;
-      const epsSeed = random.integer(0, 2 ** 31 - 1);
-      const kept: tf.Tensor[] = [];
-      const objective = tf.tidy(() => {
-        const y = tf.tensor4d(batch, [batchSize, patchSize, patchSize, 1]);
-        const eps = tf.randomNormal([batchSize, latentSide, latentSide, config.latentChannels], 0, 1, 'float32', epsSeed) as tf.Tensor4D;
-        const { value, grads } = tf.variableGrads(() => {
-          const { mu, logvar } = encode(params, config, normalisation, y);
-          const x = decode(params, config, normalisation, sampleLatent(mu, logvar, eps));
-          const terms = divblurLoss({ y, x, mu, logvar, psf, noiseModel: hyper.noiseModel, beta, freeBitsNats: hyper.freeBitsNats, penalty: { name: hyper.penalty, lambda: hyper.lambda, kappa: hyper.kappa } });
-          kept.push(tf.keep(terms.data), tf.keep(terms.kl), tf.keep(terms.penalty));
-          return terms.objective;
-        }, varList);
-        adam.apply(Object.fromEntries(names.map((name) => [name, grads[params[name].name]])), learningRate);
-        return value;
+      const inputs: StepInputs = {
+        batch,
+        epsSeed: random.integer(0, 2 ** 31 - 1),
+        beta: klBeta(step, trainer.totalSteps, hyper.klHoldFraction, hyper.klRampFraction),
+        learningRate: trainer.learningRate,
+      };
+      shard?.broadcast?.(inputs);
+      return trainer.runStep(inputs);
+    },
+    runStep(inputs) {
+      const { beta, learningRate } = inputs;
+      const [total, data, kl, penalty] = tf.tidy(() => {
+        const { values, grads } = objectiveAndGradients(inputs);
+        adam.apply(grads, learningRate);
+        return values;
       });
-      const [total, data, kl, penalty] = [objective, ...kept].map((t) => t.dataSync()[0]);
-      for (const t of [objective, ...kept]) t.dispose();
       if (![total, data, kl, penalty].every(Number.isFinite)) {
         throw new TrainingError(`loss is not finite at step ${step} (data ${data}, KL ${kl}, penalty ${penalty}): lower the learning rate or check the noise model`);
       }

@@ -1,6 +1,7 @@
 // 2-D convolution forward, backward-data and backward-weights on oneDNN, NHWC activations and tfjs's
 // [kh, kw, in, out] filters (oneDNN's hwio) used in place; only the weights may be reordered into the
-// layout the chosen implementation prefers. Primitives are created once per geometry and cached.
+// layout the chosen implementation prefers. Primitives are created once per geometry and thread and cached
+// (thread_local: data-parallel training calls from several threads at once, each with its own stream).
 #include "conv.h"
 
 #include <map>
@@ -16,12 +17,12 @@ using tag = memory::format_tag;
 using dt = memory::data_type;
 
 dnnl::engine& cpu_engine() {
-  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  thread_local dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   return engine;
 }
 
 dnnl::stream& cpu_stream() {
-  static dnnl::stream stream(cpu_engine());
+  thread_local dnnl::stream stream(cpu_engine());
   return stream;
 }
 
@@ -169,7 +170,7 @@ using Cache = std::map<std::tuple<std::array<int64_t, 17>, int>, std::unique_ptr
 
 void conv_forward(const ConvGeometry& g, const float* src, const float* weights, const float* bias, bool relu,
                   float* dst) {
-  static Cache<ForwardEntry> cache;
+  thread_local Cache<ForwardEntry> cache;  // per thread: data-parallel shards (libs/divblurring) call from several
   ThreadsForWork scope(g.multiply_adds());
   const bool bf16 = bf16_for(g);
   auto key = std::make_tuple(g.key(), (bias ? 1 : 0) | (relu ? 2 : 0) | (bf16 ? 4 : 0) | (scope.threads() << 3));
@@ -198,7 +199,7 @@ void conv_forward(const ConvGeometry& g, const float* src, const float* weights,
 }
 
 void conv_backward_data(const ConvGeometry& g, const float* diff_dst, const float* weights, float* diff_src) {
-  static Cache<BackwardDataEntry> cache;
+  thread_local Cache<BackwardDataEntry> cache;  // per thread: data-parallel shards (libs/divblurring) call from several
   ThreadsForWork scope(g.multiply_adds());
   const bool bf16 = bf16_for(g);
   auto& slot = cache[std::make_tuple(g.key(), (bf16 ? 1 : 0) | (scope.threads() << 1))];
@@ -231,7 +232,7 @@ void conv_backward_data(const ConvGeometry& g, const float* diff_dst, const floa
 }
 
 void conv_backward_weights(const ConvGeometry& g, const float* src, const float* diff_dst, float* diff_weights) {
-  static Cache<BackwardWeightsEntry> cache;
+  thread_local Cache<BackwardWeightsEntry> cache;  // per thread: data-parallel shards (libs/divblurring) call from several
   ThreadsForWork scope(g.multiply_adds());
   const bool bf16 = bf16_for(g);
   auto& slot = cache[std::make_tuple(g.key(), (bf16 ? 1 : 0) | (scope.threads() << 1))];

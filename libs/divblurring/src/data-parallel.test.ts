@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { loadAddon } from '@divblur/tfjs-native';
+import { createDataParallelTrainer } from './data-parallel.ts';
+import { tryLoadNativeBackend } from './native-backend.ts';
+import { tinyImages, tinyOptions } from './test-fixtures.ts';
+import { createTrainer, trainHyperparameters } from './train.ts';
+import type { Trainer } from './trainer.ts';
+import type { TrainOptions } from './options.ts';
+
+const skip = loadAddon() ? false : 'addon not built here';
+await tryLoadNativeBackend({ threads: 1 });
+
+/** The loss terms of `steps` steps and the final weights. */
+function run(trainer: Trainer, steps: number): { losses: number[][]; params: Float32Array[] } {
+  const losses: number[][] = [];
+  for (let i = 0; i < steps; i++) {
+    const loss = trainer.train(trainer.nextBatch());
+    losses.push([loss.total, loss.data, loss.kl, loss.penalty]);
+  }
+  const params = Object.values(trainer.checkpoint().params).map((p) => Float32Array.from(p.data));
+  return { losses, params };
+}
+
+const options: TrainOptions = tinyOptions({
+  images: tinyImages(8, 32, 5), patchSize: 16, batchSize: 8, steps: 20, penalty: 'positivity', lambda: 5, freeBitsNats: 0.05,
+  model: { depth: 2, filters: [16, 32], latentChannels: 16, kernelSize: 3, output: 'linear' },
+});
+
+for (const shards of [2, 4]) {
+  test(`data-parallel over ${shards} threads: 20 steps equal the single-process steps to 1e-4 (loss terms, free bits active, weights)`, { skip }, async () => {
+    const hyper = trainHyperparameters(options);
+    const reference = createTrainer(options, hyper);
+    const initial = Object.values(reference.checkpoint().params).map((p) => Float32Array.from(p.data));
+    const single = run(reference, 20);
+    reference.dispose();
+    const parallel = await createDataParallelTrainer(options, hyper, 20, { shards });
+    let sharded: ReturnType<typeof run>;
+    try {
+      sharded = run(parallel, 20);
+    } finally {
+      parallel.dispose();
+    }
+    let worst = 0;
+    single.losses.forEach((terms, step) => terms.forEach((value, k) => {
+      const relative = Math.abs(sharded.losses[step][k] - value) / Math.max(Math.abs(value), 1e-6);
+      worst = Math.max(worst, relative);
+      assert.ok(relative <= 1e-4, `step ${step + 1} term ${k}: ${sharded.losses[step][k]} vs ${value}`);
+    }));
+    const distance = (a: Float32Array, b: Float32Array): number => {
+      let diff = 0;
+      let norm = 0;
+      for (let j = 0; j < a.length; j++) { diff += (a[j] - b[j]) ** 2; norm += b[j] ** 2; }
+      return Math.sqrt(diff / norm);
+    };
+    single.params.forEach((p, i) => {
+      // The run must have moved (equal weights of a run that did nothing would prove nothing), and moved alike.
+      assert.ok(distance(p, initial[i]) > 1e-3, `parameter ${i} moved ${distance(p, initial[i])} in 20 steps`);
+      assert.ok(distance(sharded.params[i], p) <= 1e-4, `parameter ${i}: relative difference ${distance(sharded.params[i], p)}`);
+    });
+    console.log(`# ${shards} shards: worst relative loss difference over 20 steps ${worst.toExponential(2)}`);
+    assert.equal(tf.getBackend(), 'cpu');
+  });
+}
+
+test('data-parallel refuses a batch that does not split and fewer than 2 shards', { skip }, async () => {
+  const hyper = trainHyperparameters(options);
+  await assert.rejects(createDataParallelTrainer(options, hyper, 20, { shards: 3 }), /does not split into 3/);
+  await assert.rejects(createDataParallelTrainer(options, hyper, 20, { shards: 1 }), /shards must be an integer ≥ 2/);
+});
