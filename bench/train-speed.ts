@@ -29,16 +29,22 @@ const { values: args } = parseArgs({ options: {
   profile: { type: 'boolean', default: false }, out: { type: 'string', default: 'bench/results/train-speed' },
 } });
 
-interface Row { engine: string; threads: number; median_ms: number; samples_per_s: number; min_ms?: number; steps?: number }
+interface Row { engine: string; threads: number; shards?: number; median_ms: number; samples_per_s: number; min_ms?: number; steps?: number }
 
 const batch = Number(args.batch);
 
 /** One engine in this process: builds the trainer, times `steps` steps after `warmup`, prints a JSON row. */
 async function runEngine(engine: string): Promise<void> {
   const tf = await import('@tensorflow/tfjs');
-  const { createTrainer, initBackend } = await import('@divblur/divblurring');
+  const { createLayoutTrainer, createTrainer, initBackend, trainHyperparameters } = await import('@divblur/divblurring');
   let threads = 1;
-  if (engine.startsWith('native')) {
+  let shards = 1;
+  const dataParallel = engine.startsWith('native-dp');
+  if (dataParallel) {
+    // The product's default layout (libs/divblurring train.ts createLayoutTrainer): one shard per core, 1 thread each.
+    const loaded = await initBackend('native', undefined, { convPrecision: engine.includes('bf16') ? 'bf16' : 'f32' }).catch(() => null);
+    if (!loaded) { console.log(JSON.stringify({ engine, unavailable: true })); return; }
+  } else if (engine.startsWith('native')) {
     const { tryLoadNativeBackend } = await import('../libs/divblurring/src/native-backend.ts');
     const loaded = await tryLoadNativeBackend({ threads: engine.endsWith('-1t') ? 1 : undefined,
       convPrecision: engine.includes('bf16') ? 'bf16' : 'f32' });
@@ -61,7 +67,15 @@ async function runEngine(engine: string): Promise<void> {
   let state = 12345;
   for (let i = 0; i < images.data.length; i++) { state = (state * 1103515245 + 12345) % 2 ** 31; images.data[i] = state / 2 ** 31; }
   const psf = { data: new Float32Array(psfPx * psfPx).fill(1 / psfPx ** 2), height: psfPx, width: psfPx };
-  const trainer = createTrainer({ images, psf, noiseSigma: 0.05, batchSize: batch, patchSize: patch, steps: 1000, seed: 1 });
+  const trainOptions = { images, psf, noiseSigma: 0.05, batchSize: batch, patchSize: patch, steps: 1000, seed: 1 };
+  let trainer = dataParallel ? null : createTrainer(trainOptions);
+  if (!trainer) {
+    const built = await createLayoutTrainer(trainOptions, trainHyperparameters(trainOptions), 'auto');
+    ({ trainer } = built);
+    shards = built.layout.shards;
+    threads = built.layout.shards * built.layout.threadsPerShard;
+    console.error(`${engine}: ${built.layout.shards} shards × ${built.layout.threadsPerShard} thread, ${built.layout.convPrecision} convolutions`);
+  }
   const steps = Number(engine === 'wasm' ? args['wasm-steps'] : args.steps);
   const warmup = Number(args.warmup);
   const profiler = args.profile ? (await import('@divblur/tfjs-native')).installKernelProfiler(tf.getBackend()) : null;
@@ -84,7 +98,7 @@ async function runEngine(engine: string): Promise<void> {
   trainer.dispose();
   times.sort((a, b) => a - b);
   const median = times[Math.floor(times.length / 2)];
-  const row: Row = { engine, threads, median_ms: Math.round(median * 10) / 10, min_ms: Math.round(times[0] * 10) / 10,
+  const row: Row = { engine, threads, shards, median_ms: Math.round(median * 10) / 10, min_ms: Math.round(times[0] * 10) / 10,
     samples_per_s: Math.round((batch * 1000 / median) * 10) / 10, steps };
   console.log(JSON.stringify(row));
 }

@@ -3,14 +3,15 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { loadAddon } from '@divblur/tfjs-native';
 import { createDataParallelTrainer } from './data-parallel.ts';
-import { tryLoadNativeBackend } from './native-backend.ts';
+import { initBackend } from './backend.ts';
+import { disposeModel } from './trained-model.ts';
 import { tinyImages, tinyOptions } from './test-fixtures.ts';
-import { createTrainer, trainHyperparameters } from './train.ts';
+import { autoShards, createTrainer, trainHyperparameters, trainModel } from './train.ts';
 import type { Trainer } from './trainer.ts';
 import type { TrainOptions } from './options.ts';
 
 const skip = loadAddon() ? false : 'addon not built here';
-await tryLoadNativeBackend({ threads: 1 });
+if (!skip) await initBackend('native');
 
 /** The loss terms of `steps` steps and the final weights. */
 function run(trainer: Trainer, steps: number): { losses: number[][]; params: Float32Array[] } {
@@ -68,4 +69,24 @@ test('data-parallel refuses a batch that does not split and fewer than 2 shards'
   const hyper = trainHyperparameters(options);
   await assert.rejects(createDataParallelTrainer(options, hyper, 20, { shards: 3 }), /does not split into 3/);
   await assert.rejects(createDataParallelTrainer(options, hyper, 20, { shards: 1 }), /shards must be an integer ≥ 2/);
+});
+
+test('trainModel on the native engine runs data-parallel by default, logs and records the layout, and gives the 1-shard history to 1e-4', { skip }, async () => {
+  const logged: Array<[string, Record<string, unknown>]> = [];
+  const short = { ...options, steps: 6 };
+  const auto = await trainModel(short, { log: (message, fields) => logged.push([message, fields]) });
+  const one = await trainModel(short, { shards: 1 });
+  try {
+    const expected = autoShards(8);
+    assert.equal(auto.layout.shards, expected);
+    assert.equal(one.layout.shards, 1);
+    const line = logged.find(([message]) => message.startsWith('training on native:'));
+    assert.ok(line, `the layout is logged: ${JSON.stringify(logged)}`);
+    assert.match(line[0], new RegExp(`${expected} shards? × 1 thread, f32 convolutions`));
+    assert.deepEqual((auto.model.training as { layout: unknown }).layout, auto.layout);
+    auto.history.forEach((point, i) => assert.ok(Math.abs(point.total - one.history[i].total) <= 1e-4 * Math.abs(one.history[i].total), `step ${i + 1}`));
+  } finally {
+    disposeModel(auto.model);
+    disposeModel(one.model);
+  }
 });

@@ -174,12 +174,14 @@ export async function createDataParallelTrainer(trainOptions: TrainOptions, hype
   const shared = block;
   const workers: Worker[] = [];
   const savedThreads = options.setThreads?.(1);
+  /** Stops the workers (they leave their loop at the next rendezvous) and gives this thread its oneDNN threads back at once. */
   const stop = async (): Promise<void> => {
-    Atomics.store(new Int32Array(shared.control), STOP, 1);
-    Atomics.add(new Int32Array(shared.control), GENERATION, 1);
-    Atomics.notify(new Int32Array(shared.control), GENERATION);
-    await Promise.all(workers.map((w) => w.terminate()));
+    const control = new Int32Array(shared.control);
+    Atomics.store(control, STOP, 1);
+    Atomics.add(control, GENERATION, 1);
+    Atomics.notify(control, GENERATION);
     if (savedThreads !== undefined) options.setThreads?.(savedThreads);
+    await Promise.all(workers.map((w) => w.terminate()));
   };
   try {
     for (let index = 1; index < count; index++) {

@@ -61,7 +61,7 @@ test('collapse detection fires on a forced-collapse configuration and restarts u
     assert.ok(error.collapses.every((c) => c.klPerPixel < 1e-3 && c.step < 150));
     return true;
   });
-  assert.equal(logged.length, 2);
+  assert.equal(logged.filter((fields) => !('shards' in (fields as object))).length, 2); // the collapses; the layout line apart
 });
 
 test('no tensor leak: tf.memory().numTensors is flat over many steps', () => {
@@ -105,8 +105,9 @@ test('an asymmetric PSF augments only with its own symmetries, records them, and
   const recorded = (result.model.training.hyperparameters as { augmentations: number[] }).augmentations;
   disposeModel(result.model);
   assert.deepEqual(recorded, [0, 2]);
-  assert.equal(logged.length, 1);
-  assert.match(logged[0][0], /2 of the 8 turns and mirrors/);
+  const augmenting = logged.filter(([message]) => !message.startsWith('training on'));
+  assert.equal(augmenting.length, 1);
+  assert.match(augmenting[0][0], /2 of the 8 turns and mirrors/);
   const symmetric = createTrainer(tinyOptions());
   assert.deepEqual(symmetric.hyperparameters.augmentations, [0, 1, 2, 3, 4, 5, 6, 7]);
   symmetric.dispose();

@@ -3,6 +3,7 @@
  * restart under a new seed when the posterior collapses (KL per pixel below the threshold after
  * warm-up), as DivNoising does.
  */
+import { availableParallelism } from 'node:os';
 import { activeBackend } from './backend.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { DivblurConfigError, TrainingError } from './errors.ts';
@@ -39,6 +40,12 @@ export interface TrainHooks {
   /** Aborting stops after the current step; the result then has aborted = true. */
   signal?: AbortSignal;
   log?(message: string, fields: Record<string, unknown>): void;
+  /**
+   * Data-parallel shards (data-parallel.ts): 'auto' (the default) = one per core, up to 8 and dividing the batch, where
+   * the native engine runs (the fast path on CPUs: bench/train-speed.ts); 1 = one thread of JavaScript, oneDNN on
+   * every core. The result is the same up to the order of float sums.
+   */
+  shards?: number | 'auto';
 }
 
 export interface TrainResult {
@@ -48,6 +55,7 @@ export interface TrainResult {
   readonly steps: number;
   readonly trainSeconds: number;
   readonly backend: string;
+  readonly layout: TrainLayout;
   readonly aborted: boolean;
 }
 
@@ -94,6 +102,44 @@ export function trainHyperparameters(options: TrainOptions): Hyperparameters {
   return resume ? checkpointHyperparameters(resume.hyperparameters) : resolveHyperparameters(options, knownNoise(options));
 }
 
+/** The shards 'auto' picks: one per core (≤ 8) dividing the batch, on the native engine only; else 1. */
+export function autoShards(batchSize: number, engine = activeBackend()?.engine ?? '', cores = availableParallelism()): number {
+  if (!engine.startsWith('native:')) return 1;
+  for (let shards = Math.min(cores, 8, batchSize); shards > 1; shards--) if (batchSize % shards === 0) return shards;
+  return 1;
+}
+
+/** The thread layout a training runs with, for logs and the model's training record. */
+export interface TrainLayout {
+  readonly engine: string;
+  readonly shards: number;
+  readonly threadsPerShard: number;
+  readonly convPrecision: 'f32' | 'bf16';
+}
+
+/** A trainer on `shards` threads (data-parallel.ts) or this one; resumes when options.resumeFrom is set. */
+export async function createLayoutTrainer(options: TrainOptions, hyper: Hyperparameters, shardsWanted: number | 'auto' = 'auto'):
+  Promise<{ trainer: Trainer; layout: TrainLayout }> {
+  const backend = activeBackend();
+  const engine = backend?.engine ?? 'unknown';
+  const convPrecision = backend?.convPrecision ?? 'f32';
+  const shards = shardsWanted === 'auto' ? autoShards(hyper.batchSize) : shardsWanted;
+  if (!Number.isInteger(shards) || shards < 1) throw new DivblurConfigError(`shards must be 'auto' or an integer ≥ 1, got ${shardsWanted}`);
+  const addon = engine.startsWith('native:') ? (await import('@divblur/tfjs-native')).loadAddon() : null;
+  if (shards === 1) {
+    return { trainer: createTrainer(options, hyper), layout: { engine, shards: 1, threadsPerShard: addon?.threads() ?? 1, convPrecision } };
+  }
+  if (!addon) throw new DivblurConfigError(`data-parallel training (${shards} shards) needs the native engine, not ${engine}`);
+  const { createDataParallelTrainer } = await import('./data-parallel.ts');
+  const setThreads = (threads: number): number => {
+    const before = addon.threads();
+    addon.setThreads(threads);
+    return before;
+  };
+  const trainer = await createDataParallelTrainer(options, hyper, hyper.steps ?? 1000, { shards, convPrecision, setThreads }, options.resumeFrom);
+  return { trainer, layout: { engine, shards, threadsPerShard: 1, convPrecision } };
+}
+
 /** A trainer for one step at a time (speed benchmarks, custom loops); resumes when options.resumeFrom is set. */
 export function createTrainer(options: TrainOptions, hyper: Hyperparameters = trainHyperparameters(options)): Trainer {
   return buildTrainer(options, hyper, hyper.steps ?? 1000, options.resumeFrom);
@@ -113,7 +159,11 @@ export async function trainModel(options: TrainOptions, hooks: TrainHooks = {}):
   }
   for (let attempt = 0; attempt <= base.maxRestarts; attempt++) {
     const seed = base.seed + 1000 * attempt;
-    const trainer = attempt === 0 ? createTrainer(options, base) : createTrainer({ ...options, resumeFrom: undefined, seed });
+    const attemptOptions = attempt === 0 ? options : { ...options, resumeFrom: undefined, seed };
+    const { trainer, layout } = await createLayoutTrainer(attemptOptions, attempt === 0 ? base : trainHyperparameters(attemptOptions), hooks.shards);
+    if (attempt === 0) {
+      hooks.log?.(`training on ${layout.engine}: ${layout.shards} shard${layout.shards > 1 ? 's' : ''} × ${layout.threadsPerShard} thread${layout.threadsPerShard > 1 ? 's' : ''}, ${layout.convPrecision} convolutions`, { ...layout });
+    }
     const started = performance.now();
     const history: LossPoint[] = [];
     const deadline = base.minutes === null ? Infinity : started + base.minutes * 60_000;
@@ -151,14 +201,15 @@ export async function trainModel(options: TrainOptions, hooks: TrainHooks = {}):
       // The last state is always checkpointed (when checkpoints are on), so a finished or aborted run can be resumed or extended.
       if (base.checkpointEverySteps > 0 && trainer.step % base.checkpointEverySteps !== 0) await hooks.onCheckpoint?.(trainer.checkpoint());
       const trainSeconds = (performance.now() - started) / 1000;
-      const backend = activeBackend()?.engine ?? 'unknown';
+      const backend = layout.engine;
       return {
-        model: trainer.model({ trainSeconds, backend, collapses }),
+        model: trainer.model({ trainSeconds, backend, layout, collapses }),
         history,
         collapses,
         steps: trainer.step,
         trainSeconds,
         backend,
+        layout,
         aborted,
       };
     } finally {
