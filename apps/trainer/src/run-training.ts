@@ -34,7 +34,7 @@ export async function trainAndExport(services: TrainerServices, run: TrainingRun
   const { db, blobs, config } = services;
   const { dataset } = run;
   const log = hooks.log;
-  const backend = await initBackend(backendPreferenceOf(config.backend), (message, fields) => log.info(fields, message));
+  const backend = await initBackend(backendPreferenceOf(config.backend), (message, fields) => log.info(fields, message), { convPrecision: config.convPrecision });
   const noisy = await readStack(blobs, dataset.noisyKey);
   const psf = await readPsf(blobs, dataset);
   const split = splitImages(noisy.count);
@@ -62,6 +62,7 @@ export async function trainAndExport(services: TrainerServices, run: TrainingRun
     },
     signal: hooks.signal,
     log: (message, fields) => log.info(fields, message),
+    shards: config.trainShards,
   });
   await losses.flush();
   await hooks.reported();

@@ -29,6 +29,10 @@ export interface Config {
   inferencePort: number;
   logLevel: LogLevel;
   backend: BackendName;
+  /** The native engine's convolution precision; 'auto': libs/divblurring's default. */
+  convPrecision: 'auto' | 'f32' | 'bf16';
+  /** Data-parallel shards of one training ('auto': one per core). */
+  trainShards: 'auto' | number;
   /** Key of the batch callbacks' HMAC signature; absent: batches cannot ask for a callback. */
   callbackSecret?: string;
   inferenceJobLockMs: number;
@@ -66,6 +70,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     inferencePort: parsed.INFERENCE_PORT,
     logLevel: parsed.LOG_LEVEL as LogLevel,
     backend: parsed.DIVBLUR_BACKEND as BackendName,
+    convPrecision: parsed.DIVBLUR_CONV_PRECISION as Config['convPrecision'],
+    trainShards: parsed.DIVBLUR_TRAIN_SHARDS as Config['trainShards'],
     ...(parsed.CALLBACK_SECRET === undefined ? {} : { callbackSecret: parsed.CALLBACK_SECRET }),
     inferenceJobLockMs: parsed.INFERENCE_JOB_LOCK_MS,
     access: accessConfig(parsed),

@@ -28,9 +28,15 @@ export interface BackendInfo {
 export const CONV_PRECISIONS = ['f32', 'bf16'] as const;
 export type ConvPrecision = (typeof CONV_PRECISIONS)[number];
 
+/**
+ * The native engine's convolutions when none is asked for ('auto'). bf16 (libs/tfjs-native: bf16 inputs, f32
+ * accumulation, outputs, weights and Adam state) where the CPU has optimised bf16 convolutions; f32 elsewhere.
+ */
+export const DEFAULT_CONV_PRECISION: ConvPrecision = 'f32';
+
 export interface BackendOptions {
-  /** The native engine's convolution precision (ignored by the others); default 'f32'. */
-  readonly convPrecision?: ConvPrecision;
+  /** The native engine's convolution precision (ignored by the others); default 'auto' = DEFAULT_CONV_PRECISION. */
+  readonly convPrecision?: ConvPrecision | 'auto';
 }
 
 export type BackendLog = (message: string, fields: Record<string, unknown>) => void;
@@ -53,13 +59,13 @@ async function tryTensorflow(): Promise<string | null> {
   return null;
 }
 
-async function tryNative(options: BackendOptions): Promise<{ engine: string; convPrecision: ConvPrecision } | null> {
+async function tryNative(convPrecision: ConvPrecision): Promise<{ engine: string; convPrecision: ConvPrecision } | null> {
   const file = fileURLToPath(new URL('./native-backend.ts', import.meta.url));
   if (!existsSync(file)) return null;
   try {
     const module = (await import(file)) as typeof import('./native-backend.ts');
     if (!(await tf.setBackend('cpu'))) return null;
-    const loaded = await module.tryLoadNativeBackend({ convPrecision: options.convPrecision });
+    const loaded = await module.tryLoadNativeBackend({ convPrecision });
     return loaded ? { engine: `native:${loaded.name}`, convPrecision: loaded.convPrecision } : null;
   } catch {
     return null;
@@ -96,14 +102,15 @@ export async function initBackend(preference: BackendPreference = 'auto', log?: 
   if (!BACKEND_PREFERENCES.includes(preference)) {
     throw new DivblurConfigError(`backend must be one of ${BACKEND_PREFERENCES.join('|')}, got ${preference}`);
   }
-  if (options.convPrecision !== undefined && !CONV_PRECISIONS.includes(options.convPrecision)) {
-    throw new DivblurConfigError(`convPrecision must be one of ${CONV_PRECISIONS.join('|')}, got ${options.convPrecision}`);
+  const wanted = options.convPrecision === undefined || options.convPrecision === 'auto' ? DEFAULT_CONV_PRECISION : options.convPrecision;
+  if (!CONV_PRECISIONS.includes(wanted)) {
+    throw new DivblurConfigError(`convPrecision must be auto|${CONV_PRECISIONS.join('|')}, got ${options.convPrecision}`);
   }
   let engine: string | null = null;
   let convPrecision: ConvPrecision = 'f32';
   if (preference === 'auto' || preference === 'tensorflow') engine = await tryTensorflow();
   if (engine === null && (preference === 'auto' || preference === 'native')) {
-    const native = await tryNative(options);
+    const native = await tryNative(wanted);
     if (native) ({ engine, convPrecision } = native);
   }
   if (engine === null && (preference === 'auto' || preference === 'wasm') && (await use('wasm'))) engine = 'wasm';

@@ -5,7 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { markFailed, readInputs, rendezvous, shardContext, type WorkerInit } from './data-parallel.ts';
-import { tryLoadNativeBackend } from './native-backend.ts';
+import { loadAddon } from '@divblur/tfjs-native';
+import { initBackend } from './backend.ts';
 import { checkpointHyperparameters } from './options.ts';
 import { buildTrainer } from './trainer.ts';
 
@@ -13,8 +14,10 @@ const init = workerData as WorkerInit;
 const port = parentPort as NonNullable<typeof parentPort>;
 let started = false;
 try {
-  const loaded = await tryLoadNativeBackend({ threads: 1, convPrecision: init.convPrecision });
-  if (!loaded) throw new Error('the native backend does not load in a worker thread');
+  // initBackend, not the loader alone: it also keeps tfjs's "install the node backend" banner out of the log.
+  const backend = await initBackend('native', undefined, { convPrecision: init.convPrecision });
+  if (backend.convPrecision !== init.convPrecision) throw new Error(`convolutions in ${backend.convPrecision}, shard 0 has ${init.convPrecision}`);
+  loadAddon()?.setThreads(1);
   const hyper = checkpointHyperparameters(init.checkpoint.hyperparameters);
   const { height, width } = { height: hyper.patchSize, width: hyper.patchSize };
   // The images stay with shard 0 (it draws the batches); the checkpoint carries the normalisation and the weights.
@@ -22,7 +25,7 @@ try {
     init.totalSteps, init.checkpoint, shardContext(init.block, init.index));
   port.postMessage({ ready: true });
   started = true;
-  while (rendezvous(init.block)) trainer.runStep(readInputs(init.block));
+  while (rendezvous(init.block, Infinity)) trainer.runStep(readInputs(init.block));
   trainer.dispose();
 } catch (error) {
   const message = `data-parallel worker ${init.index}: ${(error as Error).message}`;

@@ -70,8 +70,12 @@ export function markFailed(block: SharedBlock, message: string): void {
   Atomics.notify(control, GENERATION);
 }
 
-/** Waits until every shard arrived; throws if one failed, the trainer stopped, or nobody came. Returns false on stop. */
-export function rendezvous(block: SharedBlock): boolean {
+/**
+ * Waits until every shard arrived; throws if one failed or the others did not come within `timeoutMs`. Returns false
+ * once the trainer stopped. Inside a step the wait is bounded (the shards compute alike); a worker waiting for the next
+ * step waits as long as shard 0 takes between steps (checkpoints, a slow database), so it passes Infinity.
+ */
+export function rendezvous(block: SharedBlock, timeoutMs = RENDEZVOUS_TIMEOUT_MS): boolean {
   const control = new Int32Array(block.control);
   const generation = Atomics.load(control, GENERATION);
   if (Atomics.load(control, FAILED)) throw new TrainingError(failureOf(block));
@@ -80,9 +84,9 @@ export function rendezvous(block: SharedBlock): boolean {
     Atomics.add(control, GENERATION, 1);
     Atomics.notify(control, GENERATION);
   } else {
-    const deadline = Date.now() + RENDEZVOUS_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
     while (Atomics.load(control, GENERATION) === generation) {
-      if (Date.now() > deadline) throw new TrainingError(`a data-parallel shard did not answer within ${RENDEZVOUS_TIMEOUT_MS / 1000} s`);
+      if (Date.now() > deadline) throw new TrainingError(`a data-parallel shard did not answer within ${timeoutMs / 1000} s`);
       Atomics.wait(control, GENERATION, generation, 100);
     }
   }

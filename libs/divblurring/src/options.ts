@@ -53,6 +53,9 @@ export interface TrainOptions {
   readonly resumeFrom?: Checkpoint;
 }
 
+/** Patches per step when none is given: the report's. */
+export const DEFAULT_BATCH_SIZE = 32;
+
 /** The budget when neither steps nor minutes is given: the report's. */
 export const DEFAULT_TRAIN_STEPS = 3000;
 
@@ -143,7 +146,7 @@ export function resolveHyperparameters(options: TrainOptions, noise: number | No
     kappa: penalty.kappa,
     model,
     patchSize,
-    batchSize: positive('batchSize', options.batchSize ?? 32, true),
+    batchSize: positive('batchSize', options.batchSize ?? DEFAULT_BATCH_SIZE, true),
     augmentations: [...augmentations].sort((a, b) => a - b),
     steps: options.minutes === undefined ? positive('steps', options.steps ?? DEFAULT_TRAIN_STEPS, true) : null,
     minutes: options.minutes === undefined ? null : positive('minutes', options.minutes),

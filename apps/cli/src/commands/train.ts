@@ -2,9 +2,9 @@ import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { estimateStackNoiseSigma, ParameterError, writeFileAtomic } from '@divblur/imaging';
 import {
-  DEFAULT_TRAIN_STEPS, initBackend, loadCheckpoint, saveCheckpoint, saveModel, trainModel, PENALTIES,
+  CONV_PRECISIONS, DEFAULT_TRAIN_STEPS, initBackend, loadCheckpoint, saveCheckpoint, saveModel, trainModel, PENALTIES,
 } from '@divblur/divblurring';
-import type { BackendPreference, LossPoint, TrainOptions } from '@divblur/divblurring';
+import type { BackendPreference, ConvPrecision, LossPoint, TrainOptions } from '@divblur/divblurring';
 import { parseSpec, resolveSpec, toTrainOptions, type AugmentationChoice } from '@divblur/queue';
 import { readPsf, readStack } from '../files.ts';
 import { noiseOfFlags, type NoiseFlags } from '../noise-flags.ts';
@@ -13,7 +13,7 @@ import { createProgress } from '@divblur/terminal';
 export interface TrainArgs extends NoiseFlags {
   data: string; psf?: string; method: string; penalty: string; lambda: number; kappa: number;
   steps?: number; minutes?: number; seed: number; out: string; batchSize?: number; patchSize?: number;
-  output?: string; checkpointEvery?: number; resume: boolean; backend: string;
+  output?: string; checkpointEvery?: number; resume: boolean; backend: string; convPrecision: string; shards: string;
   augment: AugmentationChoice;
 }
 
@@ -49,7 +49,15 @@ export async function trainCommand(args: TrainArgs): Promise<void> {
     },
   };
   resolveSpec(parseSpec(spec));
-  const backend = await initBackend(args.backend as BackendPreference, (message, fields) => process.stderr.write(`${message} ${JSON.stringify(fields)}\n`));
+  if (!['auto', ...CONV_PRECISIONS].includes(args.convPrecision)) {
+    throw new ParameterError('CONV_PRECISION', `--conv-precision must be auto, ${CONV_PRECISIONS.join(' or ')}, got '${args.convPrecision}'`);
+  }
+  const shards = args.shards === 'auto' ? 'auto' : Number(args.shards);
+  if (shards !== 'auto' && !(Number.isInteger(shards) && shards >= 1 && shards <= 64)) {
+    throw new ParameterError('SHARDS', `--shards must be auto or an integer 1…64, got '${args.shards}'`);
+  }
+  const backend = await initBackend(args.backend as BackendPreference, (message, fields) => process.stderr.write(`${message} ${JSON.stringify(fields)}\n`),
+    { convPrecision: args.convPrecision as ConvPrecision | 'auto' });
   const { stack, sourceDtype } = await readStack(args.data);
   const psf = args.method === 'divblurring' ? await readPsf(args.psf!) : null;
   const checkpointDir = join(args.out, 'checkpoint');
@@ -82,6 +90,7 @@ export async function trainCommand(args: TrainArgs): Promise<void> {
     onCheckpoint: (checkpoint) => saveCheckpoint(checkpointDir, checkpoint),
     signal: stop.signal,
     log: (message) => process.stderr.write(`${message}\n`),
+    shards,
   });
   process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
   (progress as ReturnType<typeof createProgress> | null)?.stop();
