@@ -2,11 +2,13 @@
 // 11×11 PSF valid-mode data term + KL, Adam) on each engine that loads here, and PyTorch's reference step
 // (bench/torch_train_step.py) in the same run. Engines alternate over rounds so that all see
 // the same machine load; each engine's figure is its best round median.
-//   node --import tsx bench/train-speed.ts [--rounds 2] [--steps 12] [--wasm-steps 3] [--engines pytorch,native,...]
+//   node --import tsx bench/train-speed.ts [--rounds 3] [--steps 12] [--wasm-steps 3] [--engines pytorch,native,...]
 //   node --import tsx bench/train-speed.ts --engine native --profile    (one engine, per-kernel profile)
 // native-unfused is the native engine without libs/tfjs-native's fused kernels (relu + bias backward, Adam) and without
 // libs/divblurring's fused conv + bias + relu: what those bought, in the same run.
-// Writes bench/results/train-speed.json (rows { engine, threads, median_ms, samples_per_s }) and .md.
+// native-dp / native-dp-bf16: the data-parallel layout trainModel uses by default (one shard per core, 1 thread each), f32 or
+// bf16 convolutions; native-bf16: one process thread with 2 oneDNN threads and bf16 convolutions.
+// Writes bench/results/train-speed.json ({ command, goals, rows { engine, shards, best_round_ms, median_ms, rounds_ms } }) and .md.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -22,8 +24,8 @@ const torchScripts: Record<string, string> = {
   'pytorch-same-network': resolve(repoRoot, 'bench/torch_contract_step.py'),
 };
 const { values: args } = parseArgs({ options: {
-  engine: { type: 'string' }, engines: { type: 'string', default: 'pytorch,native,native-unfused,pytorch-same-network,native-1t,wasm' },
-  rounds: { type: 'string', default: '2' }, steps: { type: 'string', default: '12' },
+  engine: { type: 'string' }, engines: { type: 'string', default: 'pytorch,native-dp,native-dp-bf16,pytorch-same-network,native,native-bf16,native-1t,native-unfused,wasm' },
+  rounds: { type: 'string', default: '3' }, steps: { type: 'string', default: '12' },
   'wasm-steps': { type: 'string', default: '3' }, warmup: { type: 'string', default: '2' },
   batch: { type: 'string', default: '32' }, patch: { type: 'string', default: '64' }, psf: { type: 'string', default: '11' },
   profile: { type: 'boolean', default: false }, out: { type: 'string', default: 'bench/results/train-speed' },
@@ -79,9 +81,15 @@ async function runEngine(engine: string): Promise<void> {
   const steps = Number(engine === 'wasm' ? args['wasm-steps'] : args.steps);
   const warmup = Number(args.warmup);
   const profiler = args.profile ? (await import('@divblur/tfjs-native')).installKernelProfiler(tf.getBackend()) : null;
+  // Garbage collection during the timed steps (the profile's "GC" line): V8's gc performance entries.
+  let gcMs = 0;
+  let timing = false;
+  const { PerformanceObserver } = await import('node:perf_hooks');
+  const gcObserver = args.profile ? new PerformanceObserver((list) => { if (timing) for (const e of list.getEntries()) gcMs += e.duration; }) : null;
+  gcObserver?.observe({ entryTypes: ['gc'] });
   const times: number[] = [];
   for (let i = 0; i < warmup + steps; i++) {
-    if (i === warmup) profiler?.reset();
+    if (i === warmup) { profiler?.reset(); timing = true; }
     const data = trainer.nextBatch();
     const started = performance.now();
     trainer.train(data);
@@ -90,9 +98,15 @@ async function runEngine(engine: string): Promise<void> {
   if (profiler) {
     const rows = profiler.report();
     const total = rows.reduce((a, r) => a + r.totalMs, 0);
-    console.error(`per step: ${(times.reduce((a, b) => a + b, 0) / steps).toFixed(1)} ms, in kernels ${(total / steps).toFixed(1)} ms`);
+    await new Promise((done) => setTimeout(done, 50)); // the last gc entries arrive asynchronously
+    gcObserver?.disconnect();
+    const perStep = times.reduce((a, b) => a + b, 0) / steps;
+    console.error(`per step: ${perStep.toFixed(1)} ms, in kernels ${(total / steps).toFixed(1)} ms, GC ${(gcMs / steps).toFixed(1)} ms, `
+      + `elsewhere (tfjs engine, tape, JS) ${(perStep - total / steps - gcMs / steps).toFixed(1)} ms`);
+    // Which kernels are the addon's (oneDNN / OpenMP) and which are tfjs's own JavaScript ones (one thread).
+    const native = new Set((await import('@divblur/tfjs-native')).registerNativeKernels()?.kernelNames ?? []);
     for (const r of rows.slice(0, 30)) {
-      console.error(`${r.kernelName.padEnd(24)} ${String(r.calls / steps).padStart(6)} calls ${(r.totalMs / steps).toFixed(2).padStart(9)} ms ${(100 * r.totalMs / total).toFixed(1).padStart(5)} %`);
+      console.error(`${r.kernelName.padEnd(24)} ${(native.has(r.kernelName) ? 'native' : 'tfjs JS').padEnd(8)} ${String(r.calls / steps).padStart(6)} calls ${(r.totalMs / steps).toFixed(2).padStart(9)} ms ${(100 * r.totalMs / total).toFixed(1).padStart(5)} %`);
     }
   }
   trainer.dispose();
@@ -125,27 +139,54 @@ function runChild(engine: string): Row | null {
 async function main(): Promise<void> {
   if (args.engine) return runEngine(args.engine);
   const engines = (args.engines as string).split(',');
-  const best = new Map<string, Row>();
+  const rounds = new Map<string, Row[]>();
   for (let round = 0; round < Number(args.rounds); round++) {
     for (const engine of engines) {
       const row = runChild(engine);
       console.error(`round ${round + 1} ${engine}: ${row ? `${row.median_ms} ms/step (${row.threads} threads)` : 'unavailable'}`);
-      if (row && (!best.has(engine) || row.median_ms < (best.get(engine) as Row).median_ms)) best.set(engine, row);
+      if (row) rounds.set(engine, [...(rounds.get(engine) ?? []), row]);
     }
   }
-  const rows = [...best.values()].map((r) => ({ engine: r.engine, threads: r.threads, median_ms: r.median_ms, samples_per_s: r.samples_per_s }));
-  const torch = rows.find((r) => r.engine === 'pytorch');
+  const middle = (values: number[]): number => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const half = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
+  };
+  // Per engine: the best round's median step and the median over rounds of the rounds' medians.
+  const rows = [...rounds.entries()].map(([engine, runs]) => {
+    const medians = runs.map((r) => r.median_ms);
+    const median = Math.round(middle(medians) * 10) / 10;
+    return { engine, threads: runs[0].threads, shards: runs[0].shards ?? 1, best_round_ms: Math.min(...medians), median_ms: median,
+      rounds_ms: medians, samples_per_s: Math.round((batch * 1000 / median) * 10) / 10 };
+  });
+  const find = (name: string) => rows.find((r) => r.engine === name);
+  const torch = find('pytorch');
+  const torchSame = find('pytorch-same-network');
+  // The product's default engine: the layout trainModel picks on the native engine (data-parallel) with DEFAULT_CONV_PRECISION.
+  const { DEFAULT_CONV_PRECISION } = await import('@divblur/divblurring');
+  const defaultEngine = DEFAULT_CONV_PRECISION === 'bf16' ? 'native-dp-bf16' : 'native-dp';
+  const chosen = find(defaultEngine);
+  const goals = chosen && torch && torchSame ? {
+    engine: defaultEngine,
+    vs_pytorch_reference: Math.round((chosen.median_ms / torch.median_ms) * 1000) / 1000,
+    vs_pytorch_same_network: Math.round((chosen.median_ms / torchSame.median_ms) * 1000) / 1000,
+    goal_reference: 0.8, goal_same_network: 0.6,
+  } : null;
   const command = `node --import tsx bench/train-speed.ts ${process.argv.slice(2).join(' ')}`.trim();
   const out = resolve(repoRoot, args.out as string);
   mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(`${out}.json`, `${JSON.stringify(rows, null, 2)}\n`);
+  writeFileSync(`${out}.json`, `${JSON.stringify({ command, date: new Date().toISOString(), cores: availableParallelism(), default_engine: defaultEngine, goals, rows }, null, 2)}\n`);
+  const ratio = (r: { median_ms: number }, to: { median_ms: number } | undefined): string => (to ? `${(r.median_ms / to.median_ms).toFixed(2)}×` : 'n/a');
   const lines = [
     '# Training speed', '', `Command: \`${command}\``, '',
     `One step of libs/divblurring's trainer: the report's network, batch ${batch} of ${args.patch}², ${args.psf}×${args.psf} PSF, Adam.`,
-    `Engines alternate over ${args.rounds} rounds; each figure is the engine's best round median (${args.steps} steps, wasm ${args['wasm-steps']}).`,
-    `Machine: ${availableParallelism()} cores; measured ${new Date().toISOString()}.`, '',
-    '| engine | threads | median ms/step | samples/s | vs PyTorch |', '| --- | --- | --- | --- | --- |',
-    ...rows.map((r) => `| ${r.engine} | ${r.threads} | ${r.median_ms} | ${r.samples_per_s} | ${torch ? `${(r.median_ms / torch.median_ms).toFixed(2)}×` : 'n/a'} |`), '',
+    `Engines alternate over ${args.rounds} rounds (${args.steps} steps each after ${args.warmup} warm-up, wasm ${args['wasm-steps']}); per engine, the median`,
+    'step of its best round and the median over rounds of the rounds\' medians; ratios use the latter.',
+    `Machine: ${availableParallelism()} cores; measured ${new Date().toISOString()}. The default engine (what trainModel picks): ${defaultEngine}.`, '',
+    '| engine | shards × threads | best round ms/step | median ms/step | samples/s | vs PyTorch reference | vs PyTorch same network |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...rows.map((r) => `| ${r.engine}${r.engine === defaultEngine ? ' (default)' : ''} | ${r.shards > 1 ? `${r.shards} × 1` : `1 × ${r.threads}`} | ${r.best_round_ms} | ${r.median_ms} | ${r.samples_per_s} | ${ratio(r, torch)} | ${ratio(r, torchSame)} |`), '',
+    goals ? `Goals (issue 22): default engine ≤ 0.8× PyTorch's reference step: ${goals.vs_pytorch_reference}×; ≤ 0.6× PyTorch on the same network: ${goals.vs_pytorch_same_network}×.` : 'Goals: PyTorch not measured in this run.', '',
   ];
   writeFileSync(`${out}.md`, lines.join('\n'));
   console.log(lines.join('\n'));

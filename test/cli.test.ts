@@ -83,6 +83,19 @@ test('train → deconvolve on simulated files writes a model, a loss curve and a
     '--steps', '4', '--batch-size', '2', '--patch-size', '16', '--seed', '3', '--out', model);
   assert.equal(trained.code, 0, trained.stderr);
   assert.match(trained.stderr, /backend/);
+  // The engine and its thread layout are printed, and recorded with the model.
+  const layoutOf = async (dir: string) => JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')).training.layout;
+  const layout = await layoutOf(model);
+  assert.match(trained.stderr, new RegExp(`training on ${layout.engine}: ${layout.shards} shards? × ${layout.threadsPerShard} threads?, ${layout.convPrecision} convolutions`));
+  const oneShard = await divblur('train', '--data', join(dir, 'noisy.tif'), '--psf', join(dir, 'psf.tif'), '--sigma', '0.03',
+    '--steps', '2', '--batch-size', '2', '--patch-size', '16', '--shards', '1', '--conv-precision', 'f32', '--out', join(dir, 'one-shard'));
+  assert.equal(oneShard.code, 0, oneShard.stderr);
+  assert.deepEqual([(await layoutOf(join(dir, 'one-shard'))).shards, (await layoutOf(join(dir, 'one-shard'))).convPrecision], [1, 'f32']);
+  for (const [flag, value] of [['--shards', '0'], ['--shards', 'two'], ['--conv-precision', 'fp8']]) {
+    const bad = await divblur('train', '--data', join(dir, 'noisy.tif'), '--psf', join(dir, 'psf.tif'), '--sigma', '0.03', '--steps', '2', flag, value, '--out', join(dir, 'bad'));
+    assert.notEqual(bad.code, 0, `${flag} ${value} is refused`);
+    assert.match(bad.stderr, flag === '--shards' ? /--shards must be auto or an integer/ : /--conv-precision must be auto, f32 or bf16/);
+  }
   const augmentationsOf = async (dir: string) => JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')).training.hyperparameters.augmentations;
   assert.deepEqual(await augmentationsOf(model), [0, 1, 2, 3, 4, 5, 6, 7], 'a Gaussian PSF has all 8 symmetries');
   const files = await readdir(model);

@@ -90,3 +90,28 @@ test('trainModel on the native engine runs data-parallel by default, logs and re
     disposeModel(one.model);
   }
 });
+
+test('data-parallel checkpoint and resume: 10 steps, a checkpoint, 10 more on fresh threads equal 20 uninterrupted steps exactly', { skip }, async () => {
+  const hyper = trainHyperparameters(options);
+  const straight = await createDataParallelTrainer(options, hyper, 20, { shards: 2 });
+  const whole = (() => { try { return run(straight, 20); } finally { straight.dispose(); } })();
+  const first = await createDataParallelTrainer(options, hyper, 20, { shards: 2 });
+  let head: ReturnType<typeof run>;
+  let checkpoint: ReturnType<Trainer['checkpoint']>;
+  try {
+    head = run(first, 10);
+    checkpoint = first.checkpoint();
+  } finally {
+    first.dispose();
+  }
+  const second = await createDataParallelTrainer({ ...options, resumeFrom: checkpoint }, hyper, 20, { shards: 2 }, checkpoint);
+  let tail: ReturnType<typeof run>;
+  try {
+    assert.equal(second.step, 10);
+    tail = run(second, 10);
+  } finally {
+    second.dispose();
+  }
+  assert.deepEqual([...head.losses, ...tail.losses], whole.losses);
+  assert.deepEqual(tail.params, whole.params);
+});
