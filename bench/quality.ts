@@ -18,7 +18,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { disposeModel, initBackend, loadModel, saveModel, trainModel, type PenaltyName, type TrainedModel, type TrainOptions } from '@divblur/divblurring';
+import { disposeModel, initBackend, type ConvPrecision, loadModel, saveModel, trainModel, type PenaltyName, type TrainedModel, type TrainOptions } from '@divblur/divblurring';
 import { DEFAULT_SAMPLES } from '@divblur/divblurring/mmse-core';
 import { deconvolveMmse } from '@divblur/divblurring/mmse-parity';
 import {
@@ -97,7 +97,7 @@ async function saveRows(complete: boolean): Promise<void> {
 }
 
 const backend = await initBackend(args.backend as 'auto', (message, fields) => console.error(message, JSON.stringify(fields)),
-  { convPrecision: args['conv-precision'] as 'f32' | 'bf16' });
+  { convPrecision: args['conv-precision'] as ConvPrecision });
 const rows: Row[] = [];
 const notes: string[] = [];
 const progressLog = (label: string) => (p: { step: number; totalSteps: number; loss: { data: number; kl: number; beta: number }; samplesPerSecond: number; etaSeconds: number }) => {

@@ -35,6 +35,12 @@ interface Row { engine: string; threads: number; shards?: number; median_ms: num
 
 const batch = Number(args.batch);
 
+/** native…-bf16 → bf16 convolutions, native…-bf16b → bf16 in the backward passes only, else f32. */
+function precisionOf(engine: string): 'f32' | 'bf16' | 'bf16-backward' {
+  if (engine.endsWith('-bf16b')) return 'bf16-backward';
+  return engine.includes('bf16') ? 'bf16' : 'f32';
+}
+
 /** One engine in this process: builds the trainer, times `steps` steps after `warmup`, prints a JSON row. */
 async function runEngine(engine: string): Promise<void> {
   const tf = await import('@tensorflow/tfjs');
@@ -44,12 +50,12 @@ async function runEngine(engine: string): Promise<void> {
   const dataParallel = engine.startsWith('native-dp');
   if (dataParallel) {
     // The product's default layout (libs/divblurring train.ts createLayoutTrainer): one shard per core, 1 thread each.
-    const loaded = await initBackend('native', undefined, { convPrecision: engine.includes('bf16') ? 'bf16' : 'f32' }).catch(() => null);
+    const loaded = await initBackend('native', undefined, { convPrecision: precisionOf(engine) }).catch(() => null);
     if (!loaded) { console.log(JSON.stringify({ engine, unavailable: true })); return; }
   } else if (engine.startsWith('native')) {
     const { tryLoadNativeBackend } = await import('../libs/divblurring/src/native-backend.ts');
     const loaded = await tryLoadNativeBackend({ threads: engine.endsWith('-1t') ? 1 : undefined,
-      convPrecision: engine.includes('bf16') ? 'bf16' : 'f32' });
+      convPrecision: precisionOf(engine) });
     if (!loaded) { console.log(JSON.stringify({ engine, unavailable: true })); return; }
     threads = loaded.threads;
     if (engine === 'native-unfused') {

@@ -94,7 +94,7 @@ test('train → deconvolve on simulated files writes a model, a loss curve and a
   for (const [flag, value] of [['--shards', '0'], ['--shards', 'two'], ['--conv-precision', 'fp8']]) {
     const bad = await divblur('train', '--data', join(dir, 'noisy.tif'), '--psf', join(dir, 'psf.tif'), '--sigma', '0.03', '--steps', '2', flag, value, '--out', join(dir, 'bad'));
     assert.notEqual(bad.code, 0, `${flag} ${value} is refused`);
-    assert.match(bad.stderr, flag === '--shards' ? /--shards must be auto or an integer/ : /--conv-precision must be auto, f32 or bf16/);
+    assert.match(bad.stderr, flag === '--shards' ? /--shards must be auto or an integer/ : /--conv-precision must be auto, f32, bf16 or bf16-backward/);
   }
   const augmentationsOf = async (dir: string) => JSON.parse(await readFile(join(dir, 'model.json'), 'utf8')).training.hyperparameters.augmentations;
   assert.deepEqual(await augmentationsOf(model), [0, 1, 2, 3, 4, 5, 6, 7], 'a Gaussian PSF has all 8 symmetries');

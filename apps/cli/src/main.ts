@@ -86,7 +86,7 @@ program.command('train')
   .option('--checkpoint-every <n>', `steps between checkpoints (default ${DEFAULT_CHECKPOINT_EVERY_STEPS})`, positiveInteger)
   .option('--resume', 'continue from <out>/checkpoint when it exists', false)
   .option('--backend <name>', 'auto, tensorflow, native, wasm or cpu', 'auto')
-  .option('--conv-precision <p>', 'native engine convolutions: auto, f32 or bf16', 'auto')
+  .option('--conv-precision <p>', 'native engine convolutions: auto, f32, bf16 or bf16-backward', 'auto')
   .option('--shards <n>', "data-parallel threads of the native engine: auto (one per core) or an integer", 'auto')
   .action(trainCommand);
 

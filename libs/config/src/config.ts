@@ -30,7 +30,7 @@ export interface Config {
   logLevel: LogLevel;
   backend: BackendName;
   /** The native engine's convolution precision; 'auto': libs/divblurring's default. */
-  convPrecision: 'auto' | 'f32' | 'bf16';
+  convPrecision: 'auto' | 'f32' | 'bf16' | 'bf16-backward';
   /** Data-parallel shards of one training ('auto': one per core). */
   trainShards: 'auto' | number;
   /** Key of the batch callbacks' HMAC signature; absent: batches cannot ask for a callback. */

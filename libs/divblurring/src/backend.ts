@@ -25,7 +25,8 @@ export interface BackendInfo {
   readonly convPrecision: ConvPrecision;
 }
 
-export const CONV_PRECISIONS = ['f32', 'bf16'] as const;
+/** f32; bf16 in every convolution pass; bf16 in the two backward passes only (the forward stays f32). */
+export const CONV_PRECISIONS = ['f32', 'bf16', 'bf16-backward'] as const;
 export type ConvPrecision = (typeof CONV_PRECISIONS)[number];
 
 /**

@@ -12,6 +12,7 @@
  * Node has, and SharedArrayBuffer is shared between threads only.
  */
 import { Worker } from 'node:worker_threads';
+import type { ConvPrecision } from './backend.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { DivblurConfigError, TrainingError } from './errors.ts';
 import type { Hyperparameters, TrainOptions } from './options.ts';
@@ -50,7 +51,7 @@ export interface WorkerInit {
   readonly checkpoint: Checkpoint;
   readonly psf: TrainOptions['psf'];
   readonly totalSteps: number;
-  readonly convPrecision: 'f32' | 'bf16';
+  readonly convPrecision: ConvPrecision;
 }
 
 function failureOf(block: SharedBlock): string {
@@ -133,7 +134,7 @@ export function readInputs(block: SharedBlock): StepInputs {
 export interface DataParallelOptions {
   /** Shards, this thread included (≥ 2, dividing the batch). */
   readonly shards: number;
-  readonly convPrecision?: 'f32' | 'bf16';
+  readonly convPrecision?: ConvPrecision;
   /** Sets this thread's oneDNN threads (1 while the workers run; restored on dispose). */
   readonly setThreads?: (threads: number) => number;
 }

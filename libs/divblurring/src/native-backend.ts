@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
+import type { ConvPrecision } from './backend.ts';
 
 export interface NativeBackendOptions {
   /** false → null without loading anything (the fallback path, for tests and for comparison runs). */
@@ -13,23 +14,27 @@ export interface NativeBackendOptions {
   readonly threads?: number;
   /** 'bf16': convolutions of ≥ 16 channels in and out with bf16 inputs, f32 accumulation and outputs (AMX or
    *  avx512_bf16 through oneDNN); the weights, gradients and Adam state stay f32. Default 'f32'. */
-  readonly convPrecision?: 'f32' | 'bf16';
+  readonly convPrecision?: ConvPrecision;
 }
 
+/** The addon's mode for each precision (backend.ts CONV_PRECISIONS). */
+const MODES: Record<ConvPrecision, 0 | 1 | 2> = { f32: 0, bf16: 1, 'bf16-backward': 2 };
+
 /** Loads the addon, registers its kernels for 'cpu' and selects 'cpu'; null (never throws) when unavailable. */
-export async function tryLoadNativeBackend(options: NativeBackendOptions = {}): Promise<{ name: string; threads: number; convPrecision: 'f32' | 'bf16' } | null> {
+export async function tryLoadNativeBackend(options: NativeBackendOptions = {}): Promise<{ name: string; threads: number; convPrecision: ConvPrecision } | null> {
   if (options.enabled === false) return null;
   try {
     const native = await import('@divblur/tfjs-native');
     const kernels = native.registerNativeKernels();
     if (!kernels) return null;
     if (options.threads !== undefined) kernels.addon.setThreads(options.threads);
-    kernels.addon.setConvBf16(options.convPrecision === 'bf16');
+    kernels.addon.setConvBf16(MODES[options.convPrecision ?? 'f32']);
     if (!(await tf.setBackend('cpu'))) {
       kernels.unregister();
       return null;
     }
-    return { name: `onednn-${kernels.dnnlVersion}`, threads: kernels.addon.threads(), convPrecision: kernels.addon.convBf16() ? 'bf16' : 'f32' };
+    const set = kernels.addon.convBf16();
+    return { name: `onednn-${kernels.dnnlVersion}`, threads: kernels.addon.threads(), convPrecision: (Object.keys(MODES) as ConvPrecision[]).find((k) => MODES[k] === set) ?? 'f32' };
   } catch {
     return null;
   }

@@ -4,7 +4,7 @@
  * warm-up), as DivNoising does.
  */
 import { availableParallelism } from 'node:os';
-import { activeBackend } from './backend.ts';
+import { activeBackend, type ConvPrecision } from './backend.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { DivblurConfigError, TrainingError } from './errors.ts';
 import { estimateStackNoiseSigma, resolveNoiseModel, type NoiseModel } from './imaging.ts';
@@ -114,7 +114,7 @@ export interface TrainLayout {
   readonly engine: string;
   readonly shards: number;
   readonly threadsPerShard: number;
-  readonly convPrecision: 'f32' | 'bf16';
+  readonly convPrecision: ConvPrecision;
 }
 
 /** A trainer on `shards` threads (data-parallel.ts) or this one; resumes when options.resumeFrom is set. */

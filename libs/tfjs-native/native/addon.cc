@@ -146,11 +146,11 @@ Napi::Value Transpose(const Napi::CallbackInfo& info) {
   return guarded(info, [&] { divblur::transpose(ints(info[0]), ints(info[1]), floats(info[2]), floats(info[3])); });
 }
 
-// setConvBf16(on): bf16 convolutions (see conv.h) for every later call; convBf16() reads it.
+// setConvBf16(mode 0|1|2): bf16 convolutions (see conv.h) for every later call; convBf16() reads it.
 Napi::Value SetConvBf16(const Napi::CallbackInfo& info) {
-  return Napi::Boolean::New(info.Env(), divblur::set_conv_bf16(info[0].As<Napi::Boolean>().Value()));
+  return Napi::Number::New(info.Env(), divblur::set_conv_bf16(info[0].As<Napi::Number>().Int32Value()));
 }
-Napi::Value ConvBf16(const Napi::CallbackInfo& info) { return Napi::Boolean::New(info.Env(), divblur::conv_bf16()); }
+Napi::Value ConvBf16(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), divblur::conv_bf16()); }
 
 Napi::Value Threads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), omp_get_max_threads()); }
 

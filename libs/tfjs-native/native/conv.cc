@@ -43,11 +43,13 @@ namespace {
 
 // bf16 convolutions (AMX or avx512_bf16 through oneDNN): activations and weights rounded to bf16 on the way in,
 // accumulation and every output (dst, diff_src, diff_weights) in f32, so Adam and its state stay f32.
-bool g_bf16 = false;
+// 0: f32; 1: bf16 in every pass; 2: bf16 in the two backward passes only (the forward, whose output is the image the
+// likelihood compares with the data, stays f32).
+int g_bf16 = 0;
 
 // Layers with 1 input or output channel (the network's first and last, the PSF blur of the likelihood) stay f32:
 // their bf16 implementations are reference loops, and the likelihood's blur must stay exact.
-bool bf16_for(const ConvGeometry& g) { return g_bf16 && g.ic >= 16 && g.oc >= 16; }
+bool bf16_for(const ConvGeometry& g, bool forward) { return (forward ? g_bf16 == 1 : g_bf16 != 0) && g.ic >= 16 && g.oc >= 16; }
 
 struct Descs {
   memory::desc src, weights_any, weights_user, bias, dst;
@@ -172,7 +174,7 @@ void conv_forward(const ConvGeometry& g, const float* src, const float* weights,
                   float* dst) {
   thread_local Cache<ForwardEntry> cache;  // per thread: data-parallel shards (libs/divblurring) call from several
   ThreadsForWork scope(g.multiply_adds());
-  const bool bf16 = bf16_for(g);
+  const bool bf16 = bf16_for(g, true);
   auto key = std::make_tuple(g.key(), (bias ? 1 : 0) | (relu ? 2 : 0) | (bf16 ? 4 : 0) | (scope.threads() << 3));
   auto& slot = cache[key];
   Descs d = descs_of(g);
@@ -201,7 +203,7 @@ void conv_forward(const ConvGeometry& g, const float* src, const float* weights,
 void conv_backward_data(const ConvGeometry& g, const float* diff_dst, const float* weights, float* diff_src) {
   thread_local Cache<BackwardDataEntry> cache;  // per thread: data-parallel shards (libs/divblurring) call from several
   ThreadsForWork scope(g.multiply_adds());
-  const bool bf16 = bf16_for(g);
+  const bool bf16 = bf16_for(g, false);
   auto& slot = cache[std::make_tuple(g.key(), (bf16 ? 1 : 0) | (scope.threads() << 1))];
   Descs d = descs_of(g);
   if (!slot) {
@@ -234,7 +236,7 @@ void conv_backward_data(const ConvGeometry& g, const float* diff_dst, const floa
 void conv_backward_weights(const ConvGeometry& g, const float* src, const float* diff_dst, float* diff_weights) {
   thread_local Cache<BackwardWeightsEntry> cache;  // per thread: data-parallel shards (libs/divblurring) call from several
   ThreadsForWork scope(g.multiply_adds());
-  const bool bf16 = bf16_for(g);
+  const bool bf16 = bf16_for(g, false);
   auto& slot = cache[std::make_tuple(g.key(), (bf16 ? 1 : 0) | (scope.threads() << 1))];
   Descs d = descs_of(g);
   if (!slot) {
@@ -269,8 +271,8 @@ void conv_backward_weights(const ConvGeometry& g, const float* src, const float*
 // implementation (AMX or avx512_bf16); a CPU without them would get reference loops, far slower than f32.
 bool bf16_supported() {
   static const bool supported = [] {
-    const bool saved = g_bf16;
-    g_bf16 = true;
+    const int saved = g_bf16;
+    g_bf16 = 1;
     bool ok = false;
     try {
       std::string names = conv_impl_names({8, 16, 16, 32, 16, 16, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1});
@@ -284,15 +286,15 @@ bool bf16_supported() {
   return supported;
 }
 
-bool set_conv_bf16(bool on) {
-  g_bf16 = on && bf16_supported();
+int set_conv_bf16(int mode) {
+  g_bf16 = mode != 0 && bf16_supported() ? mode : 0;
   return g_bf16;
 }
-bool conv_bf16() { return g_bf16; }
+int conv_bf16() { return g_bf16; }
 
 std::string conv_impl_names(const ConvGeometry& g) {
-  const dt in = bf16_for(g) ? dt::bf16 : dt::f32;
-  auto fwd = forward_pd(g, false, false, dnnl::prop_kind::forward_training, in);
+  const dt in = bf16_for(g, false) ? dt::bf16 : dt::f32;
+  auto fwd = forward_pd(g, false, false, dnnl::prop_kind::forward_training, bf16_for(g, true) ? dt::bf16 : dt::f32);
   Descs d = descs_of(g);
   Descs b = descs_of(g, in);
   memory::desc dst_in(dst_dims(g), in, tag::nhwc);

@@ -34,10 +34,10 @@ void conv_forward(const ConvGeometry& g, const float* src, const float* weights,
 void conv_backward_data(const ConvGeometry& g, const float* diff_dst, const float* weights, float* diff_src);
 /** diff_weights (hwio) = the gradient with respect to the filter (tfjs Conv2DBackpropFilter). */
 void conv_backward_weights(const ConvGeometry& g, const float* src, const float* diff_dst, float* diff_weights);
-/** bf16 convolutions (f32 outputs) for every later call on layers with ≥ 16 input and output channels. */
-/** Returns what was set: false where the CPU has no optimised bf16 convolutions (AMX or avx512_bf16). */
-bool set_conv_bf16(bool on);
-bool conv_bf16();
+/** bf16 convolutions (f32 outputs) for every later call on layers with ≥ 16 input and output channels: mode 0 none,
+ *  1 every pass, 2 the backward passes only. Returns what was set: 0 where the CPU has no optimised bf16 convolutions. */
+int set_conv_bf16(int mode);
+int conv_bf16();
 /** oneDNN's implementation names for the three passes, for the profile notes. */
 std::string conv_impl_names(const ConvGeometry& g);
 

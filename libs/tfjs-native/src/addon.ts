@@ -30,10 +30,13 @@ export interface NativeAddon {
   batchMatMul(batchA: number, batchB: number, m: number, n: number, k: number, transposeA: boolean, transposeB: boolean,
     a: Float32Array, b: Float32Array, out: Float32Array): void;
   transpose(shape: number[], perm: number[], x: Float32Array, out: Float32Array): void;
-  /** bf16 convolutions (bf16 inputs, f32 accumulation and outputs) on layers with ≥ 16 input and output channels. */
-  /** Returns what is now set: false where the CPU has no optimised bf16 convolutions (then f32 stays). */
-  setConvBf16(on: boolean): boolean;
-  convBf16(): boolean;
+  /**
+   * bf16 convolutions (bf16 inputs, f32 accumulation and outputs) on layers with ≥ 16 input and output channels:
+   * 0 none, 1 every pass, 2 the backward passes only. Returns what is now set: 0 where the CPU has no optimised bf16
+   * convolutions (then f32 stays).
+   */
+  setConvBf16(mode: 0 | 1 | 2): number;
+  convBf16(): number;
   threads(): number;
   /** OpenMP threads for every later call. */
   setThreads(threads: number): void;

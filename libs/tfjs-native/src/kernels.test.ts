@@ -145,7 +145,7 @@ test('the fused Adam step equals tfjs\'s composed update of m, v and the paramet
 });
 
 const addon = loadAddon();
-const bf16Skip = skip || (addon?.setConvBf16(true) && !addon.setConvBf16(false) ? false : 'this CPU has no optimised bf16 convolutions');
+const bf16Skip = skip || (addon?.setConvBf16(1) && !addon.setConvBf16(0) ? false : 'this CPU has no optimised bf16 convolutions');
 
 test('bf16 convolutions: ≥ 16 channels within bf16 rounding of f32 (and not equal to it), 1-channel layers exactly f32', { skip: bf16Skip }, () => {
   if (!addon) return;
@@ -158,9 +158,9 @@ test('bf16 convolutions: ≥ 16 channels within bf16 rounding of f32 (and not eq
   const narrow = (): tf.Tensor[] => tf.grads((xx: tf.Tensor) => tf.conv2d(xx as tf.Tensor4D, psf, 1, 'valid').square().sum())([x1])
     .concat(tf.conv2d(x1, psf, 1, 'valid'));
   const f32 = { wide: bothPaths(wide).native, narrow: bothPaths(narrow).native };
-  assert.equal(addon.setConvBf16(true), true);
+  assert.equal(addon.setConvBf16(1), 1);
   try {
-    assert.equal(addon.convBf16(), true);
+    assert.equal(addon.convBf16(), 1);
     assert.match(addon.convImplNames([2, 12, 12, 16, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1]), /bf16/);
     const bf16 = { wide: bothPaths(wide).native, narrow: bothPaths(narrow).native };
     bf16.wide.forEach((values, i) => {
@@ -168,7 +168,12 @@ test('bf16 convolutions: ≥ 16 channels within bf16 rounding of f32 (and not eq
       assert.ok(values.some((v, j) => v !== f32.wide[i][j]), `bf16 wide [${i}] equals f32: the bf16 path did not run`);
     });
     bf16.narrow.forEach((values, i) => assert.deepEqual(values, f32.narrow[i], `1-channel layer [${i}] must stay f32`));
+    // Mode 2: the forward (the last of `wide`'s outputs) exactly f32, the gradients in bf16.
+    assert.equal(addon.setConvBf16(2), 2);
+    const backward = bothPaths(wide).native;
+    assert.deepEqual(backward[2], f32.wide[2], 'forward stays f32 in mode 2');
+    assert.ok(backward[0].some((v, j) => v !== f32.wide[0][j]), 'input gradient in bf16 in mode 2');
   } finally {
-    addon.setConvBf16(false);
+    addon.setConvBf16(0);
   }
 });

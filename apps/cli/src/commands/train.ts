@@ -50,7 +50,7 @@ export async function trainCommand(args: TrainArgs): Promise<void> {
   };
   resolveSpec(parseSpec(spec));
   if (!['auto', ...CONV_PRECISIONS].includes(args.convPrecision)) {
-    throw new ParameterError('CONV_PRECISION', `--conv-precision must be auto, ${CONV_PRECISIONS.join(' or ')}, got '${args.convPrecision}'`);
+    throw new ParameterError('CONV_PRECISION', `--conv-precision must be auto, ${CONV_PRECISIONS.slice(0, -1).join(', ')} or ${CONV_PRECISIONS.at(-1)}, got '${args.convPrecision}'`);
   }
   const shards = args.shards === 'auto' ? 'auto' : Number(args.shards);
   if (shards !== 'auto' && !(Number.isInteger(shards) && shards >= 1 && shards <= 64)) {
