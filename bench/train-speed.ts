@@ -61,8 +61,8 @@ async function runEngine(engine: string): Promise<void> {
     if (engine === 'native-unfused') {
       // The step as it was before the fused kernels: conv, bias Add and Relu apart, Step·dy and Sum backward, Adam in ten ops.
       (await import('@divblur/divblurring')).useFusedConvolutions(false);
-      const { ADAM_UPDATE, RELU_BIAS_BACKPROP } = await import('@divblur/tfjs-native');
-      for (const name of [ADAM_UPDATE, RELU_BIAS_BACKPROP]) tf.unregisterKernel(name, 'cpu');
+      const { ADAM_UPDATE, CONV_RELU_BACKPROP, RELU_BIAS_BACKPROP } = await import('@divblur/tfjs-native');
+      for (const name of [ADAM_UPDATE, CONV_RELU_BACKPROP, RELU_BIAS_BACKPROP]) tf.unregisterKernel(name, 'cpu');
     }
   } else {
     await initBackend(engine as 'wasm' | 'cpu');

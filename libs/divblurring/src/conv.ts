@@ -17,7 +17,7 @@
  * written as one matmul and a depth-to-space reshape, so its gradients are matmuls on any backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { RELU_BIAS_BACKPROP } from '@divblur/tfjs-native';
+import { CONV_RELU_BACKPROP, RELU_BIAS_BACKPROP } from '@divblur/tfjs-native';
 
 function checkFilter(w: tf.Tensor, x: tf.Tensor): void {
   const [kh, kw, cin] = w.shape;
@@ -100,6 +100,10 @@ const conv2dBiasReluFused = tf.customGrad(
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, ws, ys] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+        // The whole backward pass in one kernel where the backend registers it (the oneDNN addon: dz stays in its buffer).
+        if (tf.getKernel(CONV_RELU_BACKPROP, tf.getBackend()) !== undefined) {
+          return tf.engine().runKernel(CONV_RELU_BACKPROP, { dy, y: ys, x: xs, filter: ws }, SAME_CONV) as unknown as tf.Tensor[];
+        }
         const [dz, db] = reluBiasBackprop(dy, ys);
         const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy: dz, filter: ws }, { ...SAME_CONV, inputShape: xs.shape }) as tf.Tensor;
         const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x: xs, dy: dz }, { ...SAME_CONV, filterShape: ws.shape }) as tf.Tensor;

@@ -53,6 +53,14 @@ Napi::Value ConvBackwardWeights(const Napi::CallbackInfo& info) {
   return guarded(info, [&] { divblur::conv_backward_weights(geometry(info[0]), floats(info[1]), floats(info[2]), floats(info[3])); });
 }
 
+// convReluBackward(geometry, dy, y, x, filter, dxOut, dwOut, dbOut)
+Napi::Value ConvReluBackward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    divblur::conv_relu_backward(geometry(info[0]), floats(info[1]), floats(info[2]), floats(info[3]), floats(info[4]),
+                                floats(info[5]), floats(info[6]), floats(info[7]));
+  });
+}
+
 Napi::Value ConvImplNames(const Napi::CallbackInfo& info) {
   std::string names;
   guarded(info, [&] { names = divblur::conv_impl_names(geometry(info[0])); });
@@ -172,6 +180,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("convForward", Napi::Function::New(env, ConvForward));
   exports.Set("convBackwardData", Napi::Function::New(env, ConvBackwardData));
   exports.Set("convBackwardWeights", Napi::Function::New(env, ConvBackwardWeights));
+  exports.Set("convReluBackward", Napi::Function::New(env, ConvReluBackward));
   exports.Set("convImplNames", Napi::Function::New(env, ConvImplNames));
   exports.Set("maxPoolForward", Napi::Function::New(env, MaxPoolForward));
   exports.Set("maxPoolBackward", Napi::Function::New(env, MaxPoolBackward));

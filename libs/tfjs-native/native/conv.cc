@@ -9,6 +9,9 @@
 #include <tuple>
 
 #include <omp.h>
+#include <vector>
+
+#include "eltwise.h"
 
 namespace divblur {
 
@@ -146,6 +149,12 @@ memory& to_bf16(Bf16Copy& copy, const float* data) {
   return *copy.scratch;
 }
 
+// conv_relu_backward hands the bf16 copy of dz that backward-data made to backward-weights (same pointer, same
+// dims, nothing runs in between), so dz is rounded once; unset outside that call.
+thread_local bool t_share_diff_dst = false;
+thread_local const float* t_shared_source = nullptr;
+thread_local memory* t_shared_bf16 = nullptr;
+
 memory::dims src_dims(const ConvGeometry& g) { return {g.n, g.ic, g.ih, g.iw}; }
 memory::dims dst_dims(const ConvGeometry& g) { return {g.n, g.oc, g.oh, g.ow}; }
 
@@ -227,6 +236,10 @@ void conv_backward_data(const ConvGeometry& g, const float* diff_dst, const floa
     w_mem = *slot->weights.scratch;
   }
   memory dy_mem = bf16 ? to_bf16(slot->diff_dst, diff_dst) : memory(d.dst, engine, const_cast<float*>(diff_dst));
+  if (bf16 && t_share_diff_dst) {
+    t_shared_source = diff_dst;
+    t_shared_bf16 = slot->diff_dst.scratch.get();
+  }
   slot->prim.execute(stream, {{DNNL_ARG_DIFF_DST, dy_mem},
                               {DNNL_ARG_WEIGHTS, w_mem},
                               {DNNL_ARG_DIFF_SRC, memory(d.src, engine, diff_src)}});
@@ -259,12 +272,35 @@ void conv_backward_weights(const ConvGeometry& g, const float* src, const float*
   memory user_w(d.weights_user, engine, diff_weights);
   memory w_mem = slot->weights.reorder_needed ? *slot->weights.scratch : user_w;
   memory x_mem = bf16 ? to_bf16(slot->src, src) : memory(d.src, engine, const_cast<float*>(src));
-  memory dy_mem = bf16 ? to_bf16(slot->diff_dst, diff_dst) : memory(d.dst, engine, const_cast<float*>(diff_dst));
+  const bool shared = bf16 && t_share_diff_dst && t_shared_source == diff_dst && t_shared_bf16 != nullptr;
+  memory dy_mem = shared ? *t_shared_bf16
+                         : bf16 ? to_bf16(slot->diff_dst, diff_dst) : memory(d.dst, engine, const_cast<float*>(diff_dst));
   slot->prim.execute(stream, {{DNNL_ARG_SRC, x_mem},
                               {DNNL_ARG_DIFF_DST, dy_mem},
                               {DNNL_ARG_DIFF_WEIGHTS, w_mem}});
   stream.wait();
   if (slot->weights.reorder_needed) reorder_single_threaded(*slot->weights.to_user, *slot->weights.scratch, user_w);
+}
+
+void conv_relu_backward(const ConvGeometry& g, const float* dy, const float* y, const float* src, const float* weights,
+                        float* diff_src, float* diff_weights, float* diff_bias) {
+  thread_local std::vector<float> dz;  // per thread, grown once: no 16 MB output allocated (and collected) per layer
+  const size_t size = static_cast<size_t>(g.n * g.oh * g.ow * g.oc);
+  if (dz.size() < size) dz.resize(size);
+  relu_bias_backprop(g.n * g.oh * g.ow, g.oc, dy, y, dz.data(), diff_bias);
+  t_share_diff_dst = true;
+  try {
+    conv_backward_data(g, dz.data(), weights, diff_src);
+    conv_backward_weights(g, src, dz.data(), diff_weights);
+  } catch (...) {
+    t_share_diff_dst = false;
+    t_shared_source = nullptr;
+    t_shared_bf16 = nullptr;
+    throw;
+  }
+  t_share_diff_dst = false;
+  t_shared_source = nullptr;
+  t_shared_bf16 = nullptr;
 }
 
 // bf16 is taken only where all three passes of a typical layer (32 → 32 channels, 3×3) have an optimised bf16

@@ -38,6 +38,12 @@ void conv_backward_weights(const ConvGeometry& g, const float* src, const float*
  *  1 every pass, 2 the backward passes only. Returns what was set: 0 where the CPU has no optimised bf16 convolutions. */
 int set_conv_bf16(int mode);
 int conv_bf16();
+/**
+ * The backward pass of y = relu(conv(src) + b) in one call: dz = dy·[y > 0] and db = Σ dz into a per-thread buffer (no
+ * output allocated), then diff_src and diff_weights from that dz (in bf16 mode, dz rounded once for both).
+ */
+void conv_relu_backward(const ConvGeometry& g, const float* dy, const float* y, const float* src, const float* weights,
+                        float* diff_src, float* diff_weights, float* diff_bias);
 /** oneDNN's implementation names for the three passes, for the profile notes. */
 std::string conv_impl_names(const ConvGeometry& g);
 

@@ -12,6 +12,9 @@ export interface NativeAddon {
   convForward(g: ConvGeometry, x: Float32Array, filter: Float32Array, bias: Float32Array | null, relu: boolean, out: Float32Array): void;
   convBackwardData(g: ConvGeometry, dy: Float32Array, filter: Float32Array, dx: Float32Array): void;
   convBackwardWeights(g: ConvGeometry, x: Float32Array, dy: Float32Array, dw: Float32Array): void;
+  /** The backward pass of relu(conv(x) + b): dx, dw and db from dy and the output y (native/conv.h). */
+  convReluBackward(g: ConvGeometry, dy: Float32Array, y: Float32Array, x: Float32Array, filter: Float32Array,
+    dx: Float32Array, dw: Float32Array, db: Float32Array): void;
   convImplNames(g: ConvGeometry): string;
   maxPoolForward(g: PoolGeometry, x: Float32Array, out: Float32Array): void;
   maxPoolBackward(g: PoolGeometry, x: Float32Array, dy: Float32Array, dx: Float32Array): void;

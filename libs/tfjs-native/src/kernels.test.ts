@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { loadAddon } from './addon.ts';
-import { ADAM_UPDATE, RELU_BIAS_BACKPROP } from './kernels/fused.ts';
+import { registerNativeKernels } from './register.ts';
+import { ADAM_UPDATE, CONV_RELU_BACKPROP, RELU_BIAS_BACKPROP } from './kernels/fused.ts';
 import { assertClose, assertRanNatively, bothPaths } from './testing.ts';
 
 await tf.setBackend('cpu');
@@ -175,5 +176,41 @@ test('bf16 convolutions: ≥ 16 channels within bf16 rounding of f32 (and not eq
     assert.ok(backward[0].some((v, j) => v !== f32.wide[0][j]), 'input gradient in bf16 in mode 2');
   } finally {
     addon.setConvBf16(0);
+  }
+});
+
+test('the fused backward of relu(conv + b) equals tfjs\'s composed dz = dy·[y > 0], conv gradients and Σ dz, in f32 and with bf16', { skip }, () => {
+  const x = rand([2, 10, 10, 16], 41) as tf.Tensor4D;
+  const w = rand([3, 3, 16, 24], 42) as tf.Tensor4D;
+  const b = rand([24], 43) as tf.Tensor1D;
+  const dy = rand([2, 10, 10, 24], 44) as tf.Tensor4D;
+  const attrs = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1] } as const;
+  // Reference: tfjs's own kernels, composed the way libs/divblurring does where the fused kernel is absent.
+  const reference = tf.tidy(() => {
+    const y = tf.relu(tf.add(tf.conv2d(x, w, 1, 'same'), b));
+    const dz = tf.mul(dy, tf.step(y));
+    return [tf.conv2dTranspose(dz as tf.Tensor4D, w, x.shape, 1, 'same'),
+      tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dz }, { ...attrs, filterShape: w.shape }) as tf.Tensor, tf.sum(dz, [0, 1, 2])]
+      .map((t) => Float32Array.from(t.dataSync()));
+  });
+  const kernels = registerNativeKernels();
+  assert.ok(kernels);
+  try {
+    // One y (f32) for every variant: in bf16 a recomputed forward would move the relu mask where y ≈ 0.
+    const y = tf.relu(tf.add(tf.conv2d(x, w, 1, 'same'), b));
+    const fused = (): Float32Array[] => tf.tidy(() =>
+      (tf.engine().runKernel(CONV_RELU_BACKPROP, { dy, y, x, filter: w }, attrs) as unknown as tf.Tensor[]).map((t) => Float32Array.from(t.dataSync())));
+    fused().forEach((values, i) => assertClose(values, reference[i], rtol, `fused backward f32 [${i}]`));
+    if (kernels.addon.setConvBf16(1)) {
+      try {
+        fused().forEach((values, i) => assertClose(values, reference[i], 2e-2, `fused backward bf16 [${i}]`));
+      } finally {
+        kernels.addon.setConvBf16(0);
+      }
+    }
+    assert.ok((kernels.counts().get(CONV_RELU_BACKPROP)?.calls ?? 0) >= 1);
+    assert.throws(() => tf.engine().runKernel(CONV_RELU_BACKPROP, { dy: tf.zeros([2, 9, 10, 24]), y: dy, x, filter: w }, attrs), /dy and y of the output's shape/);
+  } finally {
+    kernels.unregister();
   }
 });

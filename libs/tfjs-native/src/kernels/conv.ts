@@ -7,12 +7,12 @@ import { convGeometry } from '../geometry.ts';
 import { floatsOf, sizeOf, uninitialisedFloats } from './tensor-data.ts';
 
 type Args = Parameters<KernelFunc>[0];
-type Conv2DAttrs = NamedAttrMap & {
+export type Conv2DAttrs = NamedAttrMap & {
   strides: number | [number, number]; pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
   dataFormat: 'NHWC' | 'NCHW'; dimRoundingMode?: 'floor' | 'round' | 'ceil'; dilations?: number | [number, number];
 };
 
-function conv2dInfo(xShape: number[], filterShape: number[], attrs: Conv2DAttrs): backend_util.Conv2DInfo {
+export function conv2dInfo(xShape: number[], filterShape: number[], attrs: Conv2DAttrs): backend_util.Conv2DInfo {
   return backend_util.computeConv2DInfo(xShape as [number, number, number, number],
     filterShape as [number, number, number, number], attrs.strides, attrs.dilations ?? 1, attrs.pad,
     attrs.dimRoundingMode, false, backend_util.convertConv2DDataFormat(attrs.dataFormat));

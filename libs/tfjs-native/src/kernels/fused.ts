@@ -5,6 +5,8 @@ import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { NativeAddon } from '../addon.ts';
 import { floatsOf, sizeOf, uninitialisedFloats } from './tensor-data.ts';
+import { conv2dInfo, type Conv2DAttrs } from './conv.ts';
+import { convGeometry } from '../geometry.ts';
 
 /** Inputs { dy, y } ([..., C], y = relu(conv(x) + b)); outputs [dz = dy·[y > 0] (y's shape), db = Σ dz over all but C ([C])]. */
 export const RELU_BIAS_BACKPROP = 'DivblurReluBiasBackprop';
@@ -47,8 +49,34 @@ function adamUpdate(addon: NativeAddon, args: Args): TensorInfo[] {
   return outs.map((values) => backend.makeTensorInfo(p.shape, 'float32', values));
 }
 
+/**
+ * Inputs { dy, y, x, filter } (y = relu(conv(x, filter) + b), NHWC float32), attrs the convolution's (strides, pad,
+ * dataFormat, dilations); outputs [dx (x's shape), dw (filter's shape), db ([C_out])]: the whole backward pass of
+ * libs/divblurring's conv2dBiasRelu in one kernel. dz = dy·[y > 0] never becomes a tensor (a per-thread buffer in the addon).
+ */
+export const CONV_RELU_BACKPROP = 'DivblurConvReluBackprop';
+
+function convReluBackprop(addon: NativeAddon, args: Args): TensorInfo[] {
+  const backend = args.backend as MathBackendCPU;
+  const { dy, y, x, filter } = args.inputs as Record<string, TensorInfo>;
+  const info = conv2dInfo(x.shape, filter.shape, args.attrs as Conv2DAttrs);
+  const g = convGeometry(info);
+  const arrays = [dy, y, x, filter].map((t) => floatsOf(backend, t));
+  if (!g || arrays.some((a) => a === null) || dy.shape.join() !== info.outShape.join() || y.shape.join() !== info.outShape.join()) {
+    throw new RangeError(`${CONV_RELU_BACKPROP}: needs float32 NHWC dy and y of the output's shape [${info.outShape}], got [${dy.shape}], [${y.shape}]`);
+  }
+  const [dys, ys, xs, ws] = arrays as Float32Array[];
+  const dx = uninitialisedFloats(sizeOf(x.shape));
+  const dw = uninitialisedFloats(sizeOf(filter.shape));
+  const db = new Float32Array(info.outChannels);
+  addon.convReluBackward(g, dys, ys, xs, ws, dx, dw, db);
+  return [backend.makeTensorInfo(x.shape, 'float32', dx), backend.makeTensorInfo(filter.shape, 'float32', dw),
+    backend.makeTensorInfo([info.outChannels], 'float32', db)];
+}
+
 export function fusedKernels(addon: NativeAddon): KernelConfig[] {
   return [
+    { kernelName: CONV_RELU_BACKPROP, backendName: 'cpu', kernelFunc: (args) => convReluBackprop(addon, args) },
     { kernelName: RELU_BIAS_BACKPROP, backendName: 'cpu', kernelFunc: (args) => reluBiasBackprop(addon, args) },
     { kernelName: ADAM_UPDATE, backendName: 'cpu', kernelFunc: (args) => adamUpdate(addon, args) },
   ];
