@@ -115,3 +115,20 @@ test('data-parallel checkpoint and resume: 10 steps, a checkpoint, 10 more on fr
   assert.deepEqual([...head.losses, ...tail.losses], whole.losses);
   assert.deepEqual(tail.params, whole.params);
 });
+
+test('when the worker threads cannot load the native engine, shards "auto" trains on 1 shard and logs why; a number asked for fails',
+  { skip: skip || (autoShards(8) < 2 ? 'one core: auto picks 1 shard' : false) }, async () => {
+  // Worker threads start with a copy of process.env: DIVBLUR_NATIVE=off makes their loader refuse (this thread's addon is loaded).
+  process.env.DIVBLUR_NATIVE = 'off';
+  try {
+    const logged: string[] = [];
+    const result = await trainModel({ ...options, steps: 2 }, { log: (message) => logged.push(message) });
+    disposeModel(result.model);
+    assert.equal(result.layout.shards, 1);
+    assert.equal(result.steps, 2);
+    assert.ok(logged.some((m) => /data-parallel training unavailable \(.*did not start.*\): training on 1 shard/.test(m)), logged.join('\n'));
+    await assert.rejects(trainModel({ ...options, steps: 2 }, { shards: 2 }), /did not start/);
+  } finally {
+    delete process.env.DIVBLUR_NATIVE;
+  }
+});

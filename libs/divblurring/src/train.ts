@@ -118,8 +118,8 @@ export interface TrainLayout {
 }
 
 /** A trainer on `shards` threads (data-parallel.ts) or this one; resumes when options.resumeFrom is set. */
-export async function createLayoutTrainer(options: TrainOptions, hyper: Hyperparameters, shardsWanted: number | 'auto' = 'auto'):
-  Promise<{ trainer: Trainer; layout: TrainLayout }> {
+export async function createLayoutTrainer(options: TrainOptions, hyper: Hyperparameters, shardsWanted: number | 'auto' = 'auto',
+  log?: TrainHooks['log']): Promise<{ trainer: Trainer; layout: TrainLayout }> {
   const backend = activeBackend();
   const engine = backend?.engine ?? 'unknown';
   const convPrecision = backend?.convPrecision ?? 'f32';
@@ -136,8 +136,16 @@ export async function createLayoutTrainer(options: TrainOptions, hyper: Hyperpar
     addon.setThreads(threads);
     return before;
   };
-  const trainer = await createDataParallelTrainer(options, hyper, hyper.steps ?? 1000, { shards, convPrecision, setThreads }, options.resumeFrom);
-  return { trainer, layout: { engine, shards, threadsPerShard: 1, convPrecision } };
+  try {
+    const trainer = await createDataParallelTrainer(options, hyper, hyper.steps ?? 1000, { shards, convPrecision, setThreads }, options.resumeFrom);
+    return { trainer, layout: { engine, shards, threadsPerShard: 1, convPrecision } };
+  } catch (error) {
+    // Asked for by number: the caller learns it cannot be had. Chosen by 'auto': the run still trains, on one thread
+    // of JavaScript with oneDNN on every core (the same result up to float order), and the log says why.
+    if (shardsWanted !== 'auto' || !(error instanceof TrainingError)) throw error;
+    log?.(`data-parallel training unavailable (${error.message}): training on 1 shard`, { shards, error: error.message });
+    return { trainer: createTrainer(options, hyper), layout: { engine, shards: 1, threadsPerShard: addon.threads(), convPrecision } };
+  }
 }
 
 /** A trainer for one step at a time (speed benchmarks, custom loops); resumes when options.resumeFrom is set. */
@@ -160,7 +168,7 @@ export async function trainModel(options: TrainOptions, hooks: TrainHooks = {}):
   for (let attempt = 0; attempt <= base.maxRestarts; attempt++) {
     const seed = base.seed + 1000 * attempt;
     const attemptOptions = attempt === 0 ? options : { ...options, resumeFrom: undefined, seed };
-    const { trainer, layout } = await createLayoutTrainer(attemptOptions, attempt === 0 ? base : trainHyperparameters(attemptOptions), hooks.shards);
+    const { trainer, layout } = await createLayoutTrainer(attemptOptions, attempt === 0 ? base : trainHyperparameters(attemptOptions), hooks.shards, hooks.log);
     if (attempt === 0) {
       hooks.log?.(`training on ${layout.engine}: ${layout.shards} shard${layout.shards > 1 ? 's' : ''} × ${layout.threadsPerShard} thread${layout.threadsPerShard > 1 ? 's' : ''}, ${layout.convPrecision} convolutions`, { ...layout });
     }
