@@ -28,7 +28,7 @@ try {
   while (rendezvous(init.block, Infinity)) trainer.runStep(readInputs(init.block));
   trainer.dispose();
 } catch (error) {
-  const message = `data-parallel worker ${init.index}: ${(error as Error).message}`;
-  if (started) markFailed(init.block, message);
-  else port.postMessage({ error: message });
+  // Before it started, shard 0 is waiting for this message (and names the worker); after, only the shared block is read.
+  if (started) markFailed(init.block, `data-parallel worker ${init.index}: ${(error as Error).message}`);
+  else port.postMessage({ error: (error as Error).message });
 }
