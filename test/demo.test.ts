@@ -56,6 +56,10 @@ test('the demo runs a 2-run λ sweep through the services and prints the runs an
     assert.equal(row.psnrSamples, row.psnrMmse, 'a classical estimate is one image: its psnr_samples is its PSNR');
   }
   assert.match(output, /^training backend: (native:onednn|tfjs-node|wasm)/m, 'the demo says which backend trains');
+  if (/^training backend: native:/m.test(output)) {
+    assert.match(output, /^training backend: native:\S+ \(oneDNN kernels, the fast CPU path\): \d+ shards? × (1 thread|every core), (f32|bf16|bf16-backward) convolutions$/m,
+      'on the native engine, with its thread layout');
+  }
   assert.match(output, /psnr_mmse \(dB\)\s+psnr_samples \(dB\)\s+SSIM/);
   assert.match(output, /Richardson–Lucy, best iteration on GT \(oracle\)/);
   const svg = await readFile(result.svgPath, 'utf8');
