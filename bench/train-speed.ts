@@ -6,8 +6,9 @@
 //   node --import tsx bench/train-speed.ts --engine native --profile    (one engine, per-kernel profile)
 // native-unfused is the native engine without libs/tfjs-native's fused kernels (relu + bias backward, Adam) and without
 // libs/divblurring's fused conv + bias + relu: what those bought, in the same run.
-// native-dp / native-dp-bf16: the data-parallel layout trainModel uses by default (one shard per core, 1 thread each), f32 or
-// bf16 convolutions; native-bf16: one process thread with 2 oneDNN threads and bf16 convolutions.
+// native-dp / native-dp-bf16b / native-dp-bf16: the data-parallel layout trainModel uses by default (one shard per core,
+// 1 thread each) with f32 convolutions, bf16 in the backward passes only, or bf16 in every pass; native-bf16: one shard with
+// every core's oneDNN threads and bf16 convolutions.
 // Writes bench/results/train-speed.json ({ command, goals, rows { engine, shards, best_round_ms, median_ms, rounds_ms } }) and .md.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -24,7 +25,7 @@ const torchScripts: Record<string, string> = {
   'pytorch-same-network': resolve(repoRoot, 'bench/torch_contract_step.py'),
 };
 const { values: args } = parseArgs({ options: {
-  engine: { type: 'string' }, engines: { type: 'string', default: 'pytorch,native-dp,native-dp-bf16,pytorch-same-network,native,native-bf16,native-1t,native-unfused,wasm' },
+  engine: { type: 'string' }, engines: { type: 'string', default: 'pytorch,native-dp,native-dp-bf16b,native-dp-bf16,pytorch-same-network,native,native-bf16,native-1t,native-unfused,wasm' },
   rounds: { type: 'string', default: '3' }, steps: { type: 'string', default: '12' },
   'wasm-steps': { type: 'string', default: '3' }, warmup: { type: 'string', default: '2' },
   batch: { type: 'string', default: '32' }, patch: { type: 'string', default: '64' }, psf: { type: 'string', default: '11' },
@@ -168,9 +169,12 @@ async function main(): Promise<void> {
   const find = (name: string) => rows.find((r) => r.engine === name);
   const torch = find('pytorch');
   const torchSame = find('pytorch-same-network');
-  // The product's default engine: the layout trainModel picks on the native engine (data-parallel) with DEFAULT_CONV_PRECISION.
-  const { DEFAULT_CONV_PRECISION } = await import('@divblur/divblurring');
-  const defaultEngine = DEFAULT_CONV_PRECISION === 'bf16' ? 'native-dp-bf16' : 'native-dp';
+  // The product's default engine: the layout trainModel picks on the native engine (data-parallel) with the precision
+  // 'auto' picks on this CPU (libs/divblurring native-backend.ts autoConvPrecision).
+  const { autoConvPrecision } = await import('../libs/divblurring/src/native-backend.ts');
+  const { loadAddon } = await import('@divblur/tfjs-native');
+  const precision = autoConvPrecision(loadAddon()?.convBf16Isa() ?? 'none');
+  const defaultEngine = ({ f32: 'native-dp', bf16: 'native-dp-bf16', 'bf16-backward': 'native-dp-bf16b' } as const)[precision];
   const chosen = find(defaultEngine);
   const goals = chosen && torch && torchSame ? {
     engine: defaultEngine,

@@ -53,7 +53,7 @@ export const EnvSchema = Type.Object({
     ['auto', 'tfjs-node-gpu', 'tfjs-node', 'native', 'wasm', 'cpu'].map((name) => Type.Literal(name)),
     { default: 'auto' },
   ),
-  /** Convolutions of the native training engine: `auto` = libs/divblurring's default (DEFAULT_CONV_PRECISION), or f32 / bf16 / bf16-backward (libs/divblurring CONV_PRECISIONS). */
+  /** Convolutions of the native training engine: `auto` = bf16 in the backward passes where the CPU has AMX, else f32 (libs/divblurring autoConvPrecision); or f32 / bf16 / bf16-backward. */
   DIVBLUR_CONV_PRECISION: Type.Union(['auto', 'f32', 'bf16', 'bf16-backward'].map((name) => Type.Literal(name)), { default: 'auto' }),
   /** Data-parallel shards of one training: `auto` = one per core (libs/divblurring autoShards), or an integer 1…64. */
   DIVBLUR_TRAIN_SHARDS: Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 1, maximum: 64 })], { default: 'auto', description: "'auto' or an integer 1…64" }),

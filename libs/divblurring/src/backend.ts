@@ -29,14 +29,8 @@ export interface BackendInfo {
 export const CONV_PRECISIONS = ['f32', 'bf16', 'bf16-backward'] as const;
 export type ConvPrecision = (typeof CONV_PRECISIONS)[number];
 
-/**
- * The native engine's convolutions when none is asked for ('auto'). bf16 (libs/tfjs-native: bf16 inputs, f32
- * accumulation, outputs, weights and Adam state) where the CPU has optimised bf16 convolutions; f32 elsewhere.
- */
-export const DEFAULT_CONV_PRECISION: ConvPrecision = 'f32';
-
 export interface BackendOptions {
-  /** The native engine's convolution precision (ignored by the others); default 'auto' = DEFAULT_CONV_PRECISION. */
+  /** The native engine's convolution precision (ignored by the others); default 'auto' (native-backend.ts autoConvPrecision). */
   readonly convPrecision?: ConvPrecision | 'auto';
 }
 
@@ -60,7 +54,7 @@ async function tryTensorflow(): Promise<string | null> {
   return null;
 }
 
-async function tryNative(convPrecision: ConvPrecision): Promise<{ engine: string; convPrecision: ConvPrecision } | null> {
+async function tryNative(convPrecision: ConvPrecision | 'auto'): Promise<{ engine: string; convPrecision: ConvPrecision } | null> {
   const file = fileURLToPath(new URL('./native-backend.ts', import.meta.url));
   if (!existsSync(file)) return null;
   try {
@@ -103,8 +97,8 @@ export async function initBackend(preference: BackendPreference = 'auto', log?: 
   if (!BACKEND_PREFERENCES.includes(preference)) {
     throw new DivblurConfigError(`backend must be one of ${BACKEND_PREFERENCES.join('|')}, got ${preference}`);
   }
-  const wanted = options.convPrecision === undefined || options.convPrecision === 'auto' ? DEFAULT_CONV_PRECISION : options.convPrecision;
-  if (!CONV_PRECISIONS.includes(wanted)) {
+  const wanted = options.convPrecision ?? 'auto';
+  if (wanted !== 'auto' && !CONV_PRECISIONS.includes(wanted)) {
     throw new DivblurConfigError(`convPrecision must be auto|${CONV_PRECISIONS.join('|')}, got ${options.convPrecision}`);
   }
   let engine: string | null = null;

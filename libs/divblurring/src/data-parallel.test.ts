@@ -11,7 +11,7 @@ import type { Trainer } from './trainer.ts';
 import type { TrainOptions } from './options.ts';
 
 const skip = loadAddon() ? false : 'addon not built here';
-if (!skip) await initBackend('native');
+if (!skip) await initBackend('native', undefined, { convPrecision: 'f32' }); // f32: the exactness tests compare float orders only
 
 /** The loss terms of `steps` steps and the final weights. */
 function run(trainer: Trainer, steps: number): { losses: number[][]; params: Float32Array[] } {

@@ -24,3 +24,13 @@ test('where the addon is built, it selects cpu with oneDNN kernels and a positiv
   assert.deepEqual(dw.shape, [3, 3, 2, 4]);
   assert.ok(dw.dataSync().every(Number.isFinite));
 });
+
+test("convPrecision 'auto' takes bf16 in the backward passes on AMX and f32 elsewhere; the addon says which ISA it has", async () => {
+  const { autoConvPrecision } = await import('./native-backend.ts');
+  assert.equal(autoConvPrecision('amx'), 'bf16-backward');
+  assert.equal(autoConvPrecision('avx512_bf16'), 'f32');
+  assert.equal(autoConvPrecision('none'), 'f32');
+  const { loadAddon } = await import('@divblur/tfjs-native');
+  const addon = loadAddon();
+  if (addon) assert.match(addon.convBf16Isa(), /^(amx|avx512_bf16|none)$/);
+});

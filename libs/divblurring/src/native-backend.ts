@@ -13,8 +13,18 @@ export interface NativeBackendOptions {
   /** OpenMP threads for the addon; default: what OpenMP chose (OMP_NUM_THREADS, else the cores). */
   readonly threads?: number;
   /** 'bf16': convolutions of ≥ 16 channels in and out with bf16 inputs, f32 accumulation and outputs (AMX or
-   *  avx512_bf16 through oneDNN); the weights, gradients and Adam state stay f32. Default 'f32'. */
-  readonly convPrecision?: ConvPrecision;
+   *  avx512_bf16 through oneDNN); 'bf16-backward': so in the gradient passes only; the weights, gradients and Adam
+   *  state stay f32. 'auto' (the default): autoConvPrecision. */
+  readonly convPrecision?: ConvPrecision | 'auto';
+}
+
+/**
+ * The precision 'auto' picks: bf16 in the backward passes where the CPU has AMX (measured: bench/train-speed.ts 0.71× PyTorch's
+ * reference step against 0.87× in f32; test PSNR at 400 steps within seed noise of f32 on dataset1 and dataset2,
+ * bench/results/conv-precision.md); f32 everywhere else (avx512_bf16 alone is not measured here).
+ */
+export function autoConvPrecision(isa: 'amx' | 'avx512_bf16' | 'none'): ConvPrecision {
+  return isa === 'amx' ? 'bf16-backward' : 'f32';
 }
 
 /** The addon's mode for each precision (backend.ts CONV_PRECISIONS). */
@@ -28,7 +38,8 @@ export async function tryLoadNativeBackend(options: NativeBackendOptions = {}): 
     const kernels = native.registerNativeKernels();
     if (!kernels) return null;
     if (options.threads !== undefined) kernels.addon.setThreads(options.threads);
-    kernels.addon.setConvBf16(MODES[options.convPrecision ?? 'f32']);
+    const wanted = options.convPrecision === undefined || options.convPrecision === 'auto' ? autoConvPrecision(kernels.addon.convBf16Isa()) : options.convPrecision;
+    kernels.addon.setConvBf16(MODES[wanted]);
     if (!(await tf.setBackend('cpu'))) {
       kernels.unregister();
       return null;

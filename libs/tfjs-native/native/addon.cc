@@ -159,6 +159,7 @@ Napi::Value SetConvBf16(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), divblur::set_conv_bf16(info[0].As<Napi::Number>().Int32Value()));
 }
 Napi::Value ConvBf16(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), divblur::conv_bf16()); }
+Napi::Value ConvBf16Isa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), divblur::conv_bf16_isa()); }
 
 Napi::Value Threads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), omp_get_max_threads()); }
 
@@ -194,6 +195,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("transpose", Napi::Function::New(env, Transpose));
   exports.Set("setConvBf16", Napi::Function::New(env, SetConvBf16));
   exports.Set("convBf16", Napi::Function::New(env, ConvBf16));
+  exports.Set("convBf16Isa", Napi::Function::New(env, ConvBf16Isa));
   exports.Set("threads", Napi::Function::New(env, Threads));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("trimMemory", Napi::Function::New(env, TrimMemory));

@@ -305,22 +305,27 @@ void conv_relu_backward(const ConvGeometry& g, const float* dy, const float* y, 
 
 // bf16 is taken only where all three passes of a typical layer (32 → 32 channels, 3×3) have an optimised bf16
 // implementation (AMX or avx512_bf16); a CPU without them would get reference loops, far slower than f32.
-bool bf16_supported() {
-  static const bool supported = [] {
+// "amx", "avx512_bf16" or "none".
+std::string conv_bf16_isa() {
+  static const std::string isa = [] {
     const int saved = g_bf16;
     g_bf16 = 1;
-    bool ok = false;
+    std::string found = "none";
     try {
       std::string names = conv_impl_names({8, 16, 16, 32, 16, 16, 32, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1});
-      ok = names.find("ref") == std::string::npos && names.find("bf16") != std::string::npos;
+      if (names.find("ref") == std::string::npos && names.find("bf16") != std::string::npos) {
+        found = names.find("amx") != std::string::npos ? "amx" : "avx512_bf16";
+      }
     } catch (const dnnl::error&) {
-      ok = false;
+      found = "none";
     }
     g_bf16 = saved;
-    return ok;
+    return found;
   }();
-  return supported;
+  return isa;
 }
+
+bool bf16_supported() { return conv_bf16_isa() != "none"; }
 
 int set_conv_bf16(int mode) {
   g_bf16 = mode != 0 && bf16_supported() ? mode : 0;

@@ -37,6 +37,8 @@ void conv_backward_weights(const ConvGeometry& g, const float* src, const float*
 /** bf16 convolutions (f32 outputs) for every later call on layers with ≥ 16 input and output channels: mode 0 none,
  *  1 every pass, 2 the backward passes only. Returns what was set: 0 where the CPU has no optimised bf16 convolutions. */
 int set_conv_bf16(int mode);
+/** What runs bf16 convolutions here: "amx", "avx512_bf16" or "none" (then set_conv_bf16 keeps f32). */
+std::string conv_bf16_isa();
 int conv_bf16();
 /**
  * The backward pass of y = relu(conv(src) + b) in one call: dz = dy·[y > 0] and db = Σ dz into a per-thread buffer (no

@@ -40,6 +40,8 @@ export interface NativeAddon {
    */
   setConvBf16(mode: 0 | 1 | 2): number;
   convBf16(): number;
+  /** What would run bf16 convolutions on this CPU: 'amx', 'avx512_bf16' or 'none'. */
+  convBf16Isa(): 'amx' | 'avx512_bf16' | 'none';
   threads(): number;
   /** OpenMP threads for every later call. */
   setThreads(threads: number): void;
