@@ -6,7 +6,7 @@
  *
  *   node --import tsx bench/quality.ts [--steps 3000] [--variant report,margin,improved | both | all] [--presets dataset1,dataset2]
  *        [--models positivity,none,divnoising] [--train-count 1000] [--test-count 20] [--size 128] [--samples 100]
- *        [--backend auto] [--seed 0] [--save-models DIR | --load-models DIR] [--out bench/results/quality.json]
+ *        [--backend auto] [--conv-precision auto|f32|bf16-backward|bf16] [--seed 0] [--save-models DIR | --load-models DIR] [--out bench/results/quality.json]
  *
  * Variants: see VARIANTS below; `both` = report,improved, `all` = every variant. --models picks dataset1's models and their
  * order (dataset2 trains DivBlurring without penalty, the issue's table); --save-models keeps every trained model under
@@ -36,7 +36,7 @@ const { values: args } = parseArgs({
     samples: { type: 'string', default: String(DEFAULT_SAMPLES) },
     backend: { type: 'string', default: 'auto' },
     seed: { type: 'string', default: '0' },
-    'conv-precision': { type: 'string', default: 'f32' },
+    'conv-precision': { type: 'string', default: 'auto' },
     models: { type: 'string', default: 'none,positivity,divnoising' },
     'save-models': { type: 'string' },
     /** Evaluates the models a --save-models run kept instead of training (test-time variants only). */
@@ -97,7 +97,7 @@ async function saveRows(complete: boolean): Promise<void> {
 }
 
 const backend = await initBackend(args.backend as 'auto', (message, fields) => console.error(message, JSON.stringify(fields)),
-  { convPrecision: args['conv-precision'] as ConvPrecision });
+  { convPrecision: args['conv-precision'] as ConvPrecision | 'auto' });
 const rows: Row[] = [];
 const notes: string[] = [];
 const progressLog = (label: string) => (p: { step: number; totalSteps: number; loss: { data: number; kl: number; beta: number }; samplesPerSecond: number; etaSeconds: number }) => {
