@@ -200,7 +200,10 @@ export async function createDataParallelTrainer(trainOptions: TrainOptions, hype
         worker.once('exit', (code) => reject(new TrainingError(`data-parallel worker ${index} exited (${code}) before it started`)));
       });
       worker.removeAllListeners('exit');
+      worker.removeAllListeners('error');
+      // Seen only when this thread's event loop turns (between steps); a step in flight learns it at its rendezvous.
       worker.on('exit', (code) => { if (code !== 0) markFailed(shared, `data-parallel worker ${index} exited with code ${code}`); });
+      worker.on('error', (error) => markFailed(shared, `data-parallel worker ${index}: ${error.message}`));
     }
   } catch (error) {
     await stop();
