@@ -17,16 +17,22 @@ const side = 5;
 // x around the offset, some pixels below it, so that A(x − o) < 0 (the max(·, 0) branch) at some valid pixels
 const x0 = Float64Array.from({ length: side * side }, (_, i) => 100 + 30 * Math.sin(1.7 * i) + (i % 7 === 0 ? -45 : 10));
 const y = Float64Array.from({ length: side * side }, (_, i) => 100 + 25 + 20 * Math.cos(0.9 * i));
+y[12] = 94; // a valid pixel below the offset by twice the read noise: its shifted counts (−3 + 2.25) clip at 0
 
-/** The data term in float64, straight from the equation: Σ (y − o − A s)²/(2v) + ½ log v, v = α max(A s, 0) + σ_r². */
+/**
+ * The data term in float64, straight from the equation: half the Poisson deviance of y′ = (y − o)/α + c against
+ * μ = max(A s, 0)/α + c, c = σ_r²/α², plus (A s)²/(2σ_r²) where A s < 0.
+ */
 function reference(x: Float64Array): number {
+  const c = noise.readNoise ** 2 / noise.gain ** 2;
   let sum = 0;
   for (let r = 1; r < side - 1; r++) {
-    for (let c = 1; c < side - 1; c++) {
-      let fitted = 0; // (A s)[r, c] = Σ_ab P[a, b] s[r − a + 1, c − b + 1] (a true convolution)
-      for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) fitted += psf.data[a * 3 + b] * (x[(r - a + 1) * side + c - b + 1] - noise.offset);
-      const v = noise.gain * Math.max(fitted, 0) + noise.readNoise ** 2;
-      sum += (y[r * side + c] - noise.offset - fitted) ** 2 / (2 * v) + 0.5 * Math.log(v);
+    for (let col = 1; col < side - 1; col++) {
+      let fitted = 0; // (A s)[r, col] = Σ_ab P[a, b] s[r − a + 1, col − b + 1] (a true convolution)
+      for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) fitted += psf.data[a * 3 + b] * (x[(r - a + 1) * side + col - b + 1] - noise.offset);
+      const mu = Math.max(fitted, 0) / noise.gain + c;
+      const counts = Math.max((y[r * side + col] - noise.offset) / noise.gain + c, 0);
+      sum += mu - counts + (counts > 0 ? counts * Math.log(counts / mu) : 0) + Math.min(fitted, 0) ** 2 / (2 * noise.readNoise ** 2);
     }
   }
   return sum;
@@ -34,10 +40,22 @@ function reference(x: Float64Array): number {
 
 const tensor = (values: Float64Array) => tf.tensor4d(Float32Array.from(values), [1, side, side, 1]);
 
-test('the Poisson–Gaussian data term equals (y − o − A s)²/(2v) + ½ log v summed over the valid pixels', () => {
+test('the Poisson–Gaussian data term equals the half Poisson deviance of the shifted counts, summed over the valid pixels', () => {
   const value = poissonGaussianDataTermPerImage(tensor(x0), tensor(y), psfFilter(psf), noise).dataSync()[0];
   const expected = reference(x0);
   assert.ok(Math.abs(value - expected) < 1e-5 * Math.abs(expected), `${value} vs ${expected}`);
+});
+
+test('for large counts it is the heteroscedastic Gaussian (y − o − A s)²/(2v), v = α A s + σ_r²: ½ a pixel at the noise level', () => {
+  // a flat image: A s = s everywhere, 9 valid pixels each missing by r ADU
+  const signal = 4000;
+  for (const r of [-60, 25, 90]) {
+    const flatX = new Float64Array(side * side).fill(noise.offset + signal);
+    const flatY = new Float64Array(side * side).fill(noise.offset + signal + r);
+    const value = poissonGaussianDataTermPerImage(tensor(flatX), tensor(flatY), psfFilter(psf), noise).dataSync()[0];
+    const gaussian = 9 * r * r / (2 * (noise.gain * signal + noise.readNoise ** 2));
+    assert.ok(Math.abs(value - gaussian) < 0.02 * gaussian, `r = ${r}: ${value} vs ${gaussian}`);
+  }
 });
 
 test('its gradient in x matches central finite differences of the equation, on both sides of the max(A s, 0) kink', () => {

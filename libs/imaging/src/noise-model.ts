@@ -3,8 +3,9 @@
  *   gaussian          y = A x + n,  n ~ N(0, σ²)                                   v = σ²
  *   poisson_gaussian  y = α·Poisson(s/α) + N(0, σ_r²) + o,  s = A x − o ≥ 0      v = α·max(s, 0) + σ_r²
  * α: gain (ADU per electron), σ_r: read noise (ADU, a standard deviation), o: offset (the camera's dark level,
- * ADU). The Poisson–Gaussian model is used as the heteroscedastic Gaussian of variance v (Foi et al. 2008,
- * IEEE TIP 17(10):1737, eq. 4). Images x stay in the data's units with the offset kept: the estimate of the
+ * ADU). v is the model's variance (Foi et al. 2008, IEEE TIP 17(10):1737, eq. 4): the discrepancy principle and
+ * the batch manifest weigh residuals by it; training's likelihood is the shifted Poisson of the same mean and variance
+ * (libs/divblurring poisson-gaussian-likelihood.ts). Images x stay in the data's units with the offset kept: the estimate of the
  * signal above the offset is x − o. `offset` on the Gaussian model (default 0) moves only the penalties' zero.
  * One definition for the library and its callers: the likelihood (libs/divblurring loss.ts), the discrepancy
  * principle (discrepancy.ts), the model format (libs/divblurring model-format.ts) and the API.
