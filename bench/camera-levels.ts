@@ -19,7 +19,11 @@ const { values: args } = parseArgs({ options: {
   steps: { type: 'string', default: '600' }, 'train-count': { type: 'string', default: '1000' }, 'test-count': { type: 'string', default: '20' },
   samples: { type: 'string', default: '32' }, models: { type: 'string', default: 'gaussian,poisson_gaussian' }, seed: { type: 'string', default: '0' },
   out: { type: 'string', default: 'bench/results/camera-levels.json' },
+  /** none, or positivity on x − o at λ = 1/(2 v₀) as bench/quality.ts's --camera-penalty (v₀ = σ̂² or σ_r²). */
+  penalty: { type: 'string', default: 'none' },
 } });
+const penalty = args.penalty!;
+if (penalty !== 'none' && penalty !== 'positivity') throw new Error(`--penalty: none or positivity, got ${penalty}`);
 const models = args.models!.split(',');
 for (const m of models) if (m !== 'gaussian' && m !== 'poisson_gaussian') throw new Error(`--models: gaussian or poisson_gaussian, got ${m}`);
 const backend = await initBackend('auto', () => {}, {});
@@ -36,7 +40,11 @@ const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
 const rows: unknown[] = await readFile(args.out!, 'utf8').then((t) => JSON.parse(t) as unknown[], () => []);
 
 for (const kind of models) {
-  const opts: Partial<TrainOptions> = kind === 'gaussian' ? { noiseSigma: sigma } : { noiseModel: estimated };
+  const unlitVariance = kind === 'gaussian' || estimated.kind !== 'poisson_gaussian' ? sigma ** 2 : estimated.readNoise ** 2;
+  const penaltyOptions: Partial<TrainOptions> = penalty === 'none' ? {} : { penalty, lambda: 1 / (2 * unlitVariance) };
+  const opts: Partial<TrainOptions> = kind === 'gaussian'
+    ? (penalty === 'none' ? { noiseSigma: sigma } : { noiseModel: { kind: 'gaussian', sigma, offset: estimated.offset }, ...penaltyOptions })
+    : { noiseModel: estimated, ...penaltyOptions };
   let last = { data: 0, kl: 0 };
   const t0 = Date.now();
   const result = await trainModel({ images: train.noisy, psf, steps: Number(args.steps), seed: Number(args.seed), ...opts } as TrainOptions, { onProgress: (p) => { last = p.loss; } });
@@ -64,13 +72,13 @@ for (const kind of models) {
   }
   const total = se.reduce((a, b) => a + b, 0);
   const row = {
-    model: kind, steps: Number(args.steps), seed: Number(args.seed), samples: Number(args.samples), psnr: mean(psnrs), ssim: mean(ssims),
+    model: kind, penalty, steps: Number(args.steps), seed: Number(args.seed), samples: Number(args.samples), psnr: mean(psnrs), ssim: mean(ssims),
     last_data: last.data, last_kl: last.kl, seconds: (Date.now() - t0) / 1000, backend: backend.engine, conv_precision: backend.convPrecision,
     bins: BINS.map(([lo, hi], b) => ({ lo, hi: Number.isFinite(hi) ? hi : null, pixels: count[b], share: se[b] / total, rmse: Math.sqrt(se[b] / count[b]), bias: bias[b] / count[b] })),
     command,
   };
   rows.push(row);
-  console.log(`${kind.padEnd(17)} steps ${args.steps} psnr ${row.psnr.toFixed(3)} ssim ${row.ssim.toFixed(3)} data ${last.data.toFixed(3)} kl ${last.kl.toFixed(4)} ${row.seconds.toFixed(0)} s`);
+  console.log(`${kind.padEnd(17)} ${penalty} steps ${args.steps} psnr ${row.psnr.toFixed(3)} ssim ${row.ssim.toFixed(3)} data ${last.data.toFixed(3)} kl ${last.kl.toFixed(4)} ${row.seconds.toFixed(0)} s`);
   console.log('  GT/peak ' + row.bins.map((r) => `[${r.lo},${r.hi ?? "∞"}) share ${(r.share * 100).toFixed(1)} % rmse ${r.rmse.toFixed(2)} bias ${r.bias.toFixed(2)}`).join(' | '));
   disposeModel(result.model);
   await writeFile(args.out!, JSON.stringify(rows, null, 1) + '\n');
